@@ -1,0 +1,130 @@
+// The Node-API surface of tsctr's native core (typed in native/tsctr.d.ts). Each function does
+// one syscall-sized job; what to spawn, with which namespaces and ids, is decided in TypeScript.
+#include <napi.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "spawn.h"
+
+namespace {
+
+Napi::Error errno_error(Napi::Env env, const char *syscall, int err) {
+    Napi::Error e = Napi::Error::New(env, std::string(syscall) + ": " + strerror(err));
+    e.Set("syscall", Napi::String::New(env, syscall));
+    e.Set("errno", Napi::Number::New(env, err));
+    e.Set("code", Napi::String::New(env, strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN"));
+    return e;
+}
+
+std::vector<std::string> string_array(Napi::Value v) {
+    std::vector<std::string> out;
+    if (!v.IsArray()) return out;
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).ToString().Utf8Value());
+    return out;
+}
+
+// spawnHeld({ file, argv, env, cloneFlags, stdio, setsid }) → { pid, goFd, errFd }
+Napi::Value SpawnHeld(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject()) {
+        Napi::TypeError::New(env, "spawnHeld expects an options object").ThrowAsJavaScriptException();
+        return env.Undefined();
+    }
+    Napi::Object o = info[0].As<Napi::Object>();
+    tsctr::SpawnRequest req;
+    req.file = o.Get("file").ToString().Utf8Value();
+    req.argv = string_array(o.Get("argv"));
+    req.env = string_array(o.Get("env"));
+    req.clone_flags = static_cast<unsigned long>(o.Get("cloneFlags").ToNumber().Int64Value());
+    Napi::Value stdio = o.Get("stdio");
+    if (stdio.IsArray()) {
+        Napi::Array a = stdio.As<Napi::Array>();
+        for (uint32_t i = 0; i < a.Length(); i++) req.stdio.push_back(a.Get(i).ToNumber().Int32Value());
+    }
+    req.setsid = o.Get("setsid").ToBoolean().Value();
+    if (req.argv.empty()) req.argv.push_back(req.file);
+
+    tsctr::HeldChild child;
+    const char *syscall = "";
+    if (tsctr::spawn_held(req, child, syscall) < 0) {
+        errno_error(env, syscall, errno).ThrowAsJavaScriptException();
+        return env.Undefined();
+    }
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("pid", Napi::Number::New(env, child.pid));
+    r.Set("goFd", Napi::Number::New(env, child.go_fd));
+    r.Set("errFd", Napi::Number::New(env, child.err_fd));
+    return r;
+}
+
+// release(goFd, errFd) → 0 when the child's exec succeeded, else its errno
+Napi::Value Release(const Napi::CallbackInfo &info) {
+    int go = info[0].ToNumber().Int32Value();
+    int err = info[1].ToNumber().Int32Value();
+    return Napi::Number::New(info.Env(), tsctr::release_held(go, err));
+}
+
+// waitpid(pid, block) → { code, signal } | null (still running, only when block is false)
+Napi::Value WaitPid(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    pid_t pid = info[0].ToNumber().Int32Value();
+    bool block = info[1].ToBoolean().Value();
+    int status = 0;
+    pid_t r;
+    do {
+        r = waitpid(pid, &status, block ? 0 : WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        errno_error(env, "waitpid", errno).ThrowAsJavaScriptException();
+        return env.Undefined();
+    }
+    if (r == 0) return env.Null();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("code", WIFEXITED(status) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(status)))
+                                    : env.Null());
+    o.Set("signal", WIFSIGNALED(status) ? Napi::Value(Napi::Number::New(env, WTERMSIG(status)))
+                                        : env.Null());
+    return o;
+}
+
+// pipe() → [readFd, writeFd], both close-on-exec (spawnHeld's stdio mapping clears it in the
+// child). Node has no pipe(2) of its own; the ends are wrapped in net.Socket by the caller.
+Napi::Value Pipe(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        errno_error(env, "pipe2", errno).ThrowAsJavaScriptException();
+        return env.Undefined();
+    }
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, Napi::Number::New(env, fds[0]));
+    a.Set(1u, Napi::Number::New(env, fds[1]));
+    return a;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    exports.Set("pipe", Napi::Function::New(env, Pipe));
+    exports.Set("spawnHeld", Napi::Function::New(env, SpawnHeld));
+    exports.Set("release", Napi::Function::New(env, Release));
+    exports.Set("waitpid", Napi::Function::New(env, WaitPid));
+    Napi::Object c = Napi::Object::New(env);
+    c.Set("CLONE_NEWUSER", Napi::Number::New(env, CLONE_NEWUSER));
+    c.Set("CLONE_NEWNS", Napi::Number::New(env, CLONE_NEWNS));
+    c.Set("CLONE_NEWPID", Napi::Number::New(env, CLONE_NEWPID));
+    c.Set("CLONE_NEWUTS", Napi::Number::New(env, CLONE_NEWUTS));
+    c.Set("CLONE_NEWIPC", Napi::Number::New(env, CLONE_NEWIPC));
+    c.Set("CLONE_NEWNET", Napi::Number::New(env, CLONE_NEWNET));
+    c.Set("CLONE_NEWCGROUP", Napi::Number::New(env, CLONE_NEWCGROUP));
+    exports.Set("constants", c);
+    return exports;
+}
+
+} // namespace
+
+NODE_API_MODULE(tsctr_native, Init)

@@ -1,0 +1,156 @@
+#include "spec.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tsctr {
+
+namespace {
+
+struct Keyword {
+    const char *name;
+    size_t arity;
+};
+
+constexpr Keyword kArity[] = {
+    {"version", 1},  {"clone-flags", 1}, {"rootfs", 1},   {"mount-cwd", 1},
+    {"mount", 6},    {"symlink", 2},     {"masked", 1},   {"readonly", 1},
+    {"hostname", 1}, {"user", 2},        {"group", 1},    {"arg", 1},
+    {"env", 1},      {"cwd", 1},         {"remove-on-exit", 1}, {"exit-file", 1},
+};
+
+bool to_ulong(const std::string &s, unsigned long &out) {
+    if (s.empty()) return false;
+    char *end = nullptr;
+    errno = 0;
+    out = strtoul(s.c_str(), &end, 10);
+    return errno == 0 && end && *end == '\0';
+}
+
+bool slurp(const char *path, std::string &out, std::string &err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        err = std::string("open ") + path + ": " + strerror(errno);
+        return false;
+    }
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            err = std::string("read ") + path + ": " + strerror(errno);
+            close(fd);
+            return false;
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    return true;
+}
+
+} // namespace
+
+bool read_spec(const char *path, Spec &spec, std::string &err) {
+    std::string text;
+    if (!slurp(path, text, err)) return false;
+    if (!text.empty() && text.back() != '\0') {
+        err = "spec is truncated (no final NUL)";
+        return false;
+    }
+    std::vector<std::string> tok;
+    for (size_t i = 0; i < text.size();) {
+        size_t j = text.find('\0', i);
+        tok.emplace_back(text, i, j - i);
+        i = j + 1;
+    }
+    bool versioned = false;
+    for (size_t i = 0; i < tok.size();) {
+        const std::string &kw = tok[i];
+        size_t arity = SIZE_MAX;
+        for (const auto &k : kArity)
+            if (kw == k.name) arity = k.arity;
+        if (arity == SIZE_MAX) {
+            err = "unknown spec keyword '" + kw + "'";
+            return false;
+        }
+        if (i + arity >= tok.size()) {
+            err = "spec keyword '" + kw + "' lacks arguments";
+            return false;
+        }
+        const std::string *a = &tok[i + 1];
+        unsigned long n = 0;
+        if (kw == "version") {
+            if (a[0] != "1") {
+                err = "unsupported spec version " + a[0];
+                return false;
+            }
+            versioned = true;
+        } else if (kw == "clone-flags") {
+            if (!to_ulong(a[0], spec.clone_flags)) goto bad_number;
+        } else if (kw == "rootfs") {
+            spec.rootfs = a[0];
+        } else if (kw == "mount-cwd") {
+            spec.mount_cwd = a[0];
+        } else if (kw == "mount") {
+            MountSpec m;
+            m.source = a[0];
+            m.target = a[1];
+            m.fstype = a[2];
+            if (!to_ulong(a[3], m.flags)) goto bad_number;
+            m.data = a[4];
+            m.make = a[5];
+            if (m.make != "dir" && m.make != "file" && m.make != "none") {
+                err = "mount target kind must be dir, file or none, not '" + m.make + "'";
+                return false;
+            }
+            spec.mounts.push_back(std::move(m));
+        } else if (kw == "symlink") {
+            spec.symlinks.emplace_back(a[0], a[1]);
+        } else if (kw == "masked") {
+            spec.masked.push_back(a[0]);
+        } else if (kw == "readonly") {
+            spec.readonly.push_back(a[0]);
+        } else if (kw == "hostname") {
+            spec.hostname = a[0];
+        } else if (kw == "user") {
+            unsigned long g = 0;
+            if (!to_ulong(a[0], n) || !to_ulong(a[1], g)) goto bad_number;
+            spec.uid = static_cast<uid_t>(n);
+            spec.gid = static_cast<gid_t>(g);
+        } else if (kw == "group") {
+            if (!to_ulong(a[0], n)) goto bad_number;
+            spec.groups.push_back(static_cast<gid_t>(n));
+        } else if (kw == "arg") {
+            spec.args.push_back(a[0]);
+        } else if (kw == "env") {
+            spec.env.push_back(a[0]);
+        } else if (kw == "cwd") {
+            spec.cwd = a[0];
+        } else if (kw == "remove-on-exit") {
+            spec.remove_on_exit.push_back(a[0]);
+        } else if (kw == "exit-file") {
+            spec.exit_file = a[0];
+        }
+        i += 1 + arity;
+        continue;
+    bad_number:
+        err = "spec keyword '" + kw + "' needs a decimal number";
+        return false;
+    }
+    if (!versioned) {
+        err = "spec has no version record";
+        return false;
+    }
+    if (spec.rootfs.empty() || spec.args.empty()) {
+        err = "spec needs rootfs and at least one arg";
+        return false;
+    }
+    return true;
+}
+
+} // namespace tsctr

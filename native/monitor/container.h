@@ -1,0 +1,13 @@
+#pragma once
+#include "spec.h"
+
+namespace tsctr {
+
+// Runs in the container's first process, right after clone(2) put it in its new mount, pid,
+// uts, ipc (and network) namespaces: mounts the rootfs and the API filesystems, pivots into the
+// rootfs, sets the hostname, drops to the container user and execs the command. Any failure is
+// written to `err_fd` as one line "STAGE\tERRNO\tDETAIL" and the process exits; a successful
+// exec closes `err_fd` (it is close-on-exec), which is how the monitor knows it started.
+[[noreturn]] void container_main(const Spec &spec, int err_fd);
+
+} // namespace tsctr

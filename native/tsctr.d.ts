@@ -1,0 +1,48 @@
+// The native addon's whole surface (native/addon/addon.cc). Loaded by src/native/loader.ts.
+
+export interface SpawnHeldOptions {
+  /** Absolute path of the executable. */
+  file: string;
+  argv: string[];
+  /** "KEY=value" strings; the child's whole environment. */
+  env: string[];
+  /** CLONE_NEW* bits from `constants`; 0 spawns in the caller's namespaces. */
+  cloneFlags: number;
+  /** Parent fds that become fds 0, 1, 2, … of the child; every other fd is closed on exec. */
+  stdio: number[];
+  /** Start a new session (the child leaves the terminal's process group). */
+  setsid: boolean;
+}
+
+export interface HeldChild {
+  pid: number;
+  /** Write end the child waits on; `release` writes to it. Closing it makes the child exit. */
+  goFd: number;
+  /** Read end of the child's close-on-exec error pipe. */
+  errFd: number;
+}
+
+export interface WaitResult {
+  code: number | null;
+  signal: number | null;
+}
+
+export interface NativeAddon {
+  /** Clones a child in new namespaces; it waits (before exec) until `release`. */
+  spawnHeld(opts: SpawnHeldOptions): HeldChild;
+  /** Lets a held child exec; returns 0 when exec succeeded, else the errno it failed with. */
+  release(goFd: number, errFd: number): number;
+  /** pipe2(2) with O_CLOEXEC: [readFd, writeFd]. */
+  pipe(): [number, number];
+  /** waitpid(2) on a child spawned here; null when `block` is false and it still runs. */
+  waitpid(pid: number, block: boolean): WaitResult | null;
+  constants: {
+    CLONE_NEWUSER: number;
+    CLONE_NEWNS: number;
+    CLONE_NEWPID: number;
+    CLONE_NEWUTS: number;
+    CLONE_NEWIPC: number;
+    CLONE_NEWNET: number;
+    CLONE_NEWCGROUP: number;
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The one error type of tsctr. Domain code throws it; only the top level (src/main.ts) prints it,
+ * once, as `Error: <message>` followed by the hint, and exits with `exitCode`.
+ *
+ * Exit codes follow docker: 125 tsctr itself failed (bad flag, bad reference, pull failed),
+ * 126 the container command cannot be invoked, 127 it was not found.
+ */
+export const ExitCode = {
+  Failed: 125,
+  CannotInvoke: 126,
+  NotFound: 127,
+} as const;
+
+export interface ErrorDetail {
+  /** What the user can do about it, printed on its own line. */
+  hint?: string;
+  /** Process exit code; 125 unless said otherwise. */
+  exitCode?: number;
+  /** The failing system call, its errno name (ENOENT) and the path involved, when there is one. */
+  syscall?: string;
+  errno?: string;
+  path?: string;
+  cause?: unknown;
+}
+
+export class TsctrError extends Error {
+  readonly hint: string | undefined;
+  readonly exitCode: number;
+  readonly syscall: string | undefined;
+  readonly errno: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(message: string, detail: ErrorDetail = {}) {
+    super(message, detail.cause === undefined ? undefined : { cause: detail.cause });
+    this.name = 'TsctrError';
+    this.hint = detail.hint;
+    this.exitCode = detail.exitCode ?? ExitCode.Failed;
+    this.syscall = detail.syscall;
+    this.errno = detail.errno;
+    this.path = detail.path;
+  }
+}
+
+/** Wraps a Node system error (fs, net, child_process) with what tsctr was doing. */
+export function fromSystemError(what: string, err: unknown, hint?: string): TsctrError {
+  if (err instanceof TsctrError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const where = e.path ? ` ${e.path}` : '';
+  const why = e.code ? `${e.syscall ?? 'operation'}${where}: ${e.code}` : String(e?.message ?? e);
+  return new TsctrError(`${what}: ${why}`, {
+    hint,
+    syscall: e.syscall,
+    errno: e.code,
+    path: e.path,
+    cause: err,
+  });
+}
+
+/** The text the top level prints for any error, thrown by tsctr or not. */
+export function describeError(err: unknown): { text: string; exitCode: number } {
+  if (err instanceof TsctrError) {
+    const hint = err.hint ? `\nHint: ${err.hint}` : '';
+    return { text: `Error: ${err.message}${hint}`, exitCode: err.exitCode };
+  }
+  const e = err as Error;
+  return { text: `Error: ${e?.stack ?? String(err)}`, exitCode: ExitCode.Failed };
+}

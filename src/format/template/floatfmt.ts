@@ -1,0 +1,128 @@
+/**
+ * strconv.FormatFloat(x, fmt, prec, 64) for the 'e', 'f' and 'g' formats. JavaScript's
+ * toFixed/toPrecision round exact ties away from zero where Go rounds them to even
+ * (Go: %.1f of 0.25 is "0.2"), so digits come from the exact binary value instead.
+ */
+
+/** A decimal 0.d1d2d3… × 10^dp; no digits means zero. */
+interface Decimal {
+  digits: string;
+  dp: number;
+}
+
+/** The shortest digits that read back as x (what Go's 'g' with precision -1 uses). */
+function shortestDecimal(x: number): Decimal {
+  if (x === 0) return { digits: '', dp: 0 };
+  const [mantissa, exp] = x.toExponential().split('e') as [string, string];
+  return { digits: mantissa.replace('.', ''), dp: Number(exp) + 1 };
+}
+
+/** Every digit of the binary value of x, so that rounding can see exact ties. */
+function exactDecimal(x: number): Decimal {
+  if (x === 0) return { digits: '', dp: 0 };
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const biasedExp = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp = -1074;
+  if (biasedExp !== 0) {
+    mant |= 1n << 52n;
+    exp = biasedExp - 1075;
+  }
+  let digits: string;
+  let dp: number;
+  if (exp >= 0) {
+    digits = (mant << BigInt(exp)).toString();
+    dp = digits.length;
+  } else {
+    // mant × 2^exp = mant × 5^-exp / 10^-exp
+    digits = (mant * 5n ** BigInt(-exp)).toString();
+    dp = digits.length + exp;
+  }
+  return { digits: digits.replace(/0+$/, ''), dp };
+}
+
+/** Rounds to nd digits, ties to even, as Go's decimal.Round. */
+function roundDecimal(d: Decimal, nd: number): Decimal {
+  if (nd < 0 || nd >= d.digits.length) return d;
+  const next = d.digits[nd]!;
+  const exactHalf = next === '5' && nd + 1 === d.digits.length;
+  const up = exactHalf ? nd > 0 && Number(d.digits[nd - 1]) % 2 === 1 : next >= '5';
+  if (!up) return { digits: d.digits.slice(0, nd).replace(/0+$/, ''), dp: d.dp };
+  let i = nd - 1;
+  while (i >= 0 && d.digits[i] === '9') i--;
+  if (i < 0) return { digits: '1', dp: d.dp + 1 }; // all nines: 999 → 1000
+  return {
+    digits: d.digits.slice(0, i) + String(Number(d.digits[i]) + 1),
+    dp: d.dp,
+  };
+}
+
+function fmtE(d: Decimal, prec: number, letter: 'e' | 'E'): string {
+  let s = d.digits[0] ?? '0';
+  if (prec > 0) s += `.${d.digits.slice(1, prec + 1).padEnd(prec, '0')}`;
+  const exp = d.digits.length === 0 ? 0 : d.dp - 1;
+  const mag = String(Math.abs(exp)).padStart(2, '0');
+  return `${s}${letter}${exp < 0 ? '-' : '+'}${mag}`;
+}
+
+function fmtF(d: Decimal, prec: number): string {
+  let s = d.dp > 0 ? d.digits.slice(0, d.dp).padEnd(d.dp, '0') : '0';
+  if (prec > 0) {
+    let frac = '';
+    for (let i = 1; i <= prec; i++) {
+      const j = d.dp + i - 1;
+      frac += j >= 0 && j < d.digits.length ? d.digits[j] : '0';
+    }
+    s += `.${frac}`;
+  }
+  return s;
+}
+
+export type FloatFormat = 'e' | 'E' | 'f' | 'g' | 'G';
+
+/** strconv.FormatFloat(x, format, prec, 64); prec -1 means the shortest exact form. */
+export function formatFloat(x: number, format: FloatFormat, prec: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  const neg = x < 0 || Object.is(x, -0);
+  const abs = Math.abs(x);
+  const shortest = prec < 0;
+  let d: Decimal;
+  if (shortest) {
+    d = shortestDecimal(abs);
+    const nd = d.digits.length;
+    if (format === 'e' || format === 'E') prec = Math.max(nd - 1, 0);
+    else if (format === 'f') prec = Math.max(nd - d.dp, 0);
+    else prec = nd;
+  } else {
+    d = exactDecimal(abs);
+    if (format === 'e' || format === 'E') d = roundDecimal(d, prec + 1);
+    else if (format === 'f') d = roundDecimal(d, d.dp + prec);
+    else {
+      if (prec === 0) prec = 1;
+      d = roundDecimal(d, prec);
+    }
+  }
+  let body: string;
+  if (format === 'e' || format === 'E') {
+    body = fmtE(d, prec, format);
+  } else if (format === 'f') {
+    body = fmtF(d, prec);
+  } else {
+    const nd = d.digits.length;
+    let eprec = prec;
+    if (eprec > nd && nd >= d.dp) eprec = nd;
+    // %e is used if the exponent is below -4 or at least the precision (6 when shortest).
+    if (shortest) eprec = 6;
+    const exp = d.dp - 1;
+    if (exp < -4 || exp >= eprec) {
+      body = fmtE(d, Math.min(prec, nd) - 1, format === 'g' ? 'e' : 'E');
+    } else {
+      body = fmtF(d, Math.max((prec > d.dp ? nd : prec) - d.dp, 0));
+    }
+  }
+  return neg ? `-${body}` : body;
+}

@@ -1,0 +1,71 @@
+/**
+ * Go text/template, as docker's `--format` flag understands it: Go's syntax and builtins plus
+ * docker's functions (json, split, join, title, lower, upper, pad, truncate). Compile once,
+ * execute per row:
+ *
+ *   const t = compileTemplate('{{.ID}}\t{{join .Names ","}}');
+ *   t.execute(row);
+ *
+ * See value.ts for how JS data maps onto Go's types.
+ */
+
+import { TsctrError } from '../../errors.ts';
+import { dockerFuncs } from './docker-funcs.ts';
+import { executeProgram, TemplateExecError, type Program } from './exec.ts';
+import { builtinFuncs, type FuncMap } from './funcs.ts';
+import { parseTemplate, TemplateParseError } from './parser.ts';
+
+export type { FuncMap, ParamType, TemplateFunc } from './funcs.ts';
+export { headerFuncs } from './docker-funcs.ts';
+export { goJSON, marshalJSON, type JSONOptions } from './gojson.ts';
+
+/**
+ * A template that failed to parse or execute. The message reads as docker's, e.g.
+ * `template parsing error: template: :1: function "foo" not defined`; docker uses that prefix
+ * for execution errors too.
+ */
+export class TemplateError extends TsctrError {
+  /** Output written before an execution error (Go keeps it; docker's table header uses it). */
+  readonly partial: string;
+
+  constructor(message: string, partial = '') {
+    super(`template parsing error: ${message}`);
+    this.name = 'TemplateError';
+    this.partial = partial;
+  }
+}
+
+export interface ExecuteOptions {
+  /** Functions replacing the standard ones for this run, as Go's Template.Funcs. */
+  funcs?: FuncMap;
+}
+
+export interface Template {
+  /** Runs the template over data; throws TemplateError. */
+  execute(data: unknown, options?: ExecuteOptions): string;
+}
+
+const standardFuncs: FuncMap = { ...builtinFuncs, ...dockerFuncs };
+const standardNames: ReadonlySet<string> = new Set(Object.keys(standardFuncs));
+
+/** Parses a template; throws TemplateError (exit code 125) when it is malformed. */
+export function compileTemplate(text: string): Template {
+  let program: Program;
+  try {
+    program = { text, ...parseTemplate(text, standardNames) };
+  } catch (err) {
+    if (err instanceof TemplateParseError) throw new TemplateError(err.message);
+    throw err;
+  }
+  return {
+    execute(data, options = {}) {
+      const funcs = options.funcs ? { ...standardFuncs, ...options.funcs } : standardFuncs;
+      try {
+        return executeProgram(program, funcs, data);
+      } catch (err) {
+        if (err instanceof TemplateExecError) throw new TemplateError(err.message, err.partial);
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The one place that finds tsctr's native parts: the addon (tsctr_native.node) and the helper
+ * executables built beside it (tsctr-monitor, tsctr-unpack). A failure names every path tried.
+ */
+import { createRequire } from 'node:module';
+import { accessSync, constants } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TsctrError } from '../errors.ts';
+import type { NativeAddon } from '../../native/tsctr.d.ts';
+
+export type { NativeAddon } from '../../native/tsctr.d.ts';
+
+/** Directories that may hold a build, most specific first. */
+function candidateDirs(): string[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dirs: string[] = [];
+  if (process.env.TSCTR_NATIVE_DIR) dirs.push(resolve(process.env.TSCTR_NATIVE_DIR));
+  // dist/main.js (bundled) and src/native/loader.ts (tests) both sit two levels from the root.
+  for (const up of ['..', '../..']) dirs.push(resolve(here, up, 'build/Release'));
+  return [...new Set(dirs)];
+}
+
+let addon: NativeAddon | undefined;
+let addonDir: string | undefined;
+
+export function native(): NativeAddon {
+  if (addon) return addon;
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const dir of candidateDirs()) {
+    const file = join(dir, 'tsctr_native.node');
+    try {
+      addon = require(file) as NativeAddon;
+      addonDir = dir;
+      return addon;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      tried.push(`${file} (${code === 'MODULE_NOT_FOUND' ? 'not found' : (err as Error).message})`);
+    }
+  }
+  throw new TsctrError(`cannot load tsctr's native addon; tried:\n  ${tried.join('\n  ')}`, {
+    hint: 'build it with `npm run build`, or point TSCTR_NATIVE_DIR at the directory holding it',
+  });
+}
+
+/** Absolute path of a helper executable built with the addon. */
+export function helperPath(name: 'tsctr-monitor' | 'tsctr-unpack'): string {
+  const dirs = addonDir ? [addonDir, ...candidateDirs()] : candidateDirs();
+  const tried: string[] = [];
+  for (const dir of dirs) {
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      tried.push(file);
+    }
+  }
+  throw new TsctrError(`cannot find ${name}; tried:\n  ${tried.join('\n  ')}`, {
+    hint: 'build it with `npm run build`',
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Manifest media types and platform choice (OCI image spec, Docker schema2).
+ */
+import { TsctrError } from '../errors.ts';
+
+export const MediaType = {
+  OciManifest: 'application/vnd.oci.image.manifest.v1+json',
+  OciIndex: 'application/vnd.oci.image.index.v1+json',
+  DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  DockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  DockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
+  DockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+} as const;
+
+/** The order containers/image sends (schema1 left out: we refuse it). */
+export const manifestAccept = [
+  MediaType.OciManifest,
+  MediaType.DockerManifest,
+  MediaType.DockerList,
+  MediaType.OciIndex,
+].join(', ');
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: { os?: string; architecture?: string; variant?: string };
+  urls?: string[];
+}
+
+export interface ImageManifest {
+  schemaVersion: number;
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+export interface ImageIndex {
+  schemaVersion: number;
+  mediaType?: string;
+  manifests: Descriptor[];
+}
+
+export type AnyManifest = { kind: 'image'; manifest: ImageManifest } | { kind: 'index'; index: ImageIndex };
+
+/** Classifies a manifest body by its Content-Type, falling back to its own mediaType field. */
+export function classifyManifest(body: Buffer, contentType: string | undefined, ref: string): AnyManifest {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new TsctrError(`manifest for ${ref} is not valid JSON`);
+  }
+  const type = (contentType?.split(';')[0]?.trim() || (doc.mediaType as string) || '').toLowerCase();
+  if (type === MediaType.DockerSchema1 || type === MediaType.DockerSchema1Signed || doc.schemaVersion === 1) {
+    throw new TsctrError(`${ref} uses the Docker image manifest schema 1, which is not supported`, {
+      hint: 'schema 1 was deprecated in 2017; push the image again with a current docker or podman',
+    });
+  }
+  if (type === MediaType.OciIndex || type === MediaType.DockerList || Array.isArray(doc.manifests)) {
+    if (!Array.isArray(doc.manifests)) throw new TsctrError(`index for ${ref} has no manifests`);
+    return { kind: 'index', index: doc as unknown as ImageIndex };
+  }
+  const m = doc as unknown as ImageManifest;
+  if (!m.config?.digest || !Array.isArray(m.layers)) {
+    throw new TsctrError(`manifest for ${ref} has no config or layers (media type ${type || 'unknown'})`);
+  }
+  return { kind: 'image', manifest: m };
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+const archOfNode: Record<string, string> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: '386',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+};
+
+export function hostPlatform(): Platform {
+  return { os: 'linux', architecture: archOfNode[process.arch] ?? process.arch };
+}
+
+export function platformString(p: Platform): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+}
+
+/** First index entry for the wanted os/arch (and variant when asked), as containers/image picks. */
+export function choosePlatform(index: ImageIndex, want: Platform, ref: string): Descriptor {
+  const found = index.manifests.find(
+    (d) =>
+      d.platform?.os === want.os &&
+      d.platform?.architecture === want.architecture &&
+      (!want.variant || d.platform?.variant === want.variant),
+  );
+  if (!found) {
+    const have = index.manifests
+      .map((d) => (d.platform ? platformString(d.platform as Platform) : 'unknown'))
+      .join(', ');
+    throw new TsctrError(
+      `no image found in image index for architecture ${want.architecture}, variant "${want.variant ?? ''}", OS ${want.os} (${ref} has: ${have || 'nothing'})`,
+    );
+  }
+  return found;
+}

@@ -1,0 +1,140 @@
+/**
+ * Container records. Storage root: containers/<id>/{config.json, upper/, work/, merged/} and
+ * names/<name> (created with O_EXCL, so two `run --name x` cannot both win). Runtime root:
+ * containers/<id>/{spec, state.json, exit, hostname, hosts}.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { StatePaths } from '../config/paths.ts';
+import { TsctrError, fromSystemError } from '../errors.ts';
+import { randomName } from './names.ts';
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** The image as the user typed it. */
+  image: string;
+  imageId: string;
+  created: string;
+  path: string;
+  args: string[];
+  config: {
+    Hostname: string;
+    User: string;
+    Env: string[];
+    Cmd: string[];
+    Entrypoint: string[] | null;
+    WorkingDir: string;
+  };
+  hostConfig: { AutoRemove: boolean; NetworkMode: string };
+}
+
+export interface ContainerState {
+  pid: number;
+  monitorPid: number;
+  startedAt: string;
+}
+
+export interface ExitState {
+  code: number;
+  signal: number;
+  finishedAt: string;
+}
+
+export function containerDirs(paths: StatePaths, id: string) {
+  return {
+    storage: join(paths.root, 'containers', id),
+    run: join(paths.runroot, 'containers', id),
+    nameFile: (name: string) => join(paths.root, 'names', name),
+  };
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** Reserves a name atomically; docker's wording on a clash. */
+export function reserveName(paths: StatePaths, id: string, wanted: string | undefined): string {
+  mkdirSync(join(paths.root, 'names'), { recursive: true, mode: 0o700 });
+  if (wanted !== undefined && !NAME_RE.test(wanted)) {
+    throw new TsctrError(`Invalid container name (${wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const name = wanted ?? randomName(attempt > 0);
+    try {
+      writeFileSync(join(paths.root, 'names', name), id, { flag: 'wx', mode: 0o600 });
+      return name;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fromSystemError('cannot reserve name', err);
+      if (wanted !== undefined) {
+        const owner = readFileSync(join(paths.root, 'names', name), 'utf8').trim();
+        throw new TsctrError(
+          `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+    }
+  }
+  throw new TsctrError('cannot pick a free container name');
+}
+
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function saveContainer(paths: StatePaths, rec: ContainerRecord): void {
+  const d = containerDirs(paths, rec.id);
+  mkdirSync(d.storage, { recursive: true, mode: 0o700 });
+  writeFileSync(join(d.storage, 'config.json'), JSON.stringify(rec, null, 2));
+}
+
+export function listContainers(paths: StatePaths): ContainerRecord[] {
+  let ids: string[];
+  try {
+    ids = readdirSync(join(paths.root, 'containers'));
+  } catch {
+    return [];
+  }
+  const out: ContainerRecord[] = [];
+  for (const id of ids) {
+    try {
+      out.push(JSON.parse(readFileSync(join(paths.root, 'containers', id, 'config.json'), 'utf8')) as ContainerRecord);
+    } catch {
+      // Half-created (killed during `run`) or half-removed: not a container yet or any more.
+    }
+  }
+  return out;
+}
+
+export function readState(paths: StatePaths, id: string): ContainerState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(containerDirs(paths, id).run, 'state.json'), 'utf8')) as ContainerState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The monitor's exit file: "EXITED <code> <signal>", its mtime the time of death. */
+export function readExit(paths: StatePaths, id: string): ExitState | undefined {
+  const file = join(containerDirs(paths, id).run, 'exit');
+  try {
+    const [word, code, signal] = readFileSync(file, 'utf8').trim().split(' ');
+    if (word !== 'EXITED') return undefined;
+    const { mtime } = statSync(file);
+    return { code: Number(code), signal: Number(signal), finishedAt: mtime.toISOString() };
+  } catch {
+    return undefined;
+  }
+}
+
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function removeNameFile(paths: StatePaths, name: string): void {
+  rmSync(join(paths.root, 'names', name), { force: true });
+}

@@ -1,0 +1,115 @@
+/**
+ * Starting tsctr-monitor for a container and following its status pipe (protocol in
+ * native/monitor/main.cc and docs/ARCHITECTURE.md).
+ */
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { constants as osConstants } from 'node:os';
+import { native, helperPath } from '../native/loader.ts';
+import { spawnInUserNamespace } from './userns.ts';
+import type { IdMap } from './idmap.ts';
+import { ExitCode, TsctrError } from '../errors.ts';
+
+export type MonitorEvent =
+  | { kind: 'started'; pid: number }
+  | { kind: 'exited'; code: number; signal: number }
+  | { kind: 'warning'; text: string };
+
+export interface MonitorHandle {
+  monitorPid: number;
+  /** Resolves when the monitor reports the container's exit (or rejects on a start failure). */
+  events: AsyncGenerator<MonitorEvent>;
+  /** Reaps the monitor once its status pipe has closed. */
+  reap(): void;
+}
+
+function errnoName(n: number): string {
+  for (const [name, value] of Object.entries(osConstants.errno)) if (value === n) return name;
+  return `errno ${n}`;
+}
+
+/** Maps a setup/exec failure to docker's message and exit code (126 cannot invoke, 127 not found). */
+export function startError(stage: string, errno: number, detail: string): TsctrError {
+  const name = errnoName(errno);
+  if (stage === 'exec-path') {
+    return name === 'EACCES'
+      ? new TsctrError(`exec: "${detail}": permission denied`, { exitCode: ExitCode.CannotInvoke, errno: name })
+      : new TsctrError(`exec: "${detail}": executable file not found in $PATH`, {
+          exitCode: ExitCode.NotFound,
+          errno: name,
+        });
+  }
+  if (stage === 'exec') {
+    if (name === 'ENOENT' || name === 'ENOTDIR') {
+      return new TsctrError(`exec: "${detail}": stat ${detail}: no such file or directory`, {
+        exitCode: ExitCode.NotFound,
+        errno: name,
+      });
+    }
+    return new TsctrError(`exec: "${detail}": ${name === 'ENOEXEC' ? 'exec format error' : 'permission denied'}`, {
+      exitCode: ExitCode.CannotInvoke,
+      errno: name,
+    });
+  }
+  if (stage === 'cwd') {
+    return new TsctrError(`chdir to cwd ("${detail}") set in config failed: ${name}`, {
+      exitCode: name === 'EACCES' ? ExitCode.CannotInvoke : ExitCode.Failed,
+      errno: name,
+    });
+  }
+  const hint =
+    stage === 'rootfs'
+      ? 'native overlayfs with userxattr needs Linux 5.11 or newer; see `tsctr info`'
+      : undefined;
+  return new TsctrError(`container setup failed at ${stage}: ${detail}: ${name}`, { errno: name, hint });
+}
+
+export async function startMonitor(opts: {
+  specFile: string;
+  stdin: number;
+  idmap: IdMap;
+}): Promise<MonitorHandle> {
+  const n = native();
+  const [r, w] = n.pipe();
+  let pid: number;
+  try {
+    const file = helperPath('tsctr-monitor');
+    pid = await spawnInUserNamespace({
+      file,
+      argv: [file, opts.specFile],
+      env: [],
+      stdio: [opts.stdin, 1, 2, w],
+      setsid: true,
+      idmap: opts.idmap,
+    });
+  } catch (err) {
+    closeSync(r);
+    throw err;
+  } finally {
+    closeSync(w);
+  }
+  const sock = new Socket({ fd: r, readable: true, writable: false });
+  const lines = createInterface({ input: sock, crlfDelay: Infinity });
+  async function* events(): AsyncGenerator<MonitorEvent> {
+    let exited = false;
+    for await (const line of lines) {
+      const [word, ...rest] = line.split(' ');
+      if (word === 'STARTED') yield { kind: 'started', pid: Number(rest[0]) };
+      else if (word === 'EXITED') {
+        exited = true;
+        yield { kind: 'exited', code: Number(rest[0]), signal: Number(rest[1]) };
+      } else if (word === 'ERROR') {
+        throw startError(rest[0] ?? '', Number(rest[1]), rest.slice(2).join(' '));
+      } else if (word === 'WARNING') yield { kind: 'warning', text: rest.join(' ') };
+    }
+    if (!exited) throw new TsctrError('the container monitor ended without reporting an exit status');
+  }
+  return {
+    monitorPid: pid,
+    events: events(),
+    reap: () => {
+      n.waitpid(pid, true);
+    },
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * `run` in the foreground: find (or pull) the image, create the container's record and writable
+ * layer, write its spec, start its monitor, forward signals, and return the exit code. With
+ * `--rm` the monitor itself removes the container after it ends, so even a CLI killed halfway
+ * leaves nothing behind.
+ */
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { StatePaths } from '../config/paths.ts';
+import { TsctrError } from '../errors.ts';
+import { ImageStore, type ImageRecord } from '../storage/store.ts';
+import { findImage } from '../images/lookup.ts';
+import { pullImage, type PullEvent } from '../images/pull.ts';
+import { familiarName, parseReference, withDefaultTag } from '../registry/reference.ts';
+import { currentIdMap, mappedCount } from './idmap.ts';
+import { resolveUser } from './image-user.ts';
+import {
+  baseMounts,
+  devSymlinks,
+  encodeSpec,
+  maskedPaths,
+  namespaceFlags,
+  readonlyPaths,
+  type ContainerSpec,
+} from './spec.ts';
+import { planNetwork } from '../netns/index.ts';
+import {
+  containerDirs,
+  newContainerId,
+  removeNameFile,
+  reserveName,
+  saveContainer,
+  type ContainerRecord,
+} from './containers.ts';
+import { startMonitor } from './monitor.ts';
+
+export interface RunOptions {
+  paths: StatePaths;
+  image: string;
+  command: string[];
+  name?: string | undefined;
+  rm: boolean;
+  env: string[];
+  workdir?: string | undefined;
+  user?: string | undefined;
+  entrypoint?: string | undefined;
+  hostname?: string | undefined;
+  network?: string | undefined;
+  interactive: boolean;
+  onPull?: (e: PullEvent) => void;
+  onNotice?: (text: string) => void;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** docker's ReplaceOrAppendEnvValues: later KEY=… replaces an earlier KEY in place. */
+export function mergeEnv(base: string[], over: string[]): string[] {
+  const out = [...base];
+  for (const e of over) {
+    const key = e.split('=')[0]!;
+    const i = out.findIndex((x) => x.split('=')[0] === key);
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+/** `-e KEY` takes KEY from tsctr's own environment, and is dropped when unset (docker). */
+export function expandEnvFlags(flags: string[], env = process.env): string[] {
+  return flags.flatMap((f) => {
+    if (f.includes('=')) return [f];
+    const v = env[f];
+    return v === undefined ? [] : [`${f}=${v}`];
+  });
+}
+
+export function commandLine(image: ImageRecord, args: string[], entrypoint: string | undefined): string[] {
+  const cfg = image.config.config ?? {};
+  if (entrypoint !== undefined) return [...(entrypoint ? [entrypoint] : []), ...args];
+  const cmd = args.length ? args : (cfg.Cmd ?? []);
+  return [...(cfg.Entrypoint ?? []), ...cmd];
+}
+
+async function imageFor(opts: RunOptions): Promise<ImageRecord> {
+  const store = new ImageStore(opts.paths);
+  const local = findImage(store, opts.image);
+  if (local) return local;
+  const ref = withDefaultTag(parseReference(opts.image));
+  opts.onNotice?.(`Unable to find image '${familiarName(ref)}' locally`);
+  return pullImage(opts.image, { paths: opts.paths, onEvent: opts.onPull });
+}
+
+const HOSTS = `127.0.0.1\tlocalhost
+::1\tlocalhost ip6-localhost ip6-loopback
+fe00::0\tip6-localnet
+ff00::0\tip6-mcastprefix
+ff02::1\tip6-allnodes
+ff02::2\tip6-allrouters
+`;
+
+export async function runContainer(opts: RunOptions): Promise<number> {
+  const image = await imageFor(opts);
+  const store = new ImageStore(opts.paths);
+  const net = planNetwork(opts.network);
+  const args = commandLine(image, opts.command, opts.entrypoint);
+  if (!args.length) throw new TsctrError('No command specified', { hint: 'give a command after the image name' });
+
+  const idmap = currentIdMap();
+  if (idmap.single) {
+    opts.onNotice?.(
+      'WARNING: no subordinate ids for this user in /etc/subuid and /etc/subgid; only uid 0 exists in the container',
+    );
+  }
+  const layersTopDown = [...image.layers].reverse();
+  const user = resolveUser(opts.user ?? image.config.config?.User ?? '', layersTopDown.map((d) => join(store.layerDir(d), 'diff')));
+  if (user.uid >= mappedCount(idmap.uids) || user.gid >= mappedCount(idmap.gids)) {
+    throw new TsctrError(`user ${user.uid}:${user.gid} is not mapped in the user namespace`, {
+      hint: 'add a larger range for your user to /etc/subuid and /etc/subgid',
+    });
+  }
+
+  const id = newContainerId();
+  const dirs = containerDirs(opts.paths, id);
+  const name = reserveName(opts.paths, id, opts.name);
+  const hostname = opts.hostname ?? id.slice(0, 12);
+  const cwd = opts.workdir || image.config.config?.WorkingDir || '/';
+  let env = [DEFAULT_PATH, `HOSTNAME=${hostname}`];
+  env = mergeEnv(env, mergeEnv(image.config.config?.Env ?? [], expandEnvFlags(opts.env)));
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+
+  const record: ContainerRecord = {
+    id,
+    name,
+    image: opts.image,
+    imageId: image.id,
+    created: new Date().toISOString(),
+    path: args[0]!,
+    args: args.slice(1),
+    config: {
+      Hostname: hostname,
+      User: opts.user ?? image.config.config?.User ?? '',
+      Env: env,
+      Cmd: opts.command.length ? opts.command : (image.config.config?.Cmd ?? []),
+      Entrypoint: opts.entrypoint !== undefined ? [opts.entrypoint] : (image.config.config?.Entrypoint ?? null),
+      WorkingDir: cwd,
+    },
+    hostConfig: { AutoRemove: opts.rm, NetworkMode: net.mode },
+  };
+
+  let stdin = -1;
+  try {
+    for (const d of ['upper', 'work', 'merged']) mkdirSync(join(dirs.storage, d), { recursive: true, mode: 0o755 });
+    mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
+    saveContainer(opts.paths, record);
+    writeFileSync(join(dirs.run, 'hostname'), `${hostname}\n`);
+    writeFileSync(join(dirs.run, 'hosts'), HOSTS);
+
+    const rel = (p: string) => p.slice(opts.paths.root.length + 1);
+    const lower = layersTopDown.map((d) => store.layerDiffRelative(d)).join(':');
+    const spec: ContainerSpec = {
+      cloneFlags: namespaceFlags(net.ownNetns),
+      rootfs: join(dirs.storage, 'merged'),
+      mountCwd: opts.paths.root,
+      mounts: [
+        {
+          source: 'overlay',
+          target: '/',
+          fstype: 'overlay',
+          flags: 0,
+          // Relative paths (resolved against mount-cwd) keep many layers under the 4 KiB limit
+          // of mount options; userxattr is what lets an unprivileged user mount overlay (5.11+).
+          data: `lowerdir=${lower},upperdir=${rel(join(dirs.storage, 'upper'))},workdir=${rel(join(dirs.storage, 'work'))},userxattr`,
+          make: 'none',
+        },
+        ...baseMounts({ ownNetns: net.ownNetns, ptsGid5: mappedCount(idmap.gids) > 5 }),
+        { source: join(dirs.run, 'hostname'), target: '/etc/hostname', fstype: '', flags: 4096, data: '', make: 'file' },
+        { source: join(dirs.run, 'hosts'), target: '/etc/hosts', fstype: '', flags: 4096, data: '', make: 'file' },
+      ],
+      symlinks: devSymlinks,
+      masked: maskedPaths,
+      readonly: readonlyPaths,
+      hostname,
+      uid: user.uid,
+      gid: user.gid,
+      groups: user.groups,
+      args,
+      env,
+      cwd,
+      removeOnExit: opts.rm ? [dirs.storage, dirs.run, dirs.nameFile(name)] : [],
+      exitFile: opts.rm ? '' : join(dirs.run, 'exit'),
+    };
+    const specFile = join(dirs.run, 'spec');
+    writeFileSync(specFile, encodeSpec(spec));
+
+    stdin = opts.interactive ? 0 : openSync('/dev/null', 'r');
+    const monitor = await startMonitor({ specFile, stdin, idmap });
+    return await followForeground(monitor, opts.paths, id);
+  } catch (err) {
+    // As docker, a container that failed to start stays (status Created) unless --rm. The
+    // monitor already removed it if it got that far; if not, its upper dir is still empty and
+    // ours, so plain removal works.
+    if (opts.rm) {
+      rmSync(dirs.run, { recursive: true, force: true });
+      rmSync(dirs.storage, { recursive: true, force: true });
+      removeNameFile(opts.paths, name);
+    }
+    throw err;
+  } finally {
+    if (stdin > 2) closeSync(stdin);
+  }
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+
+/** True when the process has a handler for `signal` (SigCgt in /proc/PID/status). */
+function catches(pid: number, signal: number): boolean {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return !!m && (BigInt(`0x${m[1]}`) & (1n << BigInt(signal - 1))) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+async function followForeground(
+  monitor: Awaited<ReturnType<typeof startMonitor>>,
+  paths: StatePaths,
+  id: string,
+): Promise<number> {
+  const dirs = containerDirs(paths, id);
+  const handlers = new Map<string, () => void>();
+  try {
+    for await (const ev of monitor.events) {
+      if (ev.kind === 'started') {
+        writeFileSync(
+          join(dirs.run, 'state.json'),
+          JSON.stringify({ pid: ev.pid, monitorPid: monitor.monitorPid, startedAt: new Date().toISOString() }),
+        );
+        for (const sig of FORWARDED) {
+          const h = () => {
+            const num = osConstants.signals[sig];
+            // The container's init is pid 1 of its namespace: the kernel drops a signal it has
+            // no handler for. Ctrl-C (or a TERM) must still stop it, so that becomes SIGKILL.
+            const fatal = sig === 'SIGINT' || sig === 'SIGTERM';
+            try {
+              process.kill(ev.pid, fatal && !catches(ev.pid, num) ? 'SIGKILL' : sig);
+            } catch {
+              // Already gone; the monitor reports the exit.
+            }
+          };
+          handlers.set(sig, h);
+          process.on(sig, h);
+        }
+      } else if (ev.kind === 'exited') {
+        return ev.signal ? 128 + ev.signal : ev.code;
+      }
+    }
+    throw new TsctrError('the container monitor ended without reporting an exit status');
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    monitor.reap();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The container spec handed to tsctr-monitor: every mount, link, id and argument the container
+ * gets, decided here. The wire format (NUL-terminated tokens, a keyword then its fixed number
+ * of arguments) is read by native/common/spec.cc and documented in docs/ARCHITECTURE.md.
+ */
+import { native } from '../native/loader.ts';
+
+// <sys/mount.h>
+export const MS = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  REMOUNT: 32,
+  BIND: 4096,
+  REC: 16384,
+  STRICTATIME: 1 << 24,
+} as const;
+
+export interface Mount {
+  source: string;
+  target: string;
+  fstype: string;
+  flags: number;
+  data: string;
+  make: 'dir' | 'file' | 'none';
+}
+
+export interface ContainerSpec {
+  cloneFlags: number;
+  rootfs: string;
+  mountCwd: string;
+  mounts: Mount[];
+  symlinks: [target: string, link: string][];
+  masked: string[];
+  readonly: string[];
+  hostname: string;
+  uid: number;
+  gid: number;
+  groups: number[];
+  args: string[];
+  env: string[];
+  cwd: string;
+  removeOnExit: string[];
+  exitFile: string;
+}
+
+export function encodeSpec(s: ContainerSpec): Buffer {
+  const t: string[] = ['version', '1', 'clone-flags', String(s.cloneFlags), 'rootfs', s.rootfs];
+  if (s.mountCwd) t.push('mount-cwd', s.mountCwd);
+  for (const m of s.mounts) t.push('mount', m.source, m.target, m.fstype, String(m.flags), m.data, m.make);
+  for (const [target, link] of s.symlinks) t.push('symlink', target, link);
+  for (const p of s.masked) t.push('masked', p);
+  for (const p of s.readonly) t.push('readonly', p);
+  t.push('hostname', s.hostname, 'user', String(s.uid), String(s.gid));
+  for (const g of s.groups) t.push('group', String(g));
+  for (const a of s.args) t.push('arg', a);
+  for (const e of s.env) t.push('env', e);
+  t.push('cwd', s.cwd);
+  for (const p of s.removeOnExit) t.push('remove-on-exit', p);
+  if (s.exitFile) t.push('exit-file', s.exitFile);
+  for (const tok of t) {
+    if (tok.includes('\0')) throw new Error(`spec value contains NUL: ${JSON.stringify(tok)}`);
+  }
+  return Buffer.from(t.map((x) => x + '\0').join(''));
+}
+
+/** The paths docker hides or freezes in /proc and /sys (moby's oci defaults). */
+export const maskedPaths = [
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+export const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/**
+ * The API filesystems and the minimal /dev. Device nodes cannot be created in a user
+ * namespace, so the host's are bind-mounted (what rootless runc does).
+ */
+export function baseMounts(opts: { ownNetns: boolean; ptsGid5: boolean }): Mount[] {
+  const m: Mount[] = [
+    { source: 'proc', target: '/proc', fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', make: 'dir' },
+    { source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, data: 'mode=755,size=65536k', make: 'dir' },
+    {
+      source: 'devpts',
+      target: '/dev/pts',
+      fstype: 'devpts',
+      flags: MS.NOSUID | MS.NOEXEC,
+      // gid=5 (tty) only exists in the namespace when the subgid ranges map it.
+      data: `newinstance,ptmxmode=0666,mode=0620${opts.ptsGid5 ? ',gid=5' : ''}`,
+      make: 'dir',
+    },
+    { source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: 'mode=1777,size=65536k', make: 'dir' },
+    { source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', make: 'dir' },
+  ];
+  for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
+    m.push({ source: `/dev/${dev}`, target: `/dev/${dev}`, fstype: '', flags: MS.BIND | MS.NOSUID, data: '', make: 'file' });
+  }
+  // sysfs may only be mounted by the owner of the network namespace; otherwise bind the host's.
+  m.push(
+    opts.ownNetns
+      ? { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, data: '', make: 'dir' }
+      : { source: '/sys', target: '/sys', fstype: '', flags: MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', make: 'dir' },
+  );
+  return m;
+}
+
+export const devSymlinks: [string, string][] = [
+  ['/proc/self/fd', '/dev/fd'],
+  ['/proc/self/fd/0', '/dev/stdin'],
+  ['/proc/self/fd/1', '/dev/stdout'],
+  ['/proc/self/fd/2', '/dev/stderr'],
+  ['pts/ptmx', '/dev/ptmx'],
+  ['/proc/kcore', '/dev/core'],
+];
+
+export function namespaceFlags(ownNetns: boolean): number {
+  const c = native().constants;
+  return c.CLONE_NEWNS | c.CLONE_NEWPID | c.CLONE_NEWUTS | c.CLONE_NEWIPC | (ownNetns ? c.CLONE_NEWNET : 0);
+}

@@ -1,0 +1,193 @@
+/**
+ * The image store under the storage root:
+ *
+ *   layers/<hex>/diff        one unpacked layer (an overlay lowerdir), named by its diff_id
+ *   layers/<hex>/layer.json  { diffId, size }
+ *   images/<hex>.json        one image record, named by its config digest (the image ID)
+ *   tmp/<pid>-<random>/      work in progress; renamed into place only when verified
+ *
+ * Everything is written to tmp/ first and renamed in, so a process killed at any point leaves
+ * either nothing or a complete entry; stale tmp/ entries of dead processes are removed later.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { StatePaths } from '../config/paths.ts';
+import { fromSystemError } from '../errors.ts';
+
+export interface ImageConfigBody {
+  architecture?: string;
+  os?: string;
+  created?: string;
+  config?: {
+    Env?: string[];
+    Cmd?: string[];
+    Entrypoint?: string[];
+    WorkingDir?: string;
+    User?: string;
+    Labels?: Record<string, string>;
+    ExposedPorts?: Record<string, unknown>;
+    Volumes?: Record<string, unknown>;
+    StopSignal?: string;
+  };
+  rootfs?: { type: string; diff_ids: string[] };
+  history?: unknown[];
+}
+
+export interface ImageRecord {
+  /** sha256:<hex> of the config blob: docker's image ID. */
+  id: string;
+  /** Canonical tagged names, e.g. docker.io/library/busybox:latest. */
+  names: string[];
+  /** Canonical digested names, e.g. docker.io/library/busybox@sha256:… */
+  digests: string[];
+  manifestDigest: string;
+  /** diff_ids, bottom layer first. */
+  layers: string[];
+  config: ImageConfigBody;
+  /** Bytes of all layers, uncompressed. */
+  size: number;
+  pulledAt: string;
+}
+
+const hexOf = (digest: string) => digest.slice(digest.indexOf(':') + 1);
+
+export class ImageStore {
+  readonly root: string;
+
+  constructor(paths: StatePaths) {
+    this.root = paths.root;
+  }
+
+  private dir(name: string): string {
+    const d = join(this.root, name);
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    return d;
+  }
+
+  layerDir(diffId: string): string {
+    return join(this.root, 'layers', hexOf(diffId));
+  }
+
+  /** Path of a layer's content relative to the storage root (short overlay lowerdir entries). */
+  layerDiffRelative(diffId: string): string {
+    return `layers/${hexOf(diffId)}/diff`;
+  }
+
+  hasLayer(diffId: string): boolean {
+    return existsSync(join(this.layerDir(diffId), 'layer.json'));
+  }
+
+  /** A fresh work directory under tmp/, with an empty diff/ inside for the writer. */
+  newTemp(): string {
+    const d = join(this.dir('tmp'), `${process.pid}-${randomBytes(6).toString('hex')}`);
+    mkdirSync(join(d, 'diff'), { recursive: true, mode: 0o755 });
+    return d;
+  }
+
+  /** Moves a verified layer into place. Returns false when another pull got there first. */
+  commitLayer(temp: string, diffId: string, size: number): boolean {
+    this.dir('layers');
+    writeFileSync(join(temp, 'layer.json'), JSON.stringify({ diffId, size }));
+    try {
+      renameSync(temp, this.layerDir(diffId));
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw fromSystemError('cannot commit layer', err);
+    }
+  }
+
+  layerSize(diffId: string): number {
+    try {
+      return (JSON.parse(readFileSync(join(this.layerDir(diffId), 'layer.json'), 'utf8')) as { size: number }).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** tmp/ entries whose creating process is gone (killed mid-pull). */
+  staleTemps(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(join(this.root, 'tmp'));
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => {
+        const pid = Number(n.split('-')[0]);
+        if (!Number.isInteger(pid) || pid === process.pid) return false;
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch (err) {
+          return (err as NodeJS.ErrnoException).code === 'ESRCH';
+        }
+      })
+      .map((n) => join(this.root, 'tmp', n));
+  }
+
+  listImages(): ImageRecord[] {
+    let files: string[];
+    try {
+      files = readdirSync(join(this.root, 'images'));
+    } catch {
+      return [];
+    }
+    const out: ImageRecord[] = [];
+    for (const f of files) {
+      if (!f.endsWith('.json')) continue;
+      try {
+        out.push(JSON.parse(readFileSync(join(this.root, 'images', f), 'utf8')) as ImageRecord);
+      } catch {
+        // A record is written whole by rename; an unreadable one is foreign: skip it.
+      }
+    }
+    return out;
+  }
+
+  getImage(id: string): ImageRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.root, 'images', `${hexOf(id)}.json`), 'utf8')) as ImageRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Saves `rec`, merging names with an existing record of the same ID, and moves its tags away
+   * from any other image (a tag names one image; the old one may become dangling).
+   */
+  saveImage(rec: ImageRecord): ImageRecord {
+    const dir = this.dir('images');
+    const old = this.getImage(rec.id);
+    const merged: ImageRecord = old
+      ? {
+          ...rec,
+          names: [...new Set([...old.names, ...rec.names])],
+          digests: [...new Set([...old.digests, ...rec.digests])],
+        }
+      : rec;
+    for (const other of this.listImages()) {
+      if (other.id === rec.id) continue;
+      const names = other.names.filter((n) => !rec.names.includes(n));
+      if (names.length !== other.names.length) this.writeRecord(dir, { ...other, names });
+    }
+    this.writeRecord(dir, merged);
+    return merged;
+  }
+
+  private writeRecord(dir: string, rec: ImageRecord): void {
+    const file = join(dir, `${hexOf(rec.id)}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(rec, null, 2));
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw fromSystemError('cannot save image record', err);
+    }
+  }
+}
