@@ -4,6 +4,8 @@
  * module (with oclif) is imported only when that command runs.
  */
 import module from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeError, TsctrError } from './errors.ts';
 
 import { VERSION } from './version.ts';
@@ -86,7 +88,11 @@ function fromParseError(err: unknown, id: string): unknown {
   return err;
 }
 
-module.enableCompileCache?.();
+// Each user needs a cache directory of their own: the default under /tmp belongs to whoever
+// created it first.
+module.enableCompileCache?.(
+  join(process.env.XDG_CACHE_HOME || join(process.env.HOME || tmpdir(), '.cache'), 'tsctr', 'compile-cache'),
+);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -6,6 +6,7 @@
 export interface FlagShape {
   char?: string;
   type: 'boolean' | 'option';
+  aliases?: string[];
 }
 
 export function normaliseArgv(argv: string[], flags: Record<string, FlagShape>, stopAtFirstArg: boolean): string[] {
@@ -13,6 +14,7 @@ export function normaliseArgv(argv: string[], flags: Record<string, FlagShape>, 
   const byName = new Map<string, FlagShape>();
   for (const [name, f] of Object.entries(flags)) {
     byName.set(name, f);
+    for (const a of f.aliases ?? []) byName.set(a, f);
     if (f.char) byChar.set(f.char, f);
   }
   const out: string[] = [];

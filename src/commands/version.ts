@@ -13,7 +13,7 @@ export default class Version extends TsctrCommand {
     const { flags } = await this.parse(Version);
     const v = versionInfo();
     if (flags.format) {
-      this.out(renderObject(v, flags.format));
+      this.out(renderObject([v], flags.format));
       return;
     }
     this.out(

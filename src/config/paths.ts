@@ -6,6 +6,8 @@
  */
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { TsctrError } from '../errors.ts';
 
 export interface StatePaths {
   root: string;
@@ -15,6 +17,20 @@ export interface StatePaths {
 export interface PathOptions {
   root?: string | undefined;
   runroot?: string | undefined;
+}
+
+/**
+ * Creates a private state directory, refusing one that another user owns: under a shared /tmp
+ * (no XDG_RUNTIME_DIR) someone else could otherwise pre-create it and plant container specs.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = statSync(dir);
+  if (st.uid !== process.getuid!()) {
+    throw new TsctrError(`${dir} belongs to uid ${st.uid}, not to you`, {
+      hint: 'set XDG_RUNTIME_DIR to a directory of your own, or pass --runroot',
+    });
+  }
 }
 
 export function statePaths(opts: PathOptions = {}, env = process.env): StatePaths {

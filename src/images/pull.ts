@@ -188,7 +188,12 @@ async function fetchLayer(
   let committed = false;
   try {
     const blob = await client.getBlob(repo, digest);
-    const got = await unpackLayer(blob, `${temp}/diff`, writer);
+    const got = await unpackLayer(blob, `${temp}/diff`, writer).catch((err: unknown) => {
+      throw new TsctrError(`layer ${digest} failed verification: ${(err as Error).message}`, {
+        cause: err,
+        hint: 'nothing was stored; the download was truncated or the registry served a damaged blob — pull again',
+      });
+    });
     if (got.digest !== digest) {
       throw new TsctrError(`layer ${digest} failed verification: the registry sent content with digest ${got.digest}`, {
         hint: 'nothing was stored; the registry or a proxy corrupted the blob — pull again or use another source',

@@ -91,6 +91,7 @@ export async function startMonitor(opts: {
   }
   const sock = new Socket({ fd: r, readable: true, writable: false });
   const lines = createInterface({ input: sock, crlfDelay: Infinity });
+  let pipeClosed = false;
   async function* events(): AsyncGenerator<MonitorEvent> {
     let exited = false;
     for await (const line of lines) {
@@ -103,13 +104,16 @@ export async function startMonitor(opts: {
         throw startError(rest[0] ?? '', Number(rest[1]), rest.slice(2).join(' '));
       } else if (word === 'WARNING') yield { kind: 'warning', text: rest.join(' ') };
     }
+    pipeClosed = true;
     if (!exited) throw new TsctrError('the container monitor ended without reporting an exit status');
   }
   return {
     monitorPid: pid,
     events: events(),
     reap: () => {
-      n.waitpid(pid, true);
+      // Block only for a monitor that has closed its status pipe (it is exiting); one still
+      // following its container is left to outlive the CLI.
+      n.waitpid(pid, pipeClosed);
     },
   };
 }

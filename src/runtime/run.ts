@@ -7,7 +7,7 @@
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import type { StatePaths } from '../config/paths.ts';
+import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { findImage } from '../images/lookup.ts';
@@ -149,8 +149,10 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   };
 
   let stdin = -1;
+  let signals: SignalForwarder | undefined;
   try {
     for (const d of ['upper', 'work', 'merged']) mkdirSync(join(dirs.storage, d), { recursive: true, mode: 0o755 });
+    ensurePrivateDir(opts.paths.runroot);
     mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
     saveContainer(opts.paths, record);
     writeFileSync(join(dirs.run, 'hostname'), `${hostname}\n`);
@@ -194,8 +196,9 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     writeFileSync(specFile, encodeSpec(spec));
 
     stdin = opts.interactive ? 0 : openSync('/dev/null', 'r');
+    signals = new SignalForwarder();
     const monitor = await startMonitor({ specFile, stdin, idmap });
-    return await followForeground(monitor, opts.paths, id);
+    return await followForeground(monitor, opts.paths, id, signals);
   } catch (err) {
     // As docker, a container that failed to start stays (status Created) unless --rm. The
     // monitor already removed it if it got that far; if not, its upper dir is still empty and
@@ -207,6 +210,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     }
     throw err;
   } finally {
+    signals?.dispose();
     if (stdin > 2) closeSync(stdin);
   }
 }
@@ -223,34 +227,65 @@ function catches(pid: number, signal: number): boolean {
   }
 }
 
+/**
+ * Forwards the CLI's termination signals to the container's init. Installed before the monitor
+ * starts so a Ctrl-C that arrives while the container is being set up is not lost (nor kills the
+ * CLI): it is delivered as soon as the container's pid is known.
+ */
+class SignalForwarder {
+  private pid: number | undefined;
+  private pending: NodeJS.Signals[] = [];
+  private readonly handlers = new Map<NodeJS.Signals, () => void>();
+
+  constructor() {
+    for (const sig of FORWARDED) {
+      const h = () => (this.pid === undefined ? this.pending.push(sig) : this.deliver(sig));
+      this.handlers.set(sig, h);
+      process.on(sig, h);
+    }
+  }
+
+  started(pid: number): void {
+    this.pid = pid;
+    for (const sig of this.pending.splice(0)) this.deliver(sig);
+  }
+
+  private deliver(sig: NodeJS.Signals): void {
+    const pid = this.pid!;
+    // The container's init is pid 1 of its namespace: the kernel drops a signal it has no
+    // handler for. Ctrl-C (or a TERM) must still stop it, so that becomes SIGKILL.
+    const fatal = sig === 'SIGINT' || sig === 'SIGTERM';
+    try {
+      process.kill(pid, fatal && !catches(pid, osConstants.signals[sig]) ? 'SIGKILL' : sig);
+    } catch {
+      // Already gone; the monitor reports the exit.
+    }
+  }
+
+  dispose(): void {
+    for (const [sig, h] of this.handlers) process.off(sig, h);
+  }
+}
+
 async function followForeground(
   monitor: Awaited<ReturnType<typeof startMonitor>>,
   paths: StatePaths,
   id: string,
+  signals: SignalForwarder,
 ): Promise<number> {
   const dirs = containerDirs(paths, id);
-  const handlers = new Map<string, () => void>();
   try {
     for await (const ev of monitor.events) {
       if (ev.kind === 'started') {
-        writeFileSync(
-          join(dirs.run, 'state.json'),
-          JSON.stringify({ pid: ev.pid, monitorPid: monitor.monitorPid, startedAt: new Date().toISOString() }),
-        );
-        for (const sig of FORWARDED) {
-          const h = () => {
-            const num = osConstants.signals[sig];
-            // The container's init is pid 1 of its namespace: the kernel drops a signal it has
-            // no handler for. Ctrl-C (or a TERM) must still stop it, so that becomes SIGKILL.
-            const fatal = sig === 'SIGINT' || sig === 'SIGTERM';
-            try {
-              process.kill(ev.pid, fatal && !catches(ev.pid, num) ? 'SIGKILL' : sig);
-            } catch {
-              // Already gone; the monitor reports the exit.
-            }
-          };
-          handlers.set(sig, h);
-          process.on(sig, h);
+        signals.started(ev.pid);
+        try {
+          writeFileSync(
+            join(dirs.run, 'state.json'),
+            JSON.stringify({ pid: ev.pid, monitorPid: monitor.monitorPid, startedAt: new Date().toISOString() }),
+          );
+        } catch (err) {
+          // With --rm a command that exits at once may already have been removed by its monitor.
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       } else if (ev.kind === 'exited') {
         return ev.signal ? 128 + ev.signal : ev.code;
@@ -258,7 +293,6 @@ async function followForeground(
     }
     throw new TsctrError('the container monitor ended without reporting an exit status');
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
     monitor.reap();
   }
 }

@@ -144,6 +144,8 @@ export async function unpackLayer(blob: Readable, dir: string, w: LayerWriter): 
     parser.on('error', reject);
     parser.on('abort', reject);
   });
+  // When the pipeline fails first, the parser's own failure that follows is the same error.
+  done.catch(() => undefined);
   try {
     await pipeline(blob, hashTap(blobHash), decompress, hashTap(tarHash, count), parser as never);
   } catch (err) {

@@ -149,14 +149,7 @@ export type ArgNode =
 
 /** What may appear in a list of a template body. */
 export type Node =
-  | TextNode
-  | ActionNode
-  | IfNode
-  | RangeNode
-  | TemplateNode
-  | BreakNode
-  | CommentNode
-  | ListNode;
+  TextNode | ActionNode | IfNode | RangeNode | TemplateNode | BreakNode | CommentNode | ListNode;
 
 export type AnyNode = Node | ArgNode | CommandNode;
 
@@ -172,7 +165,9 @@ export function nodeString(n: AnyNode): string {
       return decl + n.cmds.map(nodeString).join(' | ');
     }
     case 'command':
-      return n.args.map((a) => (a.kind === 'pipe' ? `(${nodeString(a)})` : nodeString(a))).join(' ');
+      return n.args
+        .map((a) => (a.kind === 'pipe' ? `(${nodeString(a)})` : nodeString(a)))
+        .join(' ');
     case 'field':
       return n.ident.map((id) => `.${id}`).join('');
     case 'variable':

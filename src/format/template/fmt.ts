@@ -80,7 +80,10 @@ function fmtInteger(n: bigint, verb: string, f: Flags): string {
 }
 
 function fmtUnicode(cp: number, f: Flags): string {
-  let s = `U+${cp.toString(16).toUpperCase().padStart(Math.max(4, f.prec ?? 0), '0')}`;
+  let s = `U+${cp
+    .toString(16)
+    .toUpperCase()
+    .padStart(Math.max(4, f.prec ?? 0), '0')}`;
   if (f.sharp && cp <= 0x10ffff) {
     const c = String.fromCodePoint(cp);
     if (quoteRune(c, "'", false) === c) s += ` '${c}'`;
@@ -158,9 +161,7 @@ function fmtHexBytes(s: string, verb: 'x' | 'X', f: Flags): string {
     const h = b.toString(16).padStart(2, '0');
     return verb === 'X' ? h.toUpperCase() : h;
   });
-  const body = f.space
-    ? parts.map((p) => prefix + p).join(' ')
-    : prefix + parts.join('');
+  const body = f.space ? parts.map((p) => prefix + p).join(' ') : prefix + parts.join('');
   return pad(body, withoutZero(f));
 }
 
@@ -269,7 +270,8 @@ class Printer {
       for (; i < end; i++) {
         const c = format[i];
         if (c === '#') f.sharp = true;
-        else if (c === '0') f.zero = !f.minus; // only pad with zeros on the left
+        else if (c === '0')
+          f.zero = !f.minus; // only pad with zeros on the left
         else if (c === '+') f.plus = true;
         else if (c === '-') {
           f.minus = true;
@@ -327,9 +329,11 @@ class Printer {
     }
     if (argNum < args.length) {
       this.flags = noFlags();
-      const extra = args.slice(argNum).map((a) =>
-        a === null || a === undefined ? '<nil>' : `${typeName(a)}=${this.printArg(a, 'v', 0)}`,
-      );
+      const extra = args
+        .slice(argNum)
+        .map((a) =>
+          a === null || a === undefined ? '<nil>' : `${typeName(a)}=${this.printArg(a, 'v', 0)}`,
+        );
       out += `%!(EXTRA ${extra.join(', ')})`;
     }
     return out;

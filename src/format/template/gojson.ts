@@ -47,7 +47,8 @@ export function jsonString(s: string, escapeHTML: boolean): string {
     else if (cp < 0x20 || (escapeHTML && (c === '<' || c === '>' || c === '&'))) {
       out += `\\u00${HEX[cp >> 4]}${HEX[cp & 0xf]}`;
     } else if (cp === 0x2028 || cp === 0x2029) out += `\\u${cp.toString(16)}`;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd'; // lone surrogate: invalid UTF-8
+    else if (cp >= 0xd800 && cp <= 0xdfff)
+      out += '\\ufffd'; // lone surrogate: invalid UTF-8
     else out += c;
   }
   return `${out}"`;
@@ -56,9 +57,8 @@ export function jsonString(s: string, escapeHTML: boolean): string {
 function jsonNumber(n: number | bigint): string {
   if (typeof n === 'bigint') return n.toString();
   if (!Number.isFinite(n)) throw new Error(`json: unsupported value: ${formatSpecial(n)}`);
-  // Whole numbers are ints in Go, printed in full; JS switches to exponents at 1e21.
-  if (Number.isInteger(n) && Math.abs(n) >= 1e21) return BigInt(n).toString();
-  // For floats Go uses exponents below 1e-6 and from 1e21, as JS does, in the same shape.
+  // Go writes floats with exponents below 1e-6 and from 1e21, as JS does, in the same shape
+  // (1e-7, 1.5e+300); ints beyond 1e21 cannot occur in Go.
   return String(n);
 }
 

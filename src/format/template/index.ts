@@ -11,7 +11,8 @@
 
 import { TsctrError } from '../../errors.ts';
 import { dockerFuncs } from './docker-funcs.ts';
-import { executeProgram, TemplateExecError, type Program } from './exec.ts';
+import { TemplateExecError, type Program } from './evaluator.ts';
+import { executeProgram } from './exec.ts';
 import { builtinFuncs, type FuncMap } from './funcs.ts';
 import { parseTemplate, TemplateParseError } from './parser.ts';
 

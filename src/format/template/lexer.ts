@@ -5,207 +5,22 @@
  * tiny and the parser then needs no coroutine.
  */
 
+import { KEYWORDS, type Item, type ItemType } from './items.ts';
 import { goQuote } from './quote.ts';
-
-export type ItemType =
-  | 'error'
-  | 'bool'
-  | 'char' // a printable ASCII character inside an action: ',' and other grab-bag punctuation
-  | 'charConstant'
-  | 'complex'
-  | 'assign'
-  | 'declare'
-  | 'eof'
-  | 'field'
-  | 'identifier'
-  | 'leftDelim'
-  | 'leftParen'
-  | 'number'
-  | 'pipe'
-  | 'rawString'
-  | 'rightDelim'
-  | 'rightParen'
-  | 'space'
-  | 'string'
-  | 'text'
-  | 'variable'
-  // keywords
-  | 'block'
-  | 'break'
-  | 'continue'
-  | 'dot'
-  | 'define'
-  | 'else'
-  | 'end'
-  | 'if'
-  | 'nil'
-  | 'range'
-  | 'template'
-  | 'with';
-
-export interface Item {
-  type: ItemType;
-  /** Offset in the input (UTF-16 units) where the item starts. */
-  pos: number;
-  val: string;
-  /** 1-based line of the item's start. */
-  line: number;
-}
-
-const KEYWORDS: ReadonlyMap<string, ItemType> = new Map<string, ItemType>([
-  ['.', 'dot'],
-  ['block', 'block'],
-  ['break', 'break'],
-  ['continue', 'continue'],
-  ['define', 'define'],
-  ['else', 'else'],
-  ['end', 'end'],
-  ['if', 'if'],
-  ['range', 'range'],
-  ['nil', 'nil'],
-  ['template', 'template'],
-  ['with', 'with'],
-]);
-
-const KEYWORD_TYPES: ReadonlySet<ItemType> = new Set(KEYWORDS.values());
-
-/** How Go names an item in "unexpected …" parse errors. */
-export function describeItem(item: Item): string {
-  if (item.type === 'eof') return 'EOF';
-  if (item.type === 'error') return item.val;
-  if (KEYWORD_TYPES.has(item.type)) return `<${item.val}>`;
-  const chars = [...item.val];
-  if (chars.length > 10) return `${goQuote(chars.slice(0, 10).join(''))}...`;
-  return goQuote(item.val);
-}
-
-const LEFT = '{{';
-const RIGHT = '}}';
-const LEFT_COMMENT = '/*';
-const RIGHT_COMMENT = '*/';
-/** The trim marker is `-` plus one space: `{{- ` and ` -}}`. */
-const TRIM_LEN = 2;
-
-export function isSpace(c: string | undefined): boolean {
-  return c === ' ' || c === '\t' || c === '\r' || c === '\n';
-}
-
-export function isAlphaNumeric(c: string | undefined): boolean {
-  return c !== undefined && c !== '' && (c === '_' || /^[\p{L}\p{Nd}]$/u.test(c));
-}
-
-function hasLeftTrimMarker(s: string, at: number): boolean {
-  return s[at] === '-' && isSpace(s[at + 1]);
-}
-
-function hasRightTrimMarker(s: string, at: number): boolean {
-  return isSpace(s[at]) && s[at + 1] === '-';
-}
-
-function countNewlines(s: string): number {
-  let n = 0;
-  for (const c of s) if (c === '\n') n++;
-  return n;
-}
-
-type StateFn = ((l: Lexer) => StateFn) | null;
-
-class Lexer {
-  readonly input: string;
-  readonly items: Item[] = [];
-  pos = 0;
-  start = 0;
-  line = 1;
-  startLine = 1;
-  parenDepth = 0;
-  private atEOF = false;
-
-  constructor(input: string) {
-    this.input = input;
-  }
-
-  /** Consumes one code point; undefined at the end. */
-  next(): string | undefined {
-    if (this.pos >= this.input.length) {
-      this.atEOF = true;
-      return undefined;
-    }
-    const c = String.fromCodePoint(this.input.codePointAt(this.pos)!);
-    this.pos += c.length;
-    if (c === '\n') this.line++;
-    return c;
-  }
-
-  backup(): void {
-    if (this.atEOF || this.pos === 0) return;
-    const low = this.input.charCodeAt(this.pos - 1);
-    const isPair = low >= 0xdc00 && low <= 0xdfff && this.pos >= 2;
-    this.pos -= isPair ? 2 : 1;
-    if (this.input[this.pos] === '\n') this.line--;
-  }
-
-  peek(): string | undefined {
-    const c = this.next();
-    this.backup();
-    return c;
-  }
-
-  emit(type: ItemType): void {
-    this.items.push({
-      type,
-      pos: this.start,
-      val: this.input.slice(this.start, this.pos),
-      line: this.startLine,
-    });
-    this.start = this.pos;
-    this.startLine = this.line;
-  }
-
-  ignore(): void {
-    this.line += countNewlines(this.input.slice(this.start, this.pos));
-    this.start = this.pos;
-    this.startLine = this.line;
-  }
-
-  accept(valid: string): boolean {
-    const c = this.next();
-    if (c !== undefined && valid.includes(c)) return true;
-    this.backup();
-    return false;
-  }
-
-  acceptRun(valid: string): void {
-    for (;;) {
-      const c = this.next();
-      if (c === undefined || !valid.includes(c)) break;
-    }
-    this.backup();
-  }
-
-  errorf(message: string): StateFn {
-    this.items.push({ type: 'error', pos: this.start, val: message, line: this.startLine });
-    return null;
-  }
-
-  /** Whether the right delimiter (optionally preceded by a trim marker) starts here. */
-  atRightDelim(): { delim: boolean; trim: boolean } {
-    if (
-      hasRightTrimMarker(this.input, this.pos) &&
-      this.input.startsWith(RIGHT, this.pos + TRIM_LEN)
-    ) {
-      return { delim: true, trim: true };
-    }
-    return { delim: this.input.startsWith(RIGHT, this.pos), trim: false };
-  }
-
-  /** Whether the next character ends a field, variable or identifier. */
-  atTerminator(): boolean {
-    const c = this.peek();
-    if (c === undefined || isSpace(c)) return true;
-    if ('.,|:()'.includes(c)) return true;
-    return this.input.startsWith(RIGHT, this.pos);
-  }
-}
+import {
+  countNewlines,
+  hasLeftTrimMarker,
+  hasRightTrimMarker,
+  isAlphaNumeric,
+  isSpace,
+  LEFT,
+  LEFT_COMMENT,
+  Lexer,
+  RIGHT,
+  RIGHT_COMMENT,
+  TRIM_LEN,
+  type StateFn,
+} from './scanner.ts';
 
 export function lex(input: string): Item[] {
   const l = new Lexer(input);
@@ -446,7 +261,8 @@ function lexRawQuote(l: Lexer): StateFn {
 }
 
 function lexNumber(l: Lexer): StateFn {
-  if (!scanNumber(l)) return l.errorf(`bad number syntax: ${goQuote(l.input.slice(l.start, l.pos))}`);
+  if (!scanNumber(l))
+    return l.errorf(`bad number syntax: ${goQuote(l.input.slice(l.start, l.pos))}`);
   const sign = l.peek();
   if (sign === '+' || sign === '-') {
     // Complex constant such as 1+2i.

@@ -143,6 +143,7 @@ export function goUnquoteChar(literal: string): number {
     return v;
   }
   const chars = [...goUnquote(literal)];
+  if (chars.length === 0) throw new UnquoteError();
   if (chars.length !== 1) throw new Error(`malformed character constant: ${literal}`);
   return chars[0]!.codePointAt(0)!;
 }

@@ -5,23 +5,17 @@
  * - `undefined` is Go's invalid value (a missing map entry): printed as `<no value>`;
  * - `null` is nil; numbers are int when integral, else float64; arrays are slices;
  * - a `Map` is a Go map: a missing key yields `<no value>`;
- * - any other object is a map for printing, ranging and `index` (inspect data is JSON, whose
- *   objects are mostly Go maps), but reading a field it lacks is an error, as with a Go struct,
- *   so that a typo in `--format '{{.Nmae}}'` is reported instead of printing `<no value>`;
+ * - any other object prints, ranges and indexes like a Go map (sorted keys). Reading a field it
+ *   lacks depends on what it stands for: an object whose keys all start with a capital letter
+ *   (a list row, or a struct of docker's inspect JSON such as `.Config`) is a struct, and the
+ *   read is an error, so that a typo in `--format '{{.Nmae}}'` is reported; an object with other
+ *   keys (labels, networks by name, ports) is a map, and the read yields `<no value>` as in
+ *   docker, e.g. for `{{.NetworkSettings.Networks.bridge}}` when not on that network;
  * - a function-valued field is a method: `{{.Label "x"}}` calls it with the arguments.
  */
 
 export type GoKind =
-  | 'invalid'
-  | 'nil'
-  | 'bool'
-  | 'int'
-  | 'float'
-  | 'string'
-  | 'slice'
-  | 'map'
-  | 'object'
-  | 'func';
+  'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'object' | 'func';
 
 export function kindOf(v: unknown): GoKind {
   switch (typeof v) {
@@ -44,7 +38,7 @@ export function kindOf(v: unknown): GoKind {
   return 'object';
 }
 
-function isPlainObject(v: object): boolean {
+export function isPlainObject(v: object): boolean {
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
 }
@@ -99,6 +93,14 @@ export function isTrue(v: unknown): boolean {
     case 'func':
       return true;
   }
+}
+
+/** Whether reading a field the object lacks is an error (a Go struct) or not (a Go map). */
+export function isStructLike(obj: object): boolean {
+  if (obj instanceof Map) return false;
+  if (!isPlainObject(obj)) return true;
+  const keys = Object.keys(obj);
+  return keys.length > 0 && keys.every((k) => /^[A-Z]/.test(k));
 }
 
 /** The result of reading a name from a map or object. */

@@ -1,0 +1,17 @@
+import { Flags } from '@oclif/core';
+import { TsctrCommand } from '../cli/base.ts';
+import { formatInfo, systemInfo } from '../host/info.ts';
+import { humanSize, renderObject } from '../format/index.ts';
+
+export default class Info extends TsctrCommand {
+  static override summary = 'Display system-wide information';
+  static override flags = {
+    format: Flags.string({ char: 'f', description: "Format output using a custom template: 'json' or a Go template" }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Info);
+    const info = systemInfo(this.paths);
+    this.out(flags.format ? renderObject([info], flags.format) : formatInfo(info, humanSize));
+  }
+}

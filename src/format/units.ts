@@ -1,0 +1,53 @@
+/**
+ * Human-readable sizes and durations exactly as docker prints them (github.com/docker/go-units),
+ * for the SIZE, CREATED and STATUS columns.
+ */
+
+import { sprintf } from './template/fmt.ts';
+
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+
+/**
+ * units.HumanSizeWithPrecision: decimal units, `precision` significant digits, no space:
+ * 4260000 → "4.26MB", 1000 → "1kB". Docker's ps and images use precision 3, system df 4.
+ */
+export function humanSize(bytes: number, precision = 3): string {
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+    size /= 1000;
+    unit++;
+  }
+  // Go's %g, which for 999999 bytes gives "1e+03kB" as docker does.
+  return sprintf('%.*g%s', [precision, size, DECIMAL_UNITS[unit]]);
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/**
+ * units.HumanDuration: "Less than a second", "1 second", "45 seconds", "About a minute",
+ * "3 minutes", "About an hour", "5 hours", "3 days", "2 weeks", "4 months", "2 years".
+ */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / SECOND);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(ms / MINUTE);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.trunc(ms / HOUR + 0.5); // rounded, unlike the units below an hour
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(Math.trunc(ms / HOUR) / 24 / 365)} years`;
+}
+
+/** How long ago a moment was, as docker's CREATED column: "2 minutes ago". */
+export function since(date: Date | number | string, now: number = Date.now()): string {
+  return `${humanDuration(now - new Date(date).getTime())} ago`;
+}

@@ -1,0 +1,189 @@
+/**
+ * `info`: docker info's shape plus what a rootless engine depends on — the user's subordinate id
+ * ranges, the setuid id-map helpers, whether a user namespace can be created, the kernel's
+ * overlay support, fuse-overlayfs, pasta/slirp4netns, /dev/net/tun, and the cgroup setup.
+ */
+import { accessSync, constants, readFileSync, statfsSync, statSync, existsSync, closeSync } from 'node:fs';
+import { cpus, release, totalmem, userInfo, arch } from 'node:os';
+import { join } from 'node:path';
+import type { StatePaths } from '../config/paths.ts';
+import { VERSION } from '../version.ts';
+import { parseSubids } from '../runtime/idmap.ts';
+import { native } from '../native/loader.ts';
+import { ImageStore } from '../storage/store.ts';
+import { isAlive, listContainers, readExit, readState } from '../runtime/containers.ts';
+
+const CGROUP2_MAGIC = 0x63677270;
+const PATH_DIRS = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');
+
+function which(name: string): string | undefined {
+  for (const d of [...PATH_DIRS, '/usr/bin', '/usr/local/bin', '/usr/sbin']) {
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function idHelper(path: string): string {
+  try {
+    const st = statSync(path);
+    return st.mode & 0o4000 ? `${path} (setuid)` : `${path} (no setuid bit: needs file capabilities)`;
+  } catch {
+    return 'missing (install uidmap)';
+  }
+}
+
+function canAccess(path: string): string {
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+    return 'read-write';
+  } catch (err) {
+    return existsSync(path) ? `no access (${(err as NodeJS.ErrnoException).code})` : 'missing';
+  }
+}
+
+/** Creating (and immediately discarding) a held child in a new user namespace. */
+function userNamespaceProbe(): string {
+  try {
+    const n = native();
+    const c = n.spawnHeld({ file: '/bin/true', argv: ['true'], env: [], cloneFlags: n.constants.CLONE_NEWUSER, stdio: [], setsid: false });
+    closeSync(c.goFd);
+    closeSync(c.errFd);
+    n.waitpid(c.pid, true);
+    return 'yes';
+  } catch (err) {
+    return `no (${(err as Error).message})`;
+  }
+}
+
+function cgroupInfo(): { version: string; path: string; controllers: string } {
+  let v2mount = '';
+  try {
+    if (statfsSync('/sys/fs/cgroup').type === CGROUP2_MAGIC) v2mount = '/sys/fs/cgroup';
+    else if (existsSync('/sys/fs/cgroup/unified') && statfsSync('/sys/fs/cgroup/unified').type === CGROUP2_MAGIC)
+      v2mount = '/sys/fs/cgroup/unified';
+  } catch {
+    // no cgroup filesystem at all
+  }
+  const version = v2mount === '/sys/fs/cgroup' ? '2' : v2mount ? '1 (hybrid: v2 tree without controllers)' : '1';
+  const own = /^0::(.*)$/m.exec(readOr('/proc/self/cgroup'))?.[1] ?? '';
+  const controllers = v2mount ? readOr(join(v2mount, own, 'cgroup.controllers')).trim() : '';
+  let writable = false;
+  try {
+    accessSync(join(v2mount, own, 'cgroup.subtree_control'), constants.W_OK);
+    writable = true;
+  } catch {
+    // not delegated
+  }
+  return {
+    version,
+    path: own || '-',
+    controllers: v2mount
+      ? `${controllers || 'none'}${writable ? '' : ' (not delegated to this user: limits unavailable)'}`
+      : 'none',
+  };
+}
+
+export function systemInfo(paths: StatePaths) {
+  const user = userInfo();
+  const subuid = parseSubids(readOr('/etc/subuid'), { name: user.username, id: user.uid });
+  const subgid = parseSubids(readOr('/etc/subgid'), { name: user.username, id: user.uid });
+  const ranges = (r: { start: number; count: number }[]) =>
+    r.length ? r.map((x) => `${x.start}-${x.start + x.count - 1} (${x.count})`).join(', ') : 'none';
+  const containers = listContainers(paths);
+  const running = containers.filter((c) => !readExit(paths, c.id) && isAlive(readState(paths, c.id)?.pid ?? -1)).length;
+  const cg = cgroupInfo();
+  const kernel = release();
+  const [maj = 0, min = 0] = kernel.split('.').map((x) => parseInt(x, 10));
+  return {
+    ClientVersion: VERSION,
+    Containers: containers.length,
+    ContainersRunning: running,
+    ContainersPaused: 0,
+    ContainersStopped: containers.length - running,
+    Images: new ImageStore(paths).listImages().length,
+    Driver: 'overlay',
+    NativeOverlayUserxattr: maj > 5 || (maj === 5 && min >= 11) ? 'supported by the kernel (5.11+)' : 'kernel too old (needs 5.11)',
+    CgroupVersion: cg.version,
+    CgroupPath: cg.path,
+    CgroupControllers: cg.controllers,
+    KernelVersion: kernel,
+    OperatingSystem: /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readOr('/etc/os-release'))?.[1] ?? 'Linux',
+    OSType: 'linux',
+    Architecture: arch() === 'x64' ? 'x86_64' : arch(),
+    NCPU: cpus().length,
+    MemTotal: totalmem(),
+    DockerRootDir: paths.root,
+    RunRoot: paths.runroot,
+    Host: {
+      User: `${user.username} (uid ${user.uid})`,
+      SubUIDs: ranges(subuid),
+      SubGIDs: ranges(subgid),
+      NewUidmap: idHelper('/usr/bin/newuidmap'),
+      NewGidmap: idHelper('/usr/bin/newgidmap'),
+      UserNamespaces: userNamespaceProbe(),
+      MaxUserNamespaces: readOr('/proc/sys/user/max_user_namespaces').trim() || 'unknown',
+      FuseOverlayfs: which('fuse-overlayfs') ?? 'not installed',
+      DevFuse: canAccess('/dev/fuse'),
+      Pasta: which('pasta') ?? 'not installed',
+      Slirp4netns: which('slirp4netns') ?? 'not installed',
+      DevNetTun: canAccess('/dev/net/tun'),
+    },
+  };
+}
+
+export type SystemInfo = ReturnType<typeof systemInfo>;
+
+/** docker info's text layout. */
+export function formatInfo(i: SystemInfo, humanSize: (n: number) => string): string {
+  return [
+    'Client:',
+    ` Version:    ${i.ClientVersion}`,
+    ' Context:    rootless (no daemon)',
+    '',
+    'Server:',
+    ` Containers: ${i.Containers}`,
+    `  Running: ${i.ContainersRunning}`,
+    `  Paused: ${i.ContainersPaused}`,
+    `  Stopped: ${i.ContainersStopped}`,
+    ` Images: ${i.Images}`,
+    ` Storage Driver: ${i.Driver}`,
+    `  Native overlay (userxattr): ${i.NativeOverlayUserxattr}`,
+    ` Cgroup Version: ${i.CgroupVersion}`,
+    `  Own cgroup: ${i.CgroupPath}`,
+    `  Controllers: ${i.CgroupControllers}`,
+    ` Kernel Version: ${i.KernelVersion}`,
+    ` Operating System: ${i.OperatingSystem}`,
+    ` OSType: ${i.OSType}`,
+    ` Architecture: ${i.Architecture}`,
+    ` CPUs: ${i.NCPU}`,
+    ` Total Memory: ${humanSize(i.MemTotal)}`,
+    ` Docker Root Dir: ${i.DockerRootDir}`,
+    ` Run Root: ${i.RunRoot}`,
+    '',
+    'Host (rootless):',
+    ` User: ${i.Host.User}`,
+    ` Subordinate UIDs: ${i.Host.SubUIDs}`,
+    ` Subordinate GIDs: ${i.Host.SubGIDs}`,
+    ` newuidmap: ${i.Host.NewUidmap}`,
+    ` newgidmap: ${i.Host.NewGidmap}`,
+    ` User namespaces: ${i.Host.UserNamespaces} (max ${i.Host.MaxUserNamespaces})`,
+    ` fuse-overlayfs: ${i.Host.FuseOverlayfs} (/dev/fuse: ${i.Host.DevFuse})`,
+    ` pasta: ${i.Host.Pasta}`,
+    ` slirp4netns: ${i.Host.Slirp4netns}`,
+    ` /dev/net/tun: ${i.Host.DevNetTun}`,
+  ].join('\n');
+}

@@ -1,0 +1,130 @@
+/**
+ * Pull against a real registry: manifest formats, platform choice, digests, token auth, and
+ * registries that lie — a corrupted blob or a config that disagrees with its layers must be
+ * refused with nothing stored, and the next pull must work.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
+import {
+  buildBusyboxImage,
+  corruptBlobOnDisk,
+  pushImage,
+  withWrongDiffId,
+  type TestImage,
+} from '../fixtures/images.ts';
+import { sandbox, tsctr, tsctrAwait, type Sandbox } from './harness.ts';
+
+let reg: TestRegistry;
+let sb: Sandbox;
+
+beforeAll(async () => {
+  reg = await startRegistry();
+  sb = sandbox();
+});
+
+afterAll(async () => {
+  sb?.cleanup();
+  await reg?.stop();
+});
+
+function layerCount(s: Sandbox): number {
+  return existsSync(join(s.root, 'layers')) ? readdirSync(join(s.root, 'layers')).length : 0;
+}
+
+describe('formats', () => {
+  it('pulls an OCI index, choosing linux/amd64, and runs it', async () => {
+    const image = await buildBusyboxImage({ salt: 'oci' });
+    const pushed = await pushImage(reg.host, 'oci/busybox', 'v1', image, { format: 'oci', index: true });
+    const r = tsctr(sb, ['pull', `${reg.host}/oci/busybox:v1`]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Digest: ${pushed.indexDigest}`);
+    const run = tsctr(sb, ['run', '--rm', `${reg.host}/oci/busybox:v1`, 'cat', '/etc/salt']);
+    expect(run.stdout).toBe('oci\n');
+  });
+
+  it('pulls a Docker manifest list and a plain manifest by digest', async () => {
+    const image = await buildBusyboxImage({ salt: 'list' });
+    await pushImage(reg.host, 'docker/list', 'v1', image, { format: 'docker', index: true });
+    expect(tsctr(sb, ['pull', `${reg.host}/docker/list:v1`]).code).toBe(0);
+    const plain = await pushImage(reg.host, 'docker/plain', 'v1', image, { format: 'docker' });
+    const byDigest = `${reg.host}/docker/plain@${plain.manifestDigest}`;
+    const r = tsctr(sb, ['pull', byDigest]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(byDigest);
+  });
+
+  it('refuses a digest the registry does not match', async () => {
+    const r = tsctr(sb, ['pull', `${reg.host}/docker/plain@sha256:${'0'.repeat(64)}`]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^Error: manifest for .* not found/);
+  });
+});
+
+describe('a registry that lies', () => {
+  let image: TestImage;
+
+  beforeAll(async () => {
+    image = await buildBusyboxImage({ salt: 'corrupt' });
+  });
+
+  it('rejects a corrupted blob, stores nothing, and pulls again once it is fixed', async () => {
+    const fresh = sandbox();
+    try {
+      await pushImage(reg.host, 'lies/blob', 'v1', image, { format: 'docker' });
+      const last = image.layers.at(-1)!;
+      const path = await corruptBlobOnDisk(reg, last.digest);
+      const r = tsctr(fresh, ['pull', `${reg.host}/lies/blob:v1`]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(new RegExp(`^Error: layer ${last.digest} failed verification`));
+      expect(existsSync(join(fresh.root, 'images')) ? readdirSync(join(fresh.root, 'images')) : []).toEqual([]);
+      expect(readdirSync(join(fresh.root, 'layers')).map((d) => `sha256:${d}`)).not.toContain(last.diffId);
+      expect(readdirSync(join(fresh.root, 'tmp'))).toEqual([]);
+      // Repair the registry's copy: the next pull succeeds with the store still usable.
+      await corruptBlobOnDisk(reg, last.digest, last.blob);
+      void path;
+      const again = tsctr(fresh, ['pull', `${reg.host}/lies/blob:v1`]);
+      expect(again.code).toBe(0);
+      expect(tsctr(fresh, ['run', '--rm', `${reg.host}/lies/blob:v1`, 'cat', '/etc/salt']).stdout).toBe('corrupt\n');
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
+  it('rejects layers that do not match the config diff_ids', async () => {
+    const fresh = sandbox();
+    try {
+      const bad = withWrongDiffId(await buildBusyboxImage({ salt: 'diffid' }), 2);
+      await pushImage(reg.host, 'lies/diffid', 'v1', bad, { format: 'oci' });
+      const r = tsctr(fresh, ['pull', `${reg.host}/lies/diffid:v1`]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(/does not match the image config: diff_id/);
+      expect(existsSync(join(fresh.root, 'images')) ? readdirSync(join(fresh.root, 'images')) : []).toEqual([]);
+      expect(layerCount(fresh)).toBeLessThan(3);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
+
+describe('token authentication', () => {
+  it('pulls from a registry that demands Bearer tokens', async () => {
+    const secured = await startRegistry({ auth: 'token' });
+    try {
+      const image = await buildBusyboxImage({ salt: 'token' });
+      const token = secured.tokenServer!.issueToken(['repository:secure/busybox:pull,push']);
+      await pushImage(secured.host, 'secure/busybox', 'v1', image, { token });
+      const before = secured.tokenServer!.requests.length;
+      const r = await tsctrAwait(sb, ['pull', `${secured.host}/secure/busybox:v1`]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const asked = secured.tokenServer!.requests.slice(before);
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked[0]!.scopes).toContain('repository:secure/busybox:pull');
+    } finally {
+      await secured.stop();
+    }
+  });
+});
