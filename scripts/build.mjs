@@ -20,6 +20,8 @@ await build({
   // oclif loads TypeScript only to run .ts plugins in development; tsctr has none.
   external: ['typescript'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __tsctrRequire } from 'node:module'; const require = __tsctrRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tsctrRequire } from 'node:module'; const require = __tsctrRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

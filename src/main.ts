@@ -16,7 +16,9 @@ function takeGlobal(argv: string[]): { rest: string[]; version: boolean; help: b
   let help = false;
   while (i < argv.length && argv[i]!.startsWith('-')) {
     const a = argv[i]!;
-    const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [name, inline] = a.includes('=')
+      ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+      : [a, undefined];
     if (name === '--root' || name === '--runroot') {
       const value = inline ?? argv[++i];
       if (value === undefined) throw new TsctrError(`flag needs an argument: ${name}`);
@@ -46,7 +48,9 @@ async function main(argv: string[]): Promise<number> {
   const args = aliases[two] ? g.rest.slice(2) : g.rest.slice(1);
   const entry = commands[id];
   if (!entry) {
-    throw new TsctrError(`unknown command "${g.rest[0]}" for "tsctr"`, { hint: "Run 'tsctr --help' for usage." });
+    throw new TsctrError(`unknown command "${g.rest[0]}" for "tsctr"`, {
+      hint: "Run 'tsctr --help' for usage.",
+    });
   }
   const Cmd = (await entry.load()).default;
   const { normaliseArgv, wantsHelp } = await import('./cli/argv.ts');
@@ -81,8 +85,13 @@ async function main(argv: string[]): Promise<number> {
 function fromParseError(err: unknown, id: string): unknown {
   if (err instanceof TsctrError) return err;
   const e = err as { oclif?: unknown; message?: string; name?: string };
-  if (e?.oclif !== undefined || /Error$/.test(e?.name ?? '') && /flag|argument/i.test(e?.message ?? '')) {
-    const first = (e.message ?? '').split('\n')[0]!.replace(/^Nonexistent flag: /, 'unknown flag: ');
+  if (
+    e?.oclif !== undefined ||
+    (/Error$/.test(e?.name ?? '') && /flag|argument/i.test(e?.message ?? ''))
+  ) {
+    const first = (e.message ?? '')
+      .split('\n')[0]!
+      .replace(/^Nonexistent flag: /, 'unknown flag: ');
     return new TsctrError(first, { hint: `See 'tsctr ${id} --help'.` });
   }
   return err;
@@ -91,7 +100,11 @@ function fromParseError(err: unknown, id: string): unknown {
 // Each user needs a cache directory of their own: the default under /tmp belongs to whoever
 // created it first.
 module.enableCompileCache?.(
-  join(process.env.XDG_CACHE_HOME || join(process.env.HOME || tmpdir(), '.cache'), 'tsctr', 'compile-cache'),
+  join(
+    process.env.XDG_CACHE_HOME || join(process.env.HOME || tmpdir(), '.cache'),
+    'tsctr',
+    'compile-cache',
+  ),
 );
 main(process.argv.slice(2)).then(
   (code) => {

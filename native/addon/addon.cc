@@ -6,8 +6,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sched.h>
-#include <unistd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "spawn.h"
 
@@ -23,9 +23,11 @@ Napi::Error errno_error(Napi::Env env, const char *syscall, int err) {
 
 std::vector<std::string> string_array(Napi::Value v) {
     std::vector<std::string> out;
-    if (!v.IsArray()) return out;
+    if (!v.IsArray())
+        return out;
     Napi::Array a = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).ToString().Utf8Value());
+    for (uint32_t i = 0; i < a.Length(); i++)
+        out.push_back(a.Get(i).ToString().Utf8Value());
     return out;
 }
 
@@ -33,7 +35,8 @@ std::vector<std::string> string_array(Napi::Value v) {
 Napi::Value SpawnHeld(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (!info[0].IsObject()) {
-        Napi::TypeError::New(env, "spawnHeld expects an options object").ThrowAsJavaScriptException();
+        Napi::TypeError::New(env, "spawnHeld expects an options object")
+            .ThrowAsJavaScriptException();
         return env.Undefined();
     }
     Napi::Object o = info[0].As<Napi::Object>();
@@ -45,10 +48,12 @@ Napi::Value SpawnHeld(const Napi::CallbackInfo &info) {
     Napi::Value stdio = o.Get("stdio");
     if (stdio.IsArray()) {
         Napi::Array a = stdio.As<Napi::Array>();
-        for (uint32_t i = 0; i < a.Length(); i++) req.stdio.push_back(a.Get(i).ToNumber().Int32Value());
+        for (uint32_t i = 0; i < a.Length(); i++)
+            req.stdio.push_back(a.Get(i).ToNumber().Int32Value());
     }
     req.setsid = o.Get("setsid").ToBoolean().Value();
-    if (req.argv.empty()) req.argv.push_back(req.file);
+    if (req.argv.empty())
+        req.argv.push_back(req.file);
 
     tsctr::HeldChild child;
     const char *syscall = "";
@@ -84,12 +89,13 @@ Napi::Value WaitPid(const Napi::CallbackInfo &info) {
         errno_error(env, "waitpid", errno).ThrowAsJavaScriptException();
         return env.Undefined();
     }
-    if (r == 0) return env.Null();
+    if (r == 0)
+        return env.Null();
     Napi::Object o = Napi::Object::New(env);
     o.Set("code", WIFEXITED(status) ? Napi::Value(Napi::Number::New(env, WEXITSTATUS(status)))
                                     : env.Null());
-    o.Set("signal", WIFSIGNALED(status) ? Napi::Value(Napi::Number::New(env, WTERMSIG(status)))
-                                        : env.Null());
+    o.Set("signal",
+          WIFSIGNALED(status) ? Napi::Value(Napi::Number::New(env, WTERMSIG(status))) : env.Null());
     return o;
 }
 

@@ -31,33 +31,40 @@ struct ChildPlan {
 [[noreturn]] void run_child(const ChildPlan &p) {
     // Handlers installed by Node must not run here; an ignored SIGPIPE would also survive exec.
     for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
 
-    if (p.setsid && setsid() < 0) child_fail(p.err_write, errno);
+    if (p.setsid && setsid() < 0)
+        child_fail(p.err_write, errno);
 
     char go = 0;
     ssize_t n;
     do {
         n = read(p.go_read, &go, 1);
     } while (n < 0 && errno == EINTR);
-    if (n != 1) _exit(1); // the parent gave up (or died) before mapping us
+    if (n != 1)
+        _exit(1); // the parent gave up (or died) before mapping us
 
     // Move the stdio fds out of the way first so that e.g. stdio = {1, 0} swaps correctly.
     int tmp[64];
-    if (p.nstdio > 64) child_fail(p.err_write, EINVAL);
+    if (p.nstdio > 64)
+        child_fail(p.err_write, EINVAL);
     for (int i = 0; i < p.nstdio; i++) {
         tmp[i] = fcntl(p.stdio[i], F_DUPFD_CLOEXEC, p.nstdio);
-        if (tmp[i] < 0) child_fail(p.err_write, errno);
+        if (tmp[i] < 0)
+            child_fail(p.err_write, errno);
     }
     for (int i = 0; i < p.nstdio; i++)
-        if (dup2(tmp[i], i) < 0) child_fail(p.err_write, errno);
+        if (dup2(tmp[i], i) < 0)
+            child_fail(p.err_write, errno);
     // Node holds many descriptors; none of them may leak into a helper that outlives it.
     if (syscall(SYS_close_range, p.nstdio, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
         for (int fd = p.nstdio; fd < 4096; fd++)
-            if (fd != p.err_write) fcntl(fd, F_SETFD, FD_CLOEXEC);
+            if (fd != p.err_write)
+                fcntl(fd, F_SETFD, FD_CLOEXEC);
 
     execve(p.file, p.argv, p.envp);
     child_fail(p.err_write, errno);
@@ -66,7 +73,8 @@ struct ChildPlan {
 std::vector<char *> c_strings(const std::vector<std::string> &v) {
     std::vector<char *> out;
     out.reserve(v.size() + 1);
-    for (const auto &s : v) out.push_back(const_cast<char *>(s.c_str()));
+    for (const auto &s : v)
+        out.push_back(const_cast<char *>(s.c_str()));
     out.push_back(nullptr);
     return out;
 }
@@ -76,7 +84,8 @@ std::vector<char *> c_strings(const std::vector<std::string> &v) {
 int spawn_held(const SpawnRequest &req, HeldChild &out, const char *&syscall_name) {
     int go[2], err[2];
     syscall_name = "pipe2";
-    if (pipe2(go, O_CLOEXEC) < 0) return -1;
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return -1;
     if (pipe2(err, O_CLOEXEC) < 0) {
         int e = errno;
         close(go[0]);
@@ -86,8 +95,14 @@ int spawn_held(const SpawnRequest &req, HeldChild &out, const char *&syscall_nam
     }
     std::vector<char *> argv = c_strings(req.argv);
     std::vector<char *> envp = c_strings(req.env);
-    ChildPlan plan{req.file.c_str(), argv.data(), envp.data(), req.stdio.data(),
-                   static_cast<int>(req.stdio.size()), req.setsid, go[0], err[1]};
+    ChildPlan plan{req.file.c_str(),
+                   argv.data(),
+                   envp.data(),
+                   req.stdio.data(),
+                   static_cast<int>(req.stdio.size()),
+                   req.setsid,
+                   go[0],
+                   err[1]};
 
     // Block every signal across the clone so none is delivered to Node's handlers in the child
     // before it resets them (what posix_spawn does).
@@ -98,7 +113,8 @@ int spawn_held(const SpawnRequest &req, HeldChild &out, const char *&syscall_nam
     // copy-on-write image. CLONE_NEWUSER is allowed here because the new process, not Node,
     // is the one placed in the new namespaces.
     long pid = syscall(SYS_clone, req.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-    if (pid == 0) run_child(plan);
+    if (pid == 0)
+        run_child(plan);
     int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
 
@@ -128,8 +144,10 @@ int release_held(int go_fd, int err_fd) {
     size_t got = 0;
     while (got < sizeof child_errno) {
         n = read(err_fd, reinterpret_cast<char *>(&child_errno) + got, sizeof child_errno - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
         got += static_cast<size_t>(n);
     }
     close(err_fd);

@@ -11,11 +11,13 @@ int read_full(int fd, void *buf, size_t len) {
     while (got < len) {
         ssize_t n = read(fd, p + got, len - got);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return -1;
         }
         if (n == 0) {
-            if (got == 0) return 0;
+            if (got == 0)
+                return 0;
             errno = EPIPE;
             return -1;
         }
@@ -29,7 +31,8 @@ int write_full(int fd, const void *buf, size_t len) {
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return -1;
         }
         p += n;

@@ -18,7 +18,8 @@ int open_in_root(int rootfd, const std::string &path, int flags, unsigned mode) 
     for (;;) {
         long fd = syscall(SYS_openat2, rootfd, p.c_str(), &how, sizeof how);
         // EAGAIN: a concurrent rename raced the resolution; the kernel asks us to retry.
-        if (fd < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (fd < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
         return static_cast<int>(fd);
     }
 }
@@ -28,10 +29,12 @@ std::string clean_relative(const std::string &path) {
     size_t i = 0;
     while (i < path.size()) {
         size_t j = path.find('/', i);
-        if (j == std::string::npos) j = path.size();
+        if (j == std::string::npos)
+            j = path.size();
         std::string comp = path.substr(i, j - i);
         if (!comp.empty() && comp != ".") {
-            if (!out.empty()) out.push_back('/');
+            if (!out.empty())
+                out.push_back('/');
             out += comp;
         }
         i = j + 1;
@@ -42,15 +45,18 @@ std::string clean_relative(const std::string &path) {
 int mkdir_all_in_root(int rootfd, const std::string &path, unsigned mode) {
     std::string rel = clean_relative(path);
     int fd = open_in_root(rootfd, rel, O_PATH | O_DIRECTORY);
-    if (fd >= 0 || errno != ENOENT) return fd;
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
     // Walk from the root, creating what is missing. Each step resolves again inside root, so a
     // symlink met on the way is followed the chroot way and never leaves root.
     int cur = open_in_root(rootfd, "", O_PATH | O_DIRECTORY);
-    if (cur < 0) return -1;
+    if (cur < 0)
+        return -1;
     size_t i = 0;
     while (i < rel.size()) {
         size_t j = rel.find('/', i);
-        if (j == std::string::npos) j = rel.size();
+        if (j == std::string::npos)
+            j = rel.size();
         std::string prefix = rel.substr(0, j);
         std::string comp = rel.substr(i, j - i);
         int next = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);

@@ -17,14 +17,15 @@ struct Keyword {
 };
 
 constexpr Keyword kArity[] = {
-    {"version", 1},  {"clone-flags", 1}, {"rootfs", 1},   {"mount-cwd", 1},
-    {"mount", 6},    {"symlink", 2},     {"masked", 1},   {"readonly", 1},
-    {"hostname", 1}, {"user", 2},        {"group", 1},    {"arg", 1},
+    {"version", 1},  {"clone-flags", 1}, {"rootfs", 1},         {"mount-cwd", 1},
+    {"mount", 6},    {"symlink", 2},     {"masked", 1},         {"readonly", 1},
+    {"hostname", 1}, {"user", 2},        {"group", 1},          {"arg", 1},
     {"env", 1},      {"cwd", 1},         {"remove-on-exit", 1}, {"exit-file", 1},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
-    if (s.empty()) return false;
+    if (s.empty())
+        return false;
     char *end = nullptr;
     errno = 0;
     out = strtoul(s.c_str(), &end, 10);
@@ -40,13 +41,15 @@ bool slurp(const char *path, std::string &out, std::string &err) {
     char buf[65536];
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0) {
             err = std::string("read ") + path + ": " + strerror(errno);
             close(fd);
             return false;
         }
-        if (n == 0) break;
+        if (n == 0)
+            break;
         out.append(buf, static_cast<size_t>(n));
     }
     close(fd);
@@ -57,7 +60,8 @@ bool slurp(const char *path, std::string &out, std::string &err) {
 
 bool read_spec(const char *path, Spec &spec, std::string &err) {
     std::string text;
-    if (!slurp(path, text, err)) return false;
+    if (!slurp(path, text, err))
+        return false;
     if (!text.empty() && text.back() != '\0') {
         err = "spec is truncated (no final NUL)";
         return false;
@@ -73,7 +77,8 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
         const std::string &kw = tok[i];
         size_t arity = SIZE_MAX;
         for (const auto &k : kArity)
-            if (kw == k.name) arity = k.arity;
+            if (kw == k.name)
+                arity = k.arity;
         if (arity == SIZE_MAX) {
             err = "unknown spec keyword '" + kw + "'";
             return false;
@@ -91,7 +96,8 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             }
             versioned = true;
         } else if (kw == "clone-flags") {
-            if (!to_ulong(a[0], spec.clone_flags)) goto bad_number;
+            if (!to_ulong(a[0], spec.clone_flags))
+                goto bad_number;
         } else if (kw == "rootfs") {
             spec.rootfs = a[0];
         } else if (kw == "mount-cwd") {
@@ -101,7 +107,8 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             m.source = a[0];
             m.target = a[1];
             m.fstype = a[2];
-            if (!to_ulong(a[3], m.flags)) goto bad_number;
+            if (!to_ulong(a[3], m.flags))
+                goto bad_number;
             m.data = a[4];
             m.make = a[5];
             if (m.make != "dir" && m.make != "file" && m.make != "none") {
@@ -119,11 +126,13 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.hostname = a[0];
         } else if (kw == "user") {
             unsigned long g = 0;
-            if (!to_ulong(a[0], n) || !to_ulong(a[1], g)) goto bad_number;
+            if (!to_ulong(a[0], n) || !to_ulong(a[1], g))
+                goto bad_number;
             spec.uid = static_cast<uid_t>(n);
             spec.gid = static_cast<gid_t>(g);
         } else if (kw == "group") {
-            if (!to_ulong(a[0], n)) goto bad_number;
+            if (!to_ulong(a[0], n))
+                goto bad_number;
             spec.groups.push_back(static_cast<gid_t>(n));
         } else if (kw == "arg") {
             spec.args.push_back(a[0]);

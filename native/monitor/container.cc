@@ -28,23 +28,30 @@ int g_err_fd = -1;
     _exit(125);
 }
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string fd_path(int fd) {
+    return "/proc/self/fd/" + std::to_string(fd);
+}
 
 // Creates the mount point named by the spec inside the rootfs and returns an O_PATH fd on it.
 // Resolution stays inside the rootfs even if the image made e.g. /proc a symlink to /.
 int mount_point(int rootfd, const MountSpec &m) {
-    if (m.make == "dir") return mkdir_all_in_root(rootfd, m.target, 0755);
+    if (m.make == "dir")
+        return mkdir_all_in_root(rootfd, m.target, 0755);
     if (m.make == "file") {
         std::string name;
         int parent = open_parent_in_root(rootfd, m.target, name);
-        if (parent < 0) return -1;
+        if (parent < 0)
+            return -1;
         int dirfd = open_in_root(parent, "", O_DIRECTORY | O_RDONLY);
         close(parent);
-        if (dirfd < 0) return -1;
+        if (dirfd < 0)
+            return -1;
         int f = openat(dirfd, name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
         close(dirfd);
-        if (f >= 0) close(f);
-        else if (errno != EEXIST) return -1;
+        if (f >= 0)
+            close(f);
+        else if (errno != EEXIST)
+            return -1;
     }
     return open_in_root(rootfd, m.target, O_PATH);
 }
@@ -53,14 +60,21 @@ int mount_point(int rootfd, const MountSpec &m) {
 // atime): a user namespace may not clear them, and asking to is EPERM.
 unsigned long locked_flags(int fd) {
     struct statvfs sv;
-    if (fstatvfs(fd, &sv) < 0) return 0;
+    if (fstatvfs(fd, &sv) < 0)
+        return 0;
     unsigned long f = 0;
-    if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-    if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-    if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-    if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
-    if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-    if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    if (sv.f_flag & ST_NOSUID)
+        f |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV)
+        f |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC)
+        f |= MS_NOEXEC;
+    if (sv.f_flag & ST_NOATIME)
+        f |= MS_NOATIME;
+    if (sv.f_flag & ST_NODIRATIME)
+        f |= MS_NODIRATIME;
+    if (sv.f_flag & ST_RELATIME)
+        f |= MS_RELATIME;
     return f;
 }
 
@@ -73,19 +87,23 @@ void remount_readonly(int fd, const std::string &what, unsigned long extra) {
 
 void do_mounts(const Spec &s, int rootfd) {
     for (const MountSpec &m : s.mounts) {
-        if (m.target == "/") continue;
+        if (m.target == "/")
+            continue;
         int fd = mount_point(rootfd, m);
-        if (fd < 0) fail("mount", errno, "create mount point " + m.target);
+        if (fd < 0)
+            fail("mount", errno, "create mount point " + m.target);
         std::string at = fd_path(fd);
         unsigned long flags = m.flags;
         bool ro_bind = (flags & MS_BIND) && (flags & MS_RDONLY);
         if (mount(m.source.c_str(), at.c_str(), m.fstype.empty() ? nullptr : m.fstype.c_str(),
-                  ro_bind ? (flags & ~static_cast<unsigned long>(MS_RDONLY)) : flags, m.data.empty() ? nullptr : m.data.c_str()) < 0)
+                  ro_bind ? (flags & ~static_cast<unsigned long>(MS_RDONLY)) : flags,
+                  m.data.empty() ? nullptr : m.data.c_str()) < 0)
             fail("mount", errno, m.fstype + " on " + m.target);
         if (ro_bind) {
             close(fd);
             fd = open_in_root(rootfd, m.target, O_PATH);
-            if (fd < 0) fail("mount", errno, "reopen " + m.target);
+            if (fd < 0)
+                fail("mount", errno, "reopen " + m.target);
             remount_readonly(fd, m.target, flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
         }
         close(fd);
@@ -96,10 +114,12 @@ void do_symlinks(const Spec &s, int rootfd) {
     for (const auto &[target, link] : s.symlinks) {
         std::string name;
         int parent = open_parent_in_root(rootfd, link, name);
-        if (parent < 0) fail("symlink", errno, link);
+        if (parent < 0)
+            fail("symlink", errno, link);
         int dirfd = open_in_root(parent, "", O_DIRECTORY | O_RDONLY);
         close(parent);
-        if (dirfd < 0) fail("symlink", errno, link);
+        if (dirfd < 0)
+            fail("symlink", errno, link);
         if (symlinkat(target.c_str(), dirfd, name.c_str()) < 0 && errno != EEXIST)
             fail("symlink", errno, link);
         close(dirfd);
@@ -112,22 +132,26 @@ void do_masks(const Spec &s, int rootfd) {
     for (const std::string &p : s.masked) {
         int fd = open_in_root(rootfd, p, O_PATH | O_NOFOLLOW);
         if (fd < 0) {
-            if (errno == ENOENT) continue;
+            if (errno == ENOENT)
+                continue;
             fail("mask", errno, p);
         }
         struct stat st;
-        if (fstat(fd, &st) < 0) fail("mask", errno, p);
+        if (fstat(fd, &st) < 0)
+            fail("mask", errno, p);
         std::string at = fd_path(fd);
         int rc = S_ISDIR(st.st_mode)
                      ? mount("tmpfs", at.c_str(), "tmpfs", MS_RDONLY, "size=0,mode=0555")
                      : mount("/dev/null", at.c_str(), nullptr, MS_BIND, nullptr);
-        if (rc < 0) fail("mask", errno, p);
+        if (rc < 0)
+            fail("mask", errno, p);
         close(fd);
     }
     for (const std::string &p : s.readonly) {
         int fd = open_in_root(rootfd, p, O_PATH | O_NOFOLLOW);
         if (fd < 0) {
-            if (errno == ENOENT) continue;
+            if (errno == ENOENT)
+                continue;
             fail("readonly", errno, p);
         }
         std::string at = fd_path(fd);
@@ -135,7 +159,8 @@ void do_masks(const Spec &s, int rootfd) {
             fail("readonly", errno, p);
         close(fd);
         fd = open_in_root(rootfd, p, O_PATH | O_NOFOLLOW);
-        if (fd < 0) fail("readonly", errno, p);
+        if (fd < 0)
+            fail("readonly", errno, p);
         remount_readonly(fd, p, MS_NOSUID | MS_NODEV | MS_NOEXEC);
         close(fd);
     }
@@ -144,10 +169,14 @@ void do_masks(const Spec &s, int rootfd) {
 void pivot_into(int rootfd) {
     // pivot_root(".", ".") stacks the old root on top of the new one; detaching "." then drops
     // it, so nothing of the host's tree stays reachable (the trick runc and crun use).
-    if (fchdir(rootfd) < 0) fail("pivot_root", errno, "chdir to rootfs");
-    if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root", errno, "pivot_root");
-    if (umount2(".", MNT_DETACH) < 0) fail("pivot_root", errno, "detach old root");
-    if (chdir("/") < 0) fail("pivot_root", errno, "chdir /");
+    if (fchdir(rootfd) < 0)
+        fail("pivot_root", errno, "chdir to rootfs");
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        fail("pivot_root", errno, "pivot_root");
+    if (umount2(".", MNT_DETACH) < 0)
+        fail("pivot_root", errno, "detach old root");
+    if (chdir("/") < 0)
+        fail("pivot_root", errno, "chdir /");
 }
 
 void become_user(const Spec &s) {
@@ -162,7 +191,8 @@ void become_user(const Spec &s) {
 
 std::string env_path(const Spec &s) {
     for (const std::string &e : s.env)
-        if (e.rfind("PATH=", 0) == 0) return e.substr(5);
+        if (e.rfind("PATH=", 0) == 0)
+            return e.substr(5);
     return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
@@ -170,9 +200,11 @@ std::string env_path(const Spec &s) {
 // was not executable (docker's 126) and ENOENT when none existed (127).
 [[noreturn]] void exec_command(const Spec &s) {
     std::vector<char *> argv, envp;
-    for (const auto &a : s.args) argv.push_back(const_cast<char *>(a.c_str()));
+    for (const auto &a : s.args)
+        argv.push_back(const_cast<char *>(a.c_str()));
     argv.push_back(nullptr);
-    for (const auto &e : s.env) envp.push_back(const_cast<char *>(e.c_str()));
+    for (const auto &e : s.env)
+        envp.push_back(const_cast<char *>(e.c_str()));
     envp.push_back(nullptr);
     const std::string &cmd = s.args[0];
     if (cmd.find('/') != std::string::npos) {
@@ -187,9 +219,12 @@ std::string env_path(const Spec &s) {
         std::string dir = path.substr(i, j == std::string::npos ? std::string::npos : j - i);
         std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + cmd;
         execve(candidate.c_str(), argv.data(), envp.data());
-        if (errno == EACCES) denied = true;
-        else if (errno != ENOENT && errno != ENOTDIR) fail("exec", errno, cmd);
-        if (j == std::string::npos) break;
+        if (errno == EACCES)
+            denied = true;
+        else if (errno != ENOENT && errno != ENOTDIR)
+            fail("exec", errno, cmd);
+        if (j == std::string::npos)
+            break;
         i = j + 1;
     }
     fail("exec-path", denied ? EACCES : ENOENT, cmd);
@@ -206,13 +241,15 @@ void container_main(const Spec &s, int err_fd) {
     if (!s.mount_cwd.empty() && chdir(s.mount_cwd.c_str()) < 0)
         fail("mount", errno, "chdir " + s.mount_cwd);
     for (const MountSpec &m : s.mounts) {
-        if (m.target != "/") continue;
+        if (m.target != "/")
+            continue;
         if (mount(m.source.c_str(), s.rootfs.c_str(), m.fstype.c_str(), m.flags,
                   m.data.empty() ? nullptr : m.data.c_str()) < 0)
             fail("rootfs", errno, m.fstype + " on " + s.rootfs);
     }
     int rootfd = open(s.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) fail("rootfs", errno, s.rootfs);
+    if (rootfd < 0)
+        fail("rootfs", errno, s.rootfs);
     do_mounts(s, rootfd);
     do_symlinks(s, rootfd);
     do_masks(s, rootfd);
@@ -224,15 +261,18 @@ void container_main(const Spec &s, int err_fd) {
     // Docker creates a missing working directory (owned by root) before starting the process.
     int rfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     int wd = rfd < 0 ? -1 : mkdir_all_in_root(rfd, s.cwd, 0755);
-    if (wd < 0) fail("cwd", errno, s.cwd);
+    if (wd < 0)
+        fail("cwd", errno, s.cwd);
     close(wd);
     close(rfd);
 
     become_user(s);
-    if (chdir(s.cwd.c_str()) < 0) fail("cwd", errno, s.cwd);
+    if (chdir(s.cwd.c_str()) < 0)
+        fail("cwd", errno, s.cwd);
 
     for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);

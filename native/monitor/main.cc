@@ -33,7 +33,8 @@ constexpr int kStatusFd = 3;
 volatile sig_atomic_t g_child = 0;
 
 void forward_signal(int sig) {
-    if (g_child > 0) kill(g_child, sig);
+    if (g_child > 0)
+        kill(g_child, sig);
 }
 
 void status(const std::string &line) {
@@ -44,15 +45,18 @@ void status(const std::string &line) {
 
 std::string one_line(std::string s) {
     for (char &c : s)
-        if (c == '\n' || c == '\t') c = ' ';
+        if (c == '\n' || c == '\t')
+            c = ' ';
     return s;
 }
 
 void write_exit_file(const std::string &path, const std::string &line) {
-    if (path.empty()) return;
+    if (path.empty())
+        return;
     std::string tmp = path + ".tmp";
     int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return;
+    if (fd < 0)
+        return;
     tsctr::write_line(fd, line);
     close(fd);
     rename(tmp.c_str(), path.c_str());
@@ -87,7 +91,8 @@ int main(int argc, char **argv) {
     struct sigaction sa = {};
     sa.sa_handler = forward_signal;
     sa.sa_flags = SA_RESTART;
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+        sigaction(sig, &sa, nullptr);
 
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) < 0) {
@@ -111,15 +116,18 @@ int main(int argc, char **argv) {
     char buf[4096];
     for (;;) {
         ssize_t n = read(errpipe[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
         report.append(buf, static_cast<size_t>(n));
     }
     close(errpipe[0]);
 
     if (!report.empty()) {
         // "STAGE\tERRNO\tDETAIL\n" from container_main.
-        if (report.back() == '\n') report.pop_back();
+        if (report.back() == '\n')
+            report.pop_back();
         size_t a = report.find('\t'), b = report.find('\t', a + 1);
         std::string stage = report.substr(0, a);
         std::string no = a == std::string::npos ? "0" : report.substr(a + 1, b - a - 1);

@@ -19,7 +19,8 @@ namespace {
 // Opens the parent of `path` inside root as a real directory fd (the *at calls need one).
 int open_dir(int rootfd, const std::string &path, std::string &name) {
     int p = open_parent_in_root(rootfd, path, name);
-    if (p < 0) return -1;
+    if (p < 0)
+        return -1;
     int d = open_in_root(p, "", O_DIRECTORY | O_RDONLY);
     int e = errno;
     close(p);
@@ -35,14 +36,17 @@ int make_room(int dirfd, const std::string &name, bool keep_dir) {
     if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
         return errno == ENOENT ? 0 : -1;
     if (S_ISDIR(st.st_mode)) {
-        if (keep_dir) return 0;
+        if (keep_dir)
+            return 0;
         int fd = openat(dirfd, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) return -1;
+        if (fd < 0)
+            return -1;
         std::string proc = "/proc/self/fd/" + std::to_string(fd);
         char real[4096];
         ssize_t n = readlink(proc.c_str(), real, sizeof real - 1);
         close(fd);
-        if (n < 0) return -1;
+        if (n < 0)
+            return -1;
         real[n] = '\0';
         return remove_tree(real);
     }
@@ -58,11 +62,13 @@ void close_keep_errno(int fd) {
 } // namespace
 
 LayerWriter::~LayerWriter() {
-    if (root_ >= 0) close(root_);
+    if (root_ >= 0)
+        close(root_);
 }
 
 int LayerWriter::begin(const std::string &dir) {
-    if (root_ >= 0) close(root_);
+    if (root_ >= 0)
+        close(root_);
     dir_times_.clear();
     root_ = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     return root_ < 0 ? -1 : 0;
@@ -70,9 +76,11 @@ int LayerWriter::begin(const std::string &dir) {
 
 int LayerWriter::owner_and_times(int dirfd, const std::string &name, const Header &h,
                                  bool chmod_after) {
-    if (fchownat(dirfd, name.c_str(), h.uid, h.gid, AT_SYMLINK_NOFOLLOW) < 0) return -1;
+    if (fchownat(dirfd, name.c_str(), h.uid, h.gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return -1;
     // chown clears setuid/setgid, so the mode is applied after it.
-    if (chmod_after && fchmodat(dirfd, name.c_str(), h.mode & 07777, 0) < 0) return -1;
+    if (chmod_after && fchmodat(dirfd, name.c_str(), h.mode & 07777, 0) < 0)
+        return -1;
     struct timespec ts[2] = {{h.mtime_sec, static_cast<long>(h.mtime_nsec)},
                              {h.mtime_sec, static_cast<long>(h.mtime_nsec)}};
     return utimensat(dirfd, name.c_str(), ts, AT_SYMLINK_NOFOLLOW);
@@ -83,17 +91,19 @@ int LayerWriter::dir(const std::string &path, const Header &h) {
     if (rel.empty()) {
         // The layer root itself ("./"): take its owner and mode.
         int d = open_in_root(root_, "", O_DIRECTORY | O_RDONLY);
-        if (d < 0) return -1;
+        if (d < 0)
+            return -1;
         int rc = fchown(d, h.uid, h.gid) < 0 || fchmod(d, h.mode & 07777) < 0 ? -1 : 0;
         close_keep_errno(d);
-        if (rc == 0) dir_times_.push_back({"", h.mtime_sec, h.mtime_nsec});
+        if (rc == 0)
+            dir_times_.push_back({"", h.mtime_sec, h.mtime_nsec});
         return rc;
     }
     std::string name;
     int d = open_dir(root_, rel, name);
-    if (d < 0) return -1;
-    if (make_room(d, name, true) < 0 ||
-        (mkdirat(d, name.c_str(), 0700) < 0 && errno != EEXIST) ||
+    if (d < 0)
+        return -1;
+    if (make_room(d, name, true) < 0 || (mkdirat(d, name.c_str(), 0700) < 0 && errno != EEXIST) ||
         fchownat(d, name.c_str(), h.uid, h.gid, AT_SYMLINK_NOFOLLOW) < 0 ||
         fchmodat(d, name.c_str(), h.mode & 07777, 0) < 0) {
         close_keep_errno(d);
@@ -108,7 +118,8 @@ int LayerWriter::dir(const std::string &path, const Header &h) {
 int LayerWriter::file(const std::string &path, const Header &h, int in_fd) {
     std::string name;
     int d = open_dir(root_, path, name);
-    if (d < 0) return -1;
+    if (d < 0)
+        return -1;
     if (make_room(d, name, false) < 0) {
         close_keep_errno(d);
         return -1;
@@ -118,12 +129,14 @@ int LayerWriter::file(const std::string &path, const Header &h, int in_fd) {
         close_keep_errno(d);
         return -1;
     }
-    if (buf_.empty()) buf_.resize(1 << 20);
+    if (buf_.empty())
+        buf_.resize(1 << 20);
     uint64_t left = h.data_len;
     while (left > 0) {
         size_t chunk = static_cast<size_t>(std::min<uint64_t>(left, buf_.size()));
         if (read_full(in_fd, buf_.data(), chunk) != 1 || write_full(f, buf_.data(), chunk) < 0) {
-            if (errno == 0) errno = EPIPE;
+            if (errno == 0)
+                errno = EPIPE;
             close_keep_errno(f);
             close_keep_errno(d);
             return -1;
@@ -139,7 +152,8 @@ int LayerWriter::file(const std::string &path, const Header &h, int in_fd) {
 int LayerWriter::symlink(const std::string &path, const std::string &target, const Header &h) {
     std::string name;
     int d = open_dir(root_, path, name);
-    if (d < 0) return -1;
+    if (d < 0)
+        return -1;
     int rc = make_room(d, name, false) < 0 || symlinkat(target.c_str(), d, name.c_str()) < 0
                  ? -1
                  : owner_and_times(d, name, h, false);
@@ -150,16 +164,16 @@ int LayerWriter::symlink(const std::string &path, const std::string &target, con
 int LayerWriter::hardlink(const std::string &path, const std::string &target) {
     std::string tname, name;
     int td = open_dir(root_, target, tname);
-    if (td < 0) return -1;
+    if (td < 0)
+        return -1;
     int d = open_dir(root_, path, name);
     if (d < 0) {
         close_keep_errno(td);
         return -1;
     }
     // linkat without AT_SYMLINK_FOLLOW links the entry itself, as tar means it.
-    int rc = make_room(d, name, false) < 0 || linkat(td, tname.c_str(), d, name.c_str(), 0) < 0
-                 ? -1
-                 : 0;
+    int rc =
+        make_room(d, name, false) < 0 || linkat(td, tname.c_str(), d, name.c_str(), 0) < 0 ? -1 : 0;
     close_keep_errno(d);
     close_keep_errno(td);
     return rc;
@@ -168,7 +182,8 @@ int LayerWriter::hardlink(const std::string &path, const std::string &target) {
 int LayerWriter::fifo(const std::string &path, const Header &h) {
     std::string name;
     int d = open_dir(root_, path, name);
-    if (d < 0) return -1;
+    if (d < 0)
+        return -1;
     int rc = make_room(d, name, false) < 0 || mkfifoat(d, name.c_str(), 0600) < 0
                  ? -1
                  : owner_and_times(d, name, h, true);
@@ -181,20 +196,24 @@ int LayerWriter::whiteout(const std::string &path) {
     // namespace may create exactly this device.
     std::string name;
     int d = open_dir(root_, path, name);
-    if (d < 0) return -1;
-    int rc = make_room(d, name, false) < 0 || mknodat(d, name.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0
-                 ? -1
-                 : 0;
+    if (d < 0)
+        return -1;
+    int rc =
+        make_room(d, name, false) < 0 || mknodat(d, name.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0
+            ? -1
+            : 0;
     close_keep_errno(d);
     return rc;
 }
 
 int LayerWriter::opaque(const std::string &path) {
     int d = mkdir_all_in_root(root_, path, 0755);
-    if (d < 0) return -1;
+    if (d < 0)
+        return -1;
     close(d);
     d = open_in_root(root_, clean_relative(path), O_DIRECTORY | O_RDONLY);
-    if (d < 0) return -1;
+    if (d < 0)
+        return -1;
     // Rootless overlay (mounted with "userxattr") reads the user.* namespace, not trusted.*.
     int rc = fsetxattr(d, "user.overlay.opaque", "y", 1, 0);
     close_keep_errno(d);
@@ -203,15 +222,19 @@ int LayerWriter::opaque(const std::string &path) {
 
 int LayerWriter::end() {
     // Deepest first, so setting a child's time never disturbs its parent's.
-    std::stable_sort(dir_times_.begin(), dir_times_.end(),
-                     [](const DirTime &a, const DirTime &b) { return a.path.size() > b.path.size(); });
+    std::stable_sort(dir_times_.begin(), dir_times_.end(), [](const DirTime &a, const DirTime &b) {
+        return a.path.size() > b.path.size();
+    });
     for (const DirTime &t : dir_times_) {
         int d = open_in_root(root_, t.path, O_DIRECTORY | O_RDONLY);
-        if (d < 0) return -1;
-        struct timespec ts[2] = {{t.sec, static_cast<long>(t.nsec)}, {t.sec, static_cast<long>(t.nsec)}};
+        if (d < 0)
+            return -1;
+        struct timespec ts[2] = {{t.sec, static_cast<long>(t.nsec)},
+                                 {t.sec, static_cast<long>(t.nsec)}};
         int rc = futimens(d, ts);
         close_keep_errno(d);
-        if (rc < 0) return -1;
+        if (rc < 0)
+            return -1;
     }
     dir_times_.clear();
     // The CLI renames the layer into the store only after this reply; the data must be on disk
@@ -219,7 +242,8 @@ int LayerWriter::end() {
     // syncfs needs a real descriptor; root_ is O_PATH.
     int fd = open_in_root(root_, "", O_DIRECTORY | O_RDONLY);
     int rc = fd < 0 ? -1 : syncfs(fd);
-    if (fd >= 0) close_keep_errno(fd);
+    if (fd >= 0)
+        close_keep_errno(fd);
     close(root_);
     root_ = -1;
     return rc;

@@ -9,7 +9,11 @@ export interface FlagShape {
   aliases?: string[];
 }
 
-export function normaliseArgv(argv: string[], flags: Record<string, FlagShape>, stopAtFirstArg: boolean): string[] {
+export function normaliseArgv(
+  argv: string[],
+  flags: Record<string, FlagShape>,
+  stopAtFirstArg: boolean,
+): string[] {
   const byChar = new Map<string, FlagShape>();
   const byName = new Map<string, FlagShape>();
   for (const [name, f] of Object.entries(flags)) {
@@ -60,7 +64,11 @@ export function normaliseArgv(argv: string[], flags: Record<string, FlagShape>, 
 }
 
 /** True when `--help` (or `-h` where the command has no -h option) asks for help. */
-export function wantsHelp(argv: string[], flags: Record<string, FlagShape>, stopAtFirstArg: boolean): boolean {
+export function wantsHelp(
+  argv: string[],
+  flags: Record<string, FlagShape>,
+  stopAtFirstArg: boolean,
+): boolean {
   const hasH = Object.values(flags).some((f) => f.char === 'h');
   for (const a of normaliseArgv(argv, flags, stopAtFirstArg)) {
     if (a === '--') return false;

@@ -15,18 +15,15 @@ interface FlagDef {
 }
 
 export function commandHelp(id: string, cmd: typeof TsctrCommand): string {
-  const flags = Object.entries((cmd.flags ?? {}) as Record<string, FlagDef>).filter(([, f]) => !f.hidden);
+  const flags = Object.entries((cmd.flags ?? {}) as Record<string, FlagDef>).filter(
+    ([, f]) => !f.hidden,
+  );
   const left = flags.map(([name, f]) => {
     const value = f.type === 'option' ? ` ${f.helpValue ?? (f.multiple ? 'list' : 'string')}` : '';
     return `${f.char ? `-${f.char}, ` : '    '}--${name}${value}`;
   });
   const width = Math.max(0, ...left.map((l) => l.length)) + 3;
-  const lines = [
-    '',
-    `Usage:  tsctr ${id} ${cmd.usageLine}`,
-    '',
-    cmd.summary ?? '',
-  ];
+  const lines = ['', `Usage:  tsctr ${id} ${cmd.usageLine}`, '', cmd.summary ?? ''];
   if (flags.length) {
     lines.push('', 'Options:');
     flags.forEach(([, f], i) => lines.push(`  ${left[i]!.padEnd(width)}${f.description ?? ''}`));

@@ -27,7 +27,11 @@ export function pullPrinter(write: (line: string) => void, quiet: boolean): (e: 
       if (!quiet) {
         write(`Digest: ${e.digest}`);
         const fam = ref ? familiarName(ref) : e.name;
-        write(e.upToDate ? `Status: Image is up to date for ${fam}` : `Status: Downloaded newer image for ${fam}`);
+        write(
+          e.upToDate
+            ? `Status: Image is up to date for ${fam}`
+            : `Status: Downloaded newer image for ${fam}`,
+        );
       }
       write(e.name);
     }

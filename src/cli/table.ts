@@ -11,8 +11,14 @@ export const commands: Record<string, { load: Loader; summary: string }> = {
   info: { load: () => import('../commands/info.ts'), summary: 'Display system-wide information' },
   ps: { load: () => import('../commands/ps.ts'), summary: 'List containers' },
   pull: { load: () => import('../commands/pull.ts'), summary: 'Download an image from a registry' },
-  run: { load: () => import('../commands/run.ts'), summary: 'Create and run a new container from an image' },
-  version: { load: () => import('../commands/version.ts'), summary: 'Show the tsctr version information' },
+  run: {
+    load: () => import('../commands/run.ts'),
+    summary: 'Create and run a new container from an image',
+  },
+  version: {
+    load: () => import('../commands/version.ts'),
+    summary: 'Show the tsctr version information',
+  },
 };
 
 /** docker's management-command spellings ("image ls") mapped to the verb. */

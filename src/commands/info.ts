@@ -6,7 +6,10 @@ import { humanSize, renderObject } from '../format/index.ts';
 export default class Info extends TsctrCommand {
   static override summary = 'Display system-wide information';
   static override flags = {
-    format: Flags.string({ char: 'f', description: "Format output using a custom template: 'json' or a Go template" }),
+    format: Flags.string({
+      char: 'f',
+      description: "Format output using a custom template: 'json' or a Go template",
+    }),
   };
 
   async run(): Promise<void> {

@@ -22,19 +22,30 @@ const headers = {
 export default class Ps extends TsctrCommand {
   static override summary = 'List containers';
   static override flags = {
-    all: Flags.boolean({ char: 'a', description: 'Show all containers (default shows just running)' }),
-    format: Flags.string({ description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template" }),
+    all: Flags.boolean({
+      char: 'a',
+      description: 'Show all containers (default shows just running)',
+    }),
+    format: Flags.string({
+      description:
+        "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template",
+    }),
     'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
     quiet: Flags.boolean({ char: 'q', description: 'Only display container IDs' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Ps);
-    const rows = containerRows(this.paths, { all: flags.all, noTrunc: flags['no-trunc'], human: humanDuration });
+    const rows = containerRows(this.paths, {
+      all: flags.all,
+      noTrunc: flags['no-trunc'],
+      human: humanDuration,
+    });
     this.out(
       renderList(rows, {
         format: flags.quiet ? '{{.ID}}' : flags.format,
-        defaultFormat: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
+        defaultFormat:
+          'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
         headers,
       }),
     );

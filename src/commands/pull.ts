@@ -13,6 +13,9 @@ export default class Pull extends TsctrCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Pull);
-    await pullImage(args.image, { paths: this.paths, onEvent: pullPrinter((l) => this.out(l), flags.quiet) });
+    await pullImage(args.image, {
+      paths: this.paths,
+      onEvent: pullPrinter((l) => this.out(l), flags.quiet),
+    });
   }
 }

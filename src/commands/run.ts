@@ -11,23 +11,46 @@ export default class Run extends TsctrCommand {
   static override strict = false;
   static override args = { image: Args.string({ required: true, description: 'image to run' }) };
   static override flags = {
-    detach: Flags.boolean({ char: 'd', description: 'Run container in background and print container ID' }),
+    detach: Flags.boolean({
+      char: 'd',
+      description: 'Run container in background and print container ID',
+    }),
     entrypoint: Flags.string({ description: 'Overwrite the default ENTRYPOINT of the image' }),
-    env: Flags.string({ char: 'e', multiple: true, multipleNonGreedy: true, description: 'Set environment variables' }),
+    env: Flags.string({
+      char: 'e',
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'Set environment variables',
+    }),
     hostname: Flags.string({ char: 'h', description: 'Container host name' }),
     interactive: Flags.boolean({ char: 'i', description: 'Keep STDIN open' }),
     name: Flags.string({ description: 'Assign a name to the container' }),
-    network: Flags.string({ aliases: ['net'], description: 'Connect a container to a network (only "none" for now)' }),
-    rm: Flags.boolean({ description: 'Automatically remove the container and its associated anonymous volumes when it exits' }),
+    network: Flags.string({
+      aliases: ['net'],
+      description: 'Connect a container to a network (only "none" for now)',
+    }),
+    rm: Flags.boolean({
+      description:
+        'Automatically remove the container and its associated anonymous volumes when it exits',
+    }),
     tty: Flags.boolean({ char: 't', description: 'Allocate a pseudo-TTY' }),
-    user: Flags.string({ char: 'u', description: 'Username or UID (format: <name|uid>[:<group|gid>])' }),
+    user: Flags.string({
+      char: 'u',
+      description: 'Username or UID (format: <name|uid>[:<group|gid>])',
+    }),
     workdir: Flags.string({ char: 'w', description: 'Working directory inside the container' }),
   };
 
   async run(): Promise<void> {
     const { args, flags, argv } = await this.parse(Run);
-    for (const [flag, on] of [['--detach', flags.detach], ['--tty', flags.tty]] as const) {
-      if (on) throw new TsctrError(`${flag} is not supported yet`, { hint: 'run the container in the foreground' });
+    for (const [flag, on] of [
+      ['--detach', flags.detach],
+      ['--tty', flags.tty],
+    ] as const) {
+      if (on)
+        throw new TsctrError(`${flag} is not supported yet`, {
+          hint: 'run the container in the foreground',
+        });
     }
     const command = (argv as string[]).slice(1);
     process.exitCode = await runContainer({

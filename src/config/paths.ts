@@ -39,7 +39,8 @@ export function statePaths(opts: PathOptions = {}, env = process.env): StatePath
   const root = opts.root ?? env.TSCTR_ROOT ?? join(dataHome, 'tsctr');
   // Without XDG_RUNTIME_DIR (no systemd login session: su, cron, CI) podman falls back to a
   // per-user directory under /tmp; so do we.
-  const runtimeDir = env.XDG_RUNTIME_DIR || join(tmpdir(), `tsctr-run-${process.getuid?.() ?? userInfo().uid}`);
+  const runtimeDir =
+    env.XDG_RUNTIME_DIR || join(tmpdir(), `tsctr-run-${process.getuid?.() ?? userInfo().uid}`);
   const runroot = opts.runroot ?? env.TSCTR_RUNROOT ?? join(runtimeDir, 'tsctr');
   return { root: resolve(root), runroot: resolve(runroot) };
 }

@@ -59,7 +59,9 @@ function isWide(cp: number): boolean {
   return false;
 }
 
+// Variation selectors are listed on purpose: alone they take no column.
 const ZERO_WIDTH =
+  // eslint-disable-next-line no-misleading-character-class
   /^[\p{Mn}\p{Me}\p{Cc}\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufe00-\ufe0f\ufeff]$/u;
 
 /** The number of terminal columns s occupies. */

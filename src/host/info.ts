@@ -3,7 +3,15 @@
  * ranges, the setuid id-map helpers, whether a user namespace can be created, the kernel's
  * overlay support, fuse-overlayfs, pasta/slirp4netns, /dev/net/tun, and the cgroup setup.
  */
-import { accessSync, constants, readFileSync, statfsSync, statSync, existsSync, closeSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  readFileSync,
+  statfsSync,
+  statSync,
+  existsSync,
+  closeSync,
+} from 'node:fs';
 import { cpus, release, totalmem, userInfo, arch } from 'node:os';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
@@ -40,7 +48,9 @@ function readOr(path: string): string {
 function idHelper(path: string): string {
   try {
     const st = statSync(path);
-    return st.mode & 0o4000 ? `${path} (setuid)` : `${path} (no setuid bit: needs file capabilities)`;
+    return st.mode & 0o4000
+      ? `${path} (setuid)`
+      : `${path} (no setuid bit: needs file capabilities)`;
   } catch {
     return 'missing (install uidmap)';
   }
@@ -59,7 +69,14 @@ function canAccess(path: string): string {
 function userNamespaceProbe(): string {
   try {
     const n = native();
-    const c = n.spawnHeld({ file: '/bin/true', argv: ['true'], env: [], cloneFlags: n.constants.CLONE_NEWUSER, stdio: [], setsid: false });
+    const c = n.spawnHeld({
+      file: '/bin/true',
+      argv: ['true'],
+      env: [],
+      cloneFlags: n.constants.CLONE_NEWUSER,
+      stdio: [],
+      setsid: false,
+    });
     closeSync(c.goFd);
     closeSync(c.errFd);
     n.waitpid(c.pid, true);
@@ -73,12 +90,16 @@ function cgroupInfo(): { version: string; path: string; controllers: string } {
   let v2mount = '';
   try {
     if (statfsSync('/sys/fs/cgroup').type === CGROUP2_MAGIC) v2mount = '/sys/fs/cgroup';
-    else if (existsSync('/sys/fs/cgroup/unified') && statfsSync('/sys/fs/cgroup/unified').type === CGROUP2_MAGIC)
+    else if (
+      existsSync('/sys/fs/cgroup/unified') &&
+      statfsSync('/sys/fs/cgroup/unified').type === CGROUP2_MAGIC
+    )
       v2mount = '/sys/fs/cgroup/unified';
   } catch {
     // no cgroup filesystem at all
   }
-  const version = v2mount === '/sys/fs/cgroup' ? '2' : v2mount ? '1 (hybrid: v2 tree without controllers)' : '1';
+  const version =
+    v2mount === '/sys/fs/cgroup' ? '2' : v2mount ? '1 (hybrid: v2 tree without controllers)' : '1';
   const own = /^0::(.*)$/m.exec(readOr('/proc/self/cgroup'))?.[1] ?? '';
   const controllers = v2mount ? readOr(join(v2mount, own, 'cgroup.controllers')).trim() : '';
   let writable = false;
@@ -104,7 +125,9 @@ export function systemInfo(paths: StatePaths) {
   const ranges = (r: { start: number; count: number }[]) =>
     r.length ? r.map((x) => `${x.start}-${x.start + x.count - 1} (${x.count})`).join(', ') : 'none';
   const containers = listContainers(paths);
-  const running = containers.filter((c) => !readExit(paths, c.id) && isAlive(readState(paths, c.id)?.pid ?? -1)).length;
+  const running = containers.filter(
+    (c) => !readExit(paths, c.id) && isAlive(readState(paths, c.id)?.pid ?? -1),
+  ).length;
   const cg = cgroupInfo();
   const kernel = release();
   const [maj = 0, min = 0] = kernel.split('.').map((x) => parseInt(x, 10));
@@ -116,7 +139,10 @@ export function systemInfo(paths: StatePaths) {
     ContainersStopped: containers.length - running,
     Images: new ImageStore(paths).listImages().length,
     Driver: 'overlay',
-    NativeOverlayUserxattr: maj > 5 || (maj === 5 && min >= 11) ? 'supported by the kernel (5.11+)' : 'kernel too old (needs 5.11)',
+    NativeOverlayUserxattr:
+      maj > 5 || (maj === 5 && min >= 11)
+        ? 'supported by the kernel (5.11+)'
+        : 'kernel too old (needs 5.11)',
     CgroupVersion: cg.version,
     CgroupPath: cg.path,
     CgroupControllers: cg.controllers,

@@ -48,7 +48,11 @@ function short(digest: string): string {
   return digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 13);
 }
 
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function mapLimit<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed: unknown;
   const worker = async () => {
@@ -101,23 +105,30 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
       const d = choosePlatform(classified.index, hostPlatform(), name);
       const sub = await client.getManifest(ref.path, d.digest, manifestAccept);
       if (sha256(sub.body) !== d.digest) {
-        throw new TsctrError(`manifest digest mismatch for ${name}: expected ${d.digest}, got ${sha256(sub.body)}`);
+        throw new TsctrError(
+          `manifest digest mismatch for ${name}: expected ${d.digest}, got ${sha256(sub.body)}`,
+        );
       }
       classified = classifyManifest(sub.body, sub.contentType, name);
-      if (classified.kind !== 'image') throw new TsctrError(`${name}: an index inside an index is not supported`);
+      if (classified.kind !== 'image')
+        throw new TsctrError(`${name}: an index inside an index is not supported`);
       // docker reports the digest the user can pull again by: the index's.
       manifestDigest = topDigest;
     }
     const manifest: ImageManifest = classified.manifest;
     for (const l of manifest.layers) {
       if (l.urls?.length || /foreign|nondistributable/.test(l.mediaType)) {
-        throw new TsctrError(`${name} has a foreign layer (${l.mediaType}), which tsctr does not download`);
+        throw new TsctrError(
+          `${name} has a foreign layer (${l.mediaType}), which tsctr does not download`,
+        );
       }
     }
 
     const configBuf = await readAll(await client.getBlob(ref.path, manifest.config.digest));
     if (sha256(configBuf) !== manifest.config.digest) {
-      throw new TsctrError(`config digest mismatch for ${name}: expected ${manifest.config.digest}, got ${sha256(configBuf)}`);
+      throw new TsctrError(
+        `config digest mismatch for ${name}: expected ${manifest.config.digest}, got ${sha256(configBuf)}`,
+      );
     }
     const config = JSON.parse(configBuf.toString('utf8')) as ImageConfigBody;
     const diffIds = config.rootfs?.diff_ids ?? [];
@@ -128,11 +139,13 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
     }
     const id = manifest.config.digest;
     const existing = store.getImage(id);
-    const upToDate = !!existing && existing.names.includes(name) && diffIds.every((d) => store.hasLayer(d));
+    const upToDate =
+      !!existing && existing.names.includes(name) && diffIds.every((d) => store.hasLayer(d));
 
     const todo: number[] = [];
     manifest.layers.forEach((l, i) => {
-      if (store.hasLayer(diffIds[i]!)) emit({ kind: 'layer', id: short(l.digest), status: 'Already exists' });
+      if (store.hasLayer(diffIds[i]!))
+        emit({ kind: 'layer', id: short(l.digest), status: 'Already exists' });
       else {
         todo.push(i);
         emit({ kind: 'layer', id: short(l.digest), status: 'Pulling fs layer' });
@@ -195,14 +208,20 @@ async function fetchLayer(
       });
     });
     if (got.digest !== digest) {
-      throw new TsctrError(`layer ${digest} failed verification: the registry sent content with digest ${got.digest}`, {
-        hint: 'nothing was stored; the registry or a proxy corrupted the blob — pull again or use another source',
-      });
+      throw new TsctrError(
+        `layer ${digest} failed verification: the registry sent content with digest ${got.digest}`,
+        {
+          hint: 'nothing was stored; the registry or a proxy corrupted the blob — pull again or use another source',
+        },
+      );
     }
     if (got.diffId !== diffId) {
-      throw new TsctrError(`layer ${digest} does not match the image config: diff_id ${got.diffId}, expected ${diffId}`, {
-        hint: 'nothing was stored; the image is inconsistent',
-      });
+      throw new TsctrError(
+        `layer ${digest} does not match the image config: diff_id ${got.diffId}, expected ${diffId}`,
+        {
+          hint: 'nothing was stored; the image is inconsistent',
+        },
+      );
     }
     committed = store.commitLayer(temp, diffId, got.size);
   } finally {

@@ -31,7 +31,12 @@ export interface CachedToken {
 
 /** Reads a token-server answer: `token` or `access_token`, `expires_in`, `issued_at`. */
 export function tokenFromResponse(body: unknown, now = Date.now()): CachedToken | undefined {
-  const b = body as { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
+  const b = body as {
+    token?: unknown;
+    access_token?: unknown;
+    expires_in?: unknown;
+    issued_at?: unknown;
+  };
   const token = typeof b?.token === 'string' && b.token ? b.token : b?.access_token;
   if (typeof token !== 'string' || !token) return undefined;
   const expiresIn = typeof b.expires_in === 'number' && b.expires_in >= 60 ? b.expires_in : 60;

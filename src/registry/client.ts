@@ -32,7 +32,11 @@ export class RegistryClient {
     this.domain = domain;
     this.host = registryApiHost(domain);
     // A black-holed registry must fail in seconds, not minutes.
-    this.pool = new Agent({ connect: { timeout: 10_000 }, keepAliveTimeout: 10_000, pipelining: 1 });
+    this.pool = new Agent({
+      connect: { timeout: 10_000 },
+      keepAliveTimeout: 10_000,
+      pipelining: 1,
+    });
     // Registries commonly redirect blob downloads to object storage.
     this.agent = this.pool.compose(interceptors.redirect({ maxRedirections: 5 }));
   }
@@ -69,11 +73,14 @@ export class RegistryClient {
       return { status: r.statusCode, headers: r.headers, body: r.body };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new TsctrError(`cannot reach registry ${this.domain}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '), {
-        cause: err,
-        errno: e.code,
-        hint: 'check the registry address and that it is running; tsctr uses HTTPS except for localhost and 127.0.0.0/8',
-      });
+      throw new TsctrError(
+        `cannot reach registry ${this.domain}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '),
+        {
+          cause: err,
+          errno: e.code,
+          hint: 'check the registry address and that it is running; tsctr uses HTTPS except for localhost and 127.0.0.0/8',
+        },
+      );
     }
   }
 
@@ -89,7 +96,9 @@ export class RegistryClient {
   ): Promise<RegistryResponse> {
     const cached = this.tokens.get(scope);
     const auth: Record<string, string> =
-      cached && cached.expiresAt > Date.now() + 5_000 ? { authorization: `Bearer ${cached.token}` } : {};
+      cached && cached.expiresAt > Date.now() + 5_000
+        ? { authorization: `Bearer ${cached.token}` }
+        : {};
     let res = await this.send(method, path, { ...headers, ...auth });
     if (res.status !== 401) return res;
     const challenge = parseChallenge(String(res.headers['www-authenticate'] ?? ''));
@@ -113,11 +122,16 @@ export class RegistryClient {
     try {
       res = await request(url, { method: 'GET', dispatcher: this.agent });
     } catch (err) {
-      throw new TsctrError(`cannot reach the token server ${url.origin}: ${(err as Error).message}`, { cause: err });
+      throw new TsctrError(
+        `cannot reach the token server ${url.origin}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const text = await res.body.text();
     if (res.statusCode !== 200) {
-      throw new TsctrError(`token server ${url.origin} refused: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
+      throw new TsctrError(
+        `token server ${url.origin} refused: HTTP ${res.statusCode} ${text.slice(0, 200)}`,
+      );
     }
     let body: unknown;
     try {
@@ -155,8 +169,14 @@ export class RegistryClient {
     reference: string,
     accept: string,
   ): Promise<{ body: Buffer; contentType: string | undefined; digestHeader: string | undefined }> {
-    const res = await this.fetch('GET', `/v2/${repo}/manifests/${reference}`, { accept }, `repository:${repo}:pull`);
-    if (res.status !== 200) throw await this.failure(res, `manifest for ${this.domain}/${repo}:${reference}`);
+    const res = await this.fetch(
+      'GET',
+      `/v2/${repo}/manifests/${reference}`,
+      { accept },
+      `repository:${repo}:pull`,
+    );
+    if (res.status !== 200)
+      throw await this.failure(res, `manifest for ${this.domain}/${repo}:${reference}`);
     const body = Buffer.from(await res.body.arrayBuffer());
     const h = (k: string) => {
       const v = res.headers[k];
@@ -166,8 +186,14 @@ export class RegistryClient {
   }
 
   async getBlob(repo: string, digest: string): Promise<Readable> {
-    const res = await this.fetch('GET', `/v2/${repo}/blobs/${digest}`, {}, `repository:${repo}:pull`);
-    if (res.status !== 200) throw await this.failure(res, `blob ${digest} of ${this.domain}/${repo}`);
+    const res = await this.fetch(
+      'GET',
+      `/v2/${repo}/blobs/${digest}`,
+      {},
+      `repository:${repo}:pull`,
+    );
+    if (res.status !== 200)
+      throw await this.failure(res, `blob ${digest} of ${this.domain}/${repo}`);
     return res.body;
   }
 }

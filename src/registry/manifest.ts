@@ -41,29 +41,48 @@ export interface ImageIndex {
   manifests: Descriptor[];
 }
 
-export type AnyManifest = { kind: 'image'; manifest: ImageManifest } | { kind: 'index'; index: ImageIndex };
+export type AnyManifest =
+  { kind: 'image'; manifest: ImageManifest } | { kind: 'index'; index: ImageIndex };
 
 /** Classifies a manifest body by its Content-Type, falling back to its own mediaType field. */
-export function classifyManifest(body: Buffer, contentType: string | undefined, ref: string): AnyManifest {
+export function classifyManifest(
+  body: Buffer,
+  contentType: string | undefined,
+  ref: string,
+): AnyManifest {
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
   } catch {
     throw new TsctrError(`manifest for ${ref} is not valid JSON`);
   }
-  const type = (contentType?.split(';')[0]?.trim() || (doc.mediaType as string) || '').toLowerCase();
-  if (type === MediaType.DockerSchema1 || type === MediaType.DockerSchema1Signed || doc.schemaVersion === 1) {
+  const type = (
+    contentType?.split(';')[0]?.trim() ||
+    (doc.mediaType as string) ||
+    ''
+  ).toLowerCase();
+  if (
+    type === MediaType.DockerSchema1 ||
+    type === MediaType.DockerSchema1Signed ||
+    doc.schemaVersion === 1
+  ) {
     throw new TsctrError(`${ref} uses the Docker image manifest schema 1, which is not supported`, {
       hint: 'schema 1 was deprecated in 2017; push the image again with a current docker or podman',
     });
   }
-  if (type === MediaType.OciIndex || type === MediaType.DockerList || Array.isArray(doc.manifests)) {
+  if (
+    type === MediaType.OciIndex ||
+    type === MediaType.DockerList ||
+    Array.isArray(doc.manifests)
+  ) {
     if (!Array.isArray(doc.manifests)) throw new TsctrError(`index for ${ref} has no manifests`);
     return { kind: 'index', index: doc as unknown as ImageIndex };
   }
   const m = doc as unknown as ImageManifest;
   if (!m.config?.digest || !Array.isArray(m.layers)) {
-    throw new TsctrError(`manifest for ${ref} has no config or layers (media type ${type || 'unknown'})`);
+    throw new TsctrError(
+      `manifest for ${ref} has no config or layers (media type ${type || 'unknown'})`,
+    );
   }
   return { kind: 'image', manifest: m };
 }

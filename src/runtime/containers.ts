@@ -56,7 +56,9 @@ const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 export function reserveName(paths: StatePaths, id: string, wanted: string | undefined): string {
   mkdirSync(join(paths.root, 'names'), { recursive: true, mode: 0o700 });
   if (wanted !== undefined && !NAME_RE.test(wanted)) {
-    throw new TsctrError(`Invalid container name (${wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    throw new TsctrError(
+      `Invalid container name (${wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+    );
   }
   for (let attempt = 0; attempt < 10; attempt++) {
     const name = wanted ?? randomName(attempt > 0);
@@ -64,7 +66,8 @@ export function reserveName(paths: StatePaths, id: string, wanted: string | unde
       writeFileSync(join(paths.root, 'names', name), id, { flag: 'wx', mode: 0o600 });
       return name;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fromSystemError('cannot reserve name', err);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw fromSystemError('cannot reserve name', err);
       if (wanted !== undefined) {
         const owner = readFileSync(join(paths.root, 'names', name), 'utf8').trim();
         throw new TsctrError(
@@ -96,7 +99,11 @@ export function listContainers(paths: StatePaths): ContainerRecord[] {
   const out: ContainerRecord[] = [];
   for (const id of ids) {
     try {
-      out.push(JSON.parse(readFileSync(join(paths.root, 'containers', id, 'config.json'), 'utf8')) as ContainerRecord);
+      out.push(
+        JSON.parse(
+          readFileSync(join(paths.root, 'containers', id, 'config.json'), 'utf8'),
+        ) as ContainerRecord,
+      );
     } catch {
       // Half-created (killed during `run`) or half-removed: not a container yet or any more.
     }
@@ -106,7 +113,9 @@ export function listContainers(paths: StatePaths): ContainerRecord[] {
 
 export function readState(paths: StatePaths, id: string): ContainerState | undefined {
   try {
-    return JSON.parse(readFileSync(join(containerDirs(paths, id).run, 'state.json'), 'utf8')) as ContainerState;
+    return JSON.parse(
+      readFileSync(join(containerDirs(paths, id).run, 'state.json'), 'utf8'),
+    ) as ContainerState;
   } catch {
     return undefined;
   }
@@ -124,7 +133,6 @@ export function readExit(paths: StatePaths, id: string): ExitState | undefined {
     return undefined;
   }
 }
-
 
 export function isAlive(pid: number): boolean {
   try {

@@ -111,7 +111,10 @@ export async function writeIdMaps(pid: number, map: IdMap): Promise<void> {
   const { execa } = await import('execa');
   const run = async (kind: 'uid' | 'gid', ranges: IdRange[]) => {
     const file = helpers[kind];
-    const r = await execa(file, [String(pid), ...mapArgs(ranges)], { reject: false, stdin: 'ignore' });
+    const r = await execa(file, [String(pid), ...mapArgs(ranges)], {
+      reject: false,
+      stdin: 'ignore',
+    });
     if (r.exitCode !== 0) {
       const why = String(r.stderr || r.message || '').trim();
       throw new TsctrError(`new${kind}map failed: ${why}`, {

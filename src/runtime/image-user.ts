@@ -76,7 +76,10 @@ export function resolveUser(spec: string, layerDirs: string[]): ResolvedUser {
     if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
     else {
       const g = groups.find((x) => x.name === groupPart);
-      if (!g) throw new TsctrError(`unable to find group ${groupPart}: no matching entries in group file`);
+      if (!g)
+        throw new TsctrError(
+          `unable to find group ${groupPart}: no matching entries in group file`,
+        );
       gid = g.gid;
     }
   }

@@ -57,7 +57,9 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
     }
     if (!opts.all && s !== 'running') continue;
     const cmd = [c.path, ...c.args].join(' ');
-    const quoted = opts.noTrunc ? `"${cmd}"` : `"${cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd}"`;
+    const quoted = opts.noTrunc
+      ? `"${cmd}"`
+      : `"${cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd}"`;
     rows.push({
       ID: opts.noTrunc ? c.id : c.id.slice(0, 12),
       Image: c.image,

@@ -34,7 +34,10 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
   const name = errnoName(errno);
   if (stage === 'exec-path') {
     return name === 'EACCES'
-      ? new TsctrError(`exec: "${detail}": permission denied`, { exitCode: ExitCode.CannotInvoke, errno: name })
+      ? new TsctrError(`exec: "${detail}": permission denied`, {
+          exitCode: ExitCode.CannotInvoke,
+          errno: name,
+        })
       : new TsctrError(`exec: "${detail}": executable file not found in $PATH`, {
           exitCode: ExitCode.NotFound,
           errno: name,
@@ -47,10 +50,13 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
         errno: name,
       });
     }
-    return new TsctrError(`exec: "${detail}": ${name === 'ENOEXEC' ? 'exec format error' : 'permission denied'}`, {
-      exitCode: ExitCode.CannotInvoke,
-      errno: name,
-    });
+    return new TsctrError(
+      `exec: "${detail}": ${name === 'ENOEXEC' ? 'exec format error' : 'permission denied'}`,
+      {
+        exitCode: ExitCode.CannotInvoke,
+        errno: name,
+      },
+    );
   }
   if (stage === 'cwd') {
     return new TsctrError(`chdir to cwd ("${detail}") set in config failed: ${name}`, {
@@ -62,7 +68,10 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
     stage === 'rootfs'
       ? 'native overlayfs with userxattr needs Linux 5.11 or newer; see `tsctr info`'
       : undefined;
-  return new TsctrError(`container setup failed at ${stage}: ${detail}: ${name}`, { errno: name, hint });
+  return new TsctrError(`container setup failed at ${stage}: ${detail}: ${name}`, {
+    errno: name,
+    hint,
+  });
 }
 
 export async function startMonitor(opts: {
@@ -105,7 +114,8 @@ export async function startMonitor(opts: {
       } else if (word === 'WARNING') yield { kind: 'warning', text: rest.join(' ') };
     }
     pipeClosed = true;
-    if (!exited) throw new TsctrError('the container monitor ended without reporting an exit status');
+    if (!exited)
+      throw new TsctrError('the container monitor ended without reporting an exit status');
   }
   return {
     monitorPid: pid,

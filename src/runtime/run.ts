@@ -75,7 +75,11 @@ export function expandEnvFlags(flags: string[], env = process.env): string[] {
   });
 }
 
-export function commandLine(image: ImageRecord, args: string[], entrypoint: string | undefined): string[] {
+export function commandLine(
+  image: ImageRecord,
+  args: string[],
+  entrypoint: string | undefined,
+): string[] {
   const cfg = image.config.config ?? {};
   if (entrypoint !== undefined) return [...(entrypoint ? [entrypoint] : []), ...args];
   const cmd = args.length ? args : (cfg.Cmd ?? []);
@@ -104,7 +108,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const store = new ImageStore(opts.paths);
   const net = planNetwork(opts.network);
   const args = commandLine(image, opts.command, opts.entrypoint);
-  if (!args.length) throw new TsctrError('No command specified', { hint: 'give a command after the image name' });
+  if (!args.length)
+    throw new TsctrError('No command specified', { hint: 'give a command after the image name' });
 
   const idmap = currentIdMap();
   if (idmap.single) {
@@ -113,7 +118,10 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     );
   }
   const layersTopDown = [...image.layers].reverse();
-  const user = resolveUser(opts.user ?? image.config.config?.User ?? '', layersTopDown.map((d) => join(store.layerDir(d), 'diff')));
+  const user = resolveUser(
+    opts.user ?? image.config.config?.User ?? '',
+    layersTopDown.map((d) => join(store.layerDir(d), 'diff')),
+  );
   if (user.uid >= mappedCount(idmap.uids) || user.gid >= mappedCount(idmap.gids)) {
     throw new TsctrError(`user ${user.uid}:${user.gid} is not mapped in the user namespace`, {
       hint: 'add a larger range for your user to /etc/subuid and /etc/subgid',
@@ -142,7 +150,10 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       User: opts.user ?? image.config.config?.User ?? '',
       Env: env,
       Cmd: opts.command.length ? opts.command : (image.config.config?.Cmd ?? []),
-      Entrypoint: opts.entrypoint !== undefined ? [opts.entrypoint] : (image.config.config?.Entrypoint ?? null),
+      Entrypoint:
+        opts.entrypoint !== undefined
+          ? [opts.entrypoint]
+          : (image.config.config?.Entrypoint ?? null),
       WorkingDir: cwd,
     },
     hostConfig: { AutoRemove: opts.rm, NetworkMode: net.mode },
@@ -151,7 +162,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   let stdin = -1;
   let signals: SignalForwarder | undefined;
   try {
-    for (const d of ['upper', 'work', 'merged']) mkdirSync(join(dirs.storage, d), { recursive: true, mode: 0o755 });
+    for (const d of ['upper', 'work', 'merged'])
+      mkdirSync(join(dirs.storage, d), { recursive: true, mode: 0o755 });
     ensurePrivateDir(opts.paths.runroot);
     mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
     saveContainer(opts.paths, record);
@@ -176,8 +188,22 @@ export async function runContainer(opts: RunOptions): Promise<number> {
           make: 'none',
         },
         ...baseMounts({ ownNetns: net.ownNetns, ptsGid5: mappedCount(idmap.gids) > 5 }),
-        { source: join(dirs.run, 'hostname'), target: '/etc/hostname', fstype: '', flags: 4096, data: '', make: 'file' },
-        { source: join(dirs.run, 'hosts'), target: '/etc/hosts', fstype: '', flags: 4096, data: '', make: 'file' },
+        {
+          source: join(dirs.run, 'hostname'),
+          target: '/etc/hostname',
+          fstype: '',
+          flags: 4096,
+          data: '',
+          make: 'file',
+        },
+        {
+          source: join(dirs.run, 'hosts'),
+          target: '/etc/hosts',
+          fstype: '',
+          flags: 4096,
+          data: '',
+          make: 'file',
+        },
       ],
       symlinks: devSymlinks,
       masked: maskedPaths,
@@ -281,7 +307,11 @@ async function followForeground(
         try {
           writeFileSync(
             join(dirs.run, 'state.json'),
-            JSON.stringify({ pid: ev.pid, monitorPid: monitor.monitorPid, startedAt: new Date().toISOString() }),
+            JSON.stringify({
+              pid: ev.pid,
+              monitorPid: monitor.monitorPid,
+              startedAt: new Date().toISOString(),
+            }),
           );
         } catch (err) {
           // With --rm a command that exits at once may already have been removed by its monitor.

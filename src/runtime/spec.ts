@@ -48,7 +48,8 @@ export interface ContainerSpec {
 export function encodeSpec(s: ContainerSpec): Buffer {
   const t: string[] = ['version', '1', 'clone-flags', String(s.cloneFlags), 'rootfs', s.rootfs];
   if (s.mountCwd) t.push('mount-cwd', s.mountCwd);
-  for (const m of s.mounts) t.push('mount', m.source, m.target, m.fstype, String(m.flags), m.data, m.make);
+  for (const m of s.mounts)
+    t.push('mount', m.source, m.target, m.fstype, String(m.flags), m.data, m.make);
   for (const [target, link] of s.symlinks) t.push('symlink', target, link);
   for (const p of s.masked) t.push('masked', p);
   for (const p of s.readonly) t.push('readonly', p);
@@ -79,7 +80,13 @@ export const maskedPaths = [
   '/sys/firmware',
   '/sys/devices/virtual/powercap',
 ];
-export const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+export const readonlyPaths = [
+  '/proc/bus',
+  '/proc/fs',
+  '/proc/irq',
+  '/proc/sys',
+  '/proc/sysrq-trigger',
+];
 
 /**
  * The API filesystems and the minimal /dev. Device nodes cannot be created in a user
@@ -87,8 +94,22 @@ export const readonlyPaths = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys',
  */
 export function baseMounts(opts: { ownNetns: boolean; ptsGid5: boolean }): Mount[] {
   const m: Mount[] = [
-    { source: 'proc', target: '/proc', fstype: 'proc', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', make: 'dir' },
-    { source: 'tmpfs', target: '/dev', fstype: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, data: 'mode=755,size=65536k', make: 'dir' },
+    {
+      source: 'proc',
+      target: '/proc',
+      fstype: 'proc',
+      flags: MS.NOSUID | MS.NOEXEC | MS.NODEV,
+      data: '',
+      make: 'dir',
+    },
+    {
+      source: 'tmpfs',
+      target: '/dev',
+      fstype: 'tmpfs',
+      flags: MS.NOSUID | MS.STRICTATIME,
+      data: 'mode=755,size=65536k',
+      make: 'dir',
+    },
     {
       source: 'devpts',
       target: '/dev/pts',
@@ -98,17 +119,52 @@ export function baseMounts(opts: { ownNetns: boolean; ptsGid5: boolean }): Mount
       data: `newinstance,ptmxmode=0666,mode=0620${opts.ptsGid5 ? ',gid=5' : ''}`,
       make: 'dir',
     },
-    { source: 'shm', target: '/dev/shm', fstype: 'tmpfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: 'mode=1777,size=65536k', make: 'dir' },
-    { source: 'mqueue', target: '/dev/mqueue', fstype: 'mqueue', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', make: 'dir' },
+    {
+      source: 'shm',
+      target: '/dev/shm',
+      fstype: 'tmpfs',
+      flags: MS.NOSUID | MS.NOEXEC | MS.NODEV,
+      data: 'mode=1777,size=65536k',
+      make: 'dir',
+    },
+    {
+      source: 'mqueue',
+      target: '/dev/mqueue',
+      fstype: 'mqueue',
+      flags: MS.NOSUID | MS.NOEXEC | MS.NODEV,
+      data: '',
+      make: 'dir',
+    },
   ];
   for (const dev of ['null', 'zero', 'full', 'random', 'urandom', 'tty']) {
-    m.push({ source: `/dev/${dev}`, target: `/dev/${dev}`, fstype: '', flags: MS.BIND | MS.NOSUID, data: '', make: 'file' });
+    m.push({
+      source: `/dev/${dev}`,
+      target: `/dev/${dev}`,
+      fstype: '',
+      flags: MS.BIND | MS.NOSUID,
+      data: '',
+      make: 'file',
+    });
   }
   // sysfs may only be mounted by the owner of the network namespace; otherwise bind the host's.
   m.push(
     opts.ownNetns
-      ? { source: 'sysfs', target: '/sys', fstype: 'sysfs', flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, data: '', make: 'dir' }
-      : { source: '/sys', target: '/sys', fstype: '', flags: MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NOEXEC | MS.NODEV, data: '', make: 'dir' },
+      ? {
+          source: 'sysfs',
+          target: '/sys',
+          fstype: 'sysfs',
+          flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY,
+          data: '',
+          make: 'dir',
+        }
+      : {
+          source: '/sys',
+          target: '/sys',
+          fstype: '',
+          flags: MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NOEXEC | MS.NODEV,
+          data: '',
+          make: 'dir',
+        },
   );
   return m;
 }
@@ -124,5 +180,11 @@ export const devSymlinks: [string, string][] = [
 
 export function namespaceFlags(ownNetns: boolean): number {
   const c = native().constants;
-  return c.CLONE_NEWNS | c.CLONE_NEWPID | c.CLONE_NEWUTS | c.CLONE_NEWIPC | (ownNetns ? c.CLONE_NEWNET : 0);
+  return (
+    c.CLONE_NEWNS |
+    c.CLONE_NEWPID |
+    c.CLONE_NEWUTS |
+    c.CLONE_NEWIPC |
+    (ownNetns ? c.CLONE_NEWNET : 0)
+  );
 }

@@ -9,7 +9,15 @@
  * Everything is written to tmp/ first and renamed in, so a process killed at any point leaves
  * either nothing or a complete entry; stale tmp/ entries of dead processes are removed later.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  existsSync,
+  rmSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
@@ -101,7 +109,11 @@ export class ImageStore {
 
   layerSize(diffId: string): number {
     try {
-      return (JSON.parse(readFileSync(join(this.layerDir(diffId), 'layer.json'), 'utf8')) as { size: number }).size;
+      return (
+        JSON.parse(readFileSync(join(this.layerDir(diffId), 'layer.json'), 'utf8')) as {
+          size: number;
+        }
+      ).size;
     } catch {
       return 0;
     }
@@ -150,7 +162,9 @@ export class ImageStore {
 
   getImage(id: string): ImageRecord | undefined {
     try {
-      return JSON.parse(readFileSync(join(this.root, 'images', `${hexOf(id)}.json`), 'utf8')) as ImageRecord;
+      return JSON.parse(
+        readFileSync(join(this.root, 'images', `${hexOf(id)}.json`), 'utf8'),
+      ) as ImageRecord;
     } catch {
       return undefined;
     }

@@ -46,7 +46,8 @@ async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer
   }
   let inner: Transform;
   if (head[0] === 0x1f && head[1] === 0x8b) inner = zlib.createGunzip();
-  else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) inner = zlib.createZstdDecompress();
+  else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
+    inner = zlib.createZstdDecompress();
   else inner = new PassThrough();
   async function* rest(): AsyncGenerator<Buffer> {
     if (head.length) yield head;
@@ -124,7 +125,11 @@ async function sendEntry(w: LayerWriter, e: ReadEntry): Promise<void> {
  * Unpacks `blob` into `dir` (which must exist and be empty) through the writer. Resolves with
  * the digests once the writer has synced the layer; the caller verifies them and commits.
  */
-export async function unpackLayer(blob: Readable, dir: string, w: LayerWriter): Promise<UnpackResult> {
+export async function unpackLayer(
+  blob: Readable,
+  dir: string,
+  w: LayerWriter,
+): Promise<UnpackResult> {
   const blobHash = createHash('sha256');
   const tarHash = createHash('sha256');
   const count = { n: 0 };

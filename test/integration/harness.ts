@@ -36,7 +36,9 @@ export function testUser(): TestUser {
   }
   const user = lookupUser(process.env.TSCTR_TEST_USER ?? 'tsctr-test');
   const subuid = readFileSync('/etc/subuid', 'utf8');
-  if (!subuid.split('\n').some((l) => l.startsWith(`${user.name}:`) || l.startsWith(`${user.uid}:`))) {
+  if (
+    !subuid.split('\n').some((l) => l.startsWith(`${user.name}:`) || l.startsWith(`${user.uid}:`))
+  ) {
     throw new Error(`${user.name} has no /etc/subuid range: run scripts/setup.sh as root first`);
   }
   return user;
@@ -98,7 +100,11 @@ export interface Result {
   stderr: string;
 }
 
-export function tsctr(sb: Sandbox, args: string[], opts: { input?: string; timeout?: number } = {}): Result {
+export function tsctr(
+  sb: Sandbox,
+  args: string[],
+  opts: { input?: string; timeout?: number } = {},
+): Result {
   const [file, argv] = command(sb, args);
   const r: SpawnSyncReturns<string> = spawnSync(file, argv, {
     env: sb.env,
@@ -136,7 +142,5 @@ export function tsctrAsync(sb: Sandbox, args: string[]) {
 /** Processes of the test user whose command line mentions `needle`. */
 export function userProcesses(user: TestUser, needle: string): string[] {
   const r = spawnSync('ps', ['-u', String(user.uid), '-o', 'pid=,args='], { encoding: 'utf8' });
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.includes(needle));
+  return r.stdout.split('\n').filter((l) => l.includes(needle));
 }

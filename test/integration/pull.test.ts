@@ -36,7 +36,10 @@ function layerCount(s: Sandbox): number {
 describe('formats', () => {
   it('pulls an OCI index, choosing linux/amd64, and runs it', async () => {
     const image = await buildBusyboxImage({ salt: 'oci' });
-    const pushed = await pushImage(reg.host, 'oci/busybox', 'v1', image, { format: 'oci', index: true });
+    const pushed = await pushImage(reg.host, 'oci/busybox', 'v1', image, {
+      format: 'oci',
+      index: true,
+    });
     const r = tsctr(sb, ['pull', `${reg.host}/oci/busybox:v1`]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -79,15 +82,21 @@ describe('a registry that lies', () => {
       const r = tsctr(fresh, ['pull', `${reg.host}/lies/blob:v1`]);
       expect(r.code).toBe(125);
       expect(r.stderr).toMatch(new RegExp(`^Error: layer ${last.digest} failed verification`));
-      expect(existsSync(join(fresh.root, 'images')) ? readdirSync(join(fresh.root, 'images')) : []).toEqual([]);
-      expect(readdirSync(join(fresh.root, 'layers')).map((d) => `sha256:${d}`)).not.toContain(last.diffId);
+      expect(
+        existsSync(join(fresh.root, 'images')) ? readdirSync(join(fresh.root, 'images')) : [],
+      ).toEqual([]);
+      expect(readdirSync(join(fresh.root, 'layers')).map((d) => `sha256:${d}`)).not.toContain(
+        last.diffId,
+      );
       expect(readdirSync(join(fresh.root, 'tmp'))).toEqual([]);
       // Repair the registry's copy: the next pull succeeds with the store still usable.
       await corruptBlobOnDisk(reg, last.digest, last.blob);
       void path;
       const again = tsctr(fresh, ['pull', `${reg.host}/lies/blob:v1`]);
       expect(again.code).toBe(0);
-      expect(tsctr(fresh, ['run', '--rm', `${reg.host}/lies/blob:v1`, 'cat', '/etc/salt']).stdout).toBe('corrupt\n');
+      expect(
+        tsctr(fresh, ['run', '--rm', `${reg.host}/lies/blob:v1`, 'cat', '/etc/salt']).stdout,
+      ).toBe('corrupt\n');
     } finally {
       fresh.cleanup();
     }
@@ -101,7 +110,9 @@ describe('a registry that lies', () => {
       const r = tsctr(fresh, ['pull', `${reg.host}/lies/diffid:v1`]);
       expect(r.code).toBe(125);
       expect(r.stderr).toMatch(/does not match the image config: diff_id/);
-      expect(existsSync(join(fresh.root, 'images')) ? readdirSync(join(fresh.root, 'images')) : []).toEqual([]);
+      expect(
+        existsSync(join(fresh.root, 'images')) ? readdirSync(join(fresh.root, 'images')) : [],
+      ).toEqual([]);
       expect(layerCount(fresh)).toBeLessThan(3);
     } finally {
       fresh.cleanup();

@@ -31,7 +31,12 @@ afterAll(async () => {
 function allProcesses(prefix: string): string[] {
   return spawnSync('ps', ['-e', '-o', 'pid=,args='], { encoding: 'utf8' })
     .stdout.split('\n')
-    .filter((l) => l.trim().replace(/^\d+\s+/, '').startsWith(prefix));
+    .filter((l) =>
+      l
+        .trim()
+        .replace(/^\d+\s+/, '')
+        .startsWith(prefix),
+    );
 }
 
 async function waitForProcess(needle: string): Promise<number> {
@@ -82,7 +87,14 @@ describe('pull', () => {
 
 describe('run', () => {
   it('runs the issue path: root in the container, its own hostname, pid 1, the exit code', () => {
-    const r = tsctr(sb, ['run', '--rm', image, 'sh', '-c', 'id; hostname; echo $$; cat /proc/1/cmdline; exit 7']);
+    const r = tsctr(sb, [
+      'run',
+      '--rm',
+      image,
+      'sh',
+      '-c',
+      'id; hostname; echo $$; cat /proc/1/cmdline; exit 7',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(7);
     const [id, hostname, pid, cmdline] = r.stdout.split('\n');
@@ -128,14 +140,38 @@ describe('run', () => {
   });
 
   it('honours -e, -w, -u, --entrypoint, --hostname and the image Env/Cmd', () => {
-    let r = tsctr(sb, ['run', '--rm', '-e', 'FOO=bar', '-w', '/tmp/wd', '-u', 'user', image, 'sh', '-c', 'echo $FOO; pwd; id -u; id -g; echo $HOME; echo $PATH']);
+    let r = tsctr(sb, [
+      'run',
+      '--rm',
+      '-e',
+      'FOO=bar',
+      '-w',
+      '/tmp/wd',
+      '-u',
+      'user',
+      image,
+      'sh',
+      '-c',
+      'echo $FOO; pwd; id -u; id -g; echo $HOME; echo $PATH',
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`bar\n/tmp/wd\n1000\n1000\n/home/user\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n`);
+    expect(r.stdout).toBe(
+      `bar\n/tmp/wd\n1000\n1000\n/home/user\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n`,
+    );
     r = tsctr(sb, ['run', '--rm', '-u', '1000:0', image, 'id']);
     expect(r.stdout.trim()).toMatch(/^uid=1000\(user\) gid=0\(root\)/);
     r = tsctr(sb, ['run', '--rm', '--entrypoint', 'echo', image, 'hello', 'world']);
     expect(r.stdout).toBe('hello world\n');
-    r = tsctr(sb, ['run', '--rm', '--hostname', 'box1', image, 'sh', '-c', 'hostname; cat /etc/hostname; echo $HOSTNAME']);
+    r = tsctr(sb, [
+      'run',
+      '--rm',
+      '--hostname',
+      'box1',
+      image,
+      'sh',
+      '-c',
+      'hostname; cat /etc/hostname; echo $HOSTNAME',
+    ]);
     expect(r.stdout).toBe('box1\nbox1\nbox1\n');
     // No command: the image's Cmd (sh) runs, reading an empty stdin.
     r = tsctr(sb, ['run', '--rm', image]);
@@ -143,10 +179,28 @@ describe('run', () => {
   });
 
   it('gives the container a minimal /dev, /proc and a read-only /sys', () => {
-    const r = tsctr(sb, ['run', '--rm', image, 'sh', '-c', 'ls /dev | tr "\\n" " "; echo; echo x > /dev/null && echo null-ok; touch /sys/x 2>/dev/null || echo sys-ro; cat /proc/1/status | grep -c NSpid']);
+    const r = tsctr(sb, [
+      'run',
+      '--rm',
+      image,
+      'sh',
+      '-c',
+      'ls /dev | tr "\\n" " "; echo; echo x > /dev/null && echo null-ok; touch /sys/x 2>/dev/null || echo sys-ro; cat /proc/1/status | grep -c NSpid',
+    ]);
     expect(r.code).toBe(0);
     const [dev, nul, sys] = r.stdout.split('\n');
-    for (const d of ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'pts', 'shm', 'ptmx', 'fd']) {
+    for (const d of [
+      'null',
+      'zero',
+      'full',
+      'random',
+      'urandom',
+      'tty',
+      'pts',
+      'shm',
+      'ptmx',
+      'fd',
+    ]) {
       expect(dev!.split(' ')).toContain(d);
     }
     expect(nul).toBe('null-ok');
@@ -191,7 +245,9 @@ describe('run', () => {
     expect(r.code).toBe(3);
     r = tsctr(sb, ['run', '--rm', '--name', 'keeper', image, 'true']);
     expect(r.code).toBe(125);
-    expect(r.stderr).toMatch(/^Error: Conflict\. The container name "\/keeper" is already in use by container "[0-9a-f]{64}"/);
+    expect(r.stderr).toMatch(
+      /^Error: Conflict\. The container name "\/keeper" is already in use by container "[0-9a-f]{64}"/,
+    );
   });
 
   it('pulls a missing image first, as docker does', async () => {

@@ -138,7 +138,7 @@ export class Evaluator {
       case 'dot':
         return dot;
       case 'nil':
-        this.errorf('nil is not a command');
+        return this.errorf('nil is not a command');
       case 'number':
         return this.idealConstant(first);
       case 'string':
@@ -307,7 +307,7 @@ export class Evaluator {
       case 'nil':
         if (type === 'any') return null;
         if (type === 'value') return undefined;
-        this.errorf(`cannot assign nil to ${type}`);
+        return this.errorf(`cannot assign nil to ${type}`);
       case 'field':
         return this.validateType(this.evalFieldNode(dot, n, [n], NO_FINAL), type);
       case 'variable':
@@ -322,10 +322,10 @@ export class Evaluator {
     switch (type) {
       case 'bool':
         if (n.kind === 'bool') return n.value;
-        this.errorf(`expected bool; found ${nodeString(n)}`);
+        return this.errorf(`expected bool; found ${nodeString(n)}`);
       case 'int':
         if (n.kind === 'number' && n.int !== undefined) return n.int;
-        this.errorf(`expected integer; found ${nodeString(n)}`);
+        return this.errorf(`expected integer; found ${nodeString(n)}`);
       case 'string':
         if (n.kind === 'string') return n.text;
         this.errorf(`expected string; found ${nodeString(n)}`);

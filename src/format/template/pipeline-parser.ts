@@ -115,7 +115,7 @@ export class PipelineParser extends TokenStream {
       case 'number':
       case 'nil':
       case 'dot':
-        this.errorf(`unexpected . after term ${goQuote(nodeString(node))}`);
+        return this.errorf(`unexpected . after term ${goQuote(nodeString(node))}`);
       default:
         return { kind: 'chain', pos, node, fields };
     }

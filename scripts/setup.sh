@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Prepares a Debian/Ubuntu machine for tsctr and its tests (run as root, e.g. with sudo):
+# the system packages, an unprivileged test user with /etc/subuid and /etc/subgid ranges,
+# access to /dev/net/tun and /dev/fuse, then `npm ci` and the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "scripts/setup.sh must run as root (sudo scripts/setup.sh)" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# uidmap: newuidmap/newgidmap. docker-registry: the test and demo registry. busybox-static: the
+# test image. cmake/g++/ninja: the native core. podman+runc: the benchmark's reference.
+# passt/slirp4netns/fuse-overlayfs: what `tsctr info` reports on.
+apt-get install -y -qq --no-install-recommends \
+  uidmap docker-registry busybox-static openssl procps util-linux \
+  cmake g++ make ninja-build clang-format \
+  podman runc passt slirp4netns fuse-overlayfs >/dev/null
+
+user=${TSCTR_TEST_USER:-tsctr-test}
+if ! id "$user" >/dev/null 2>&1; then
+  useradd --create-home --shell /bin/bash "$user"
+fi
+# A range after every existing one, unless the user has one (useradd may have added it).
+for f in /etc/subuid /etc/subgid; do
+  touch "$f"
+  if ! grep -q "^$user:" "$f"; then
+    start=$(awk -F: 'BEGIN{m=100000} {e=$2+$3; if (e>m) m=e} END{print m}' "$f")
+    echo "$user:$start:65536" >>"$f"
+  fi
+done
+# Debian ships these 0600 on some machines (0666 on workstations); rootless networking and
+# fuse-overlayfs need them.
+chmod 0666 /dev/net/tun /dev/fuse 2>/dev/null || true
+
+if [ "${SKIP_NPM:-}" != 1 ]; then
+  npm ci --no-audit --no-fund
+  npm run build
+fi
+echo "setup done: test user $user ($(grep "^$user:" /etc/subuid))"
