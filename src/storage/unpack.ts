@@ -65,13 +65,13 @@ async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer
 
 /** Normalises an entry path; refuses one that climbs out of the layer (docker: breakout). */
 export function layerPath(raw: string): string {
-  const norm = posix.normalize(raw.replace(/^\/+/, ''));
+  const norm = posix.normalize(raw.replace(/^\/+/, '')).replace(/\/$/, '');
   if (norm === '..' || norm.startsWith('../')) {
     throw new TsctrError(`layer entry ${JSON.stringify(raw)} points outside the layer`, {
       hint: 'the image is malformed or hostile; nothing of it was stored',
     });
   }
-  return norm === '.' ? '' : norm.replace(/\/$/, '');
+  return norm === '.' ? '' : norm;
 }
 
 function metaOf(e: ReadEntry): EntryMeta {

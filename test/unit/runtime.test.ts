@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { buildRanges, mapArgs, mappedCount, parseSubids } from '../../src/runtime/idmap.ts';
+import { encodeSpec, type ContainerSpec } from '../../src/runtime/spec.ts';
+import { commandLine, expandEnvFlags, mergeEnv } from '../../src/runtime/run.ts';
+import type { ImageRecord } from '../../src/storage/store.ts';
+
+describe('subordinate ids', () => {
+  const text =
+    '# comment\nalice:100000:65536\n1001:300000:1000\nbob:200000:65536\nalice:500000:10\nbad:x:1\n';
+
+  it('keeps the entries for the user by name and by uid, in file order', () => {
+    expect(parseSubids(text, { name: 'alice', id: 1001 })).toEqual([
+      { start: 100000, count: 65536 },
+      { start: 300000, count: 1000 },
+      { start: 500000, count: 10 },
+    ]);
+    expect(parseSubids(text, { name: 'carol', id: 7 })).toEqual([]);
+  });
+
+  it('maps container 0 to the user and 1… to the ranges, podman-style', () => {
+    const r = buildRanges(1001, [
+      { start: 100000, count: 65536 },
+      { start: 500000, count: 10 },
+    ]);
+    expect(mapArgs(r)).toEqual(['0', '1001', '1', '1', '100000', '65536', '65537', '500000', '10']);
+    expect(mappedCount(r)).toBe(65547);
+  });
+});
+
+describe('container spec encoding', () => {
+  it('writes NUL-terminated keyword records in order', () => {
+    const spec: ContainerSpec = {
+      cloneFlags: 5,
+      rootfs: '/r',
+      mountCwd: '/s',
+      mounts: [
+        { source: 'proc', target: '/proc', fstype: 'proc', flags: 14, data: '', make: 'dir' },
+      ],
+      symlinks: [['/proc/self/fd', '/dev/fd']],
+      masked: ['/proc/kcore'],
+      readonly: [],
+      hostname: 'h',
+      uid: 1000,
+      gid: 100,
+      groups: [10],
+      args: ['sh', '-c', 'echo "a b"\nnext'],
+      env: ['A=1'],
+      cwd: '/',
+      removeOnExit: [],
+      exitFile: '/x/exit',
+    };
+    const tokens = encodeSpec(spec).toString().split('\0');
+    expect(tokens.at(-1)).toBe('');
+    expect(tokens.slice(0, -1)).toEqual([
+      'version',
+      '1',
+      'clone-flags',
+      '5',
+      'rootfs',
+      '/r',
+      'mount-cwd',
+      '/s',
+      'mount',
+      'proc',
+      '/proc',
+      'proc',
+      '14',
+      '',
+      'dir',
+      'symlink',
+      '/proc/self/fd',
+      '/dev/fd',
+      'masked',
+      '/proc/kcore',
+      'hostname',
+      'h',
+      'user',
+      '1000',
+      '100',
+      'group',
+      '10',
+      'arg',
+      'sh',
+      'arg',
+      '-c',
+      'arg',
+      'echo "a b"\nnext',
+      'env',
+      'A=1',
+      'cwd',
+      '/',
+      'exit-file',
+      '/x/exit',
+    ]);
+  });
+
+  it('refuses a value with a NUL byte', () => {
+    const bad = {
+      ...({} as ContainerSpec),
+      cloneFlags: 0,
+      rootfs: '/r',
+      mountCwd: '',
+      mounts: [],
+      symlinks: [],
+      masked: [],
+      readonly: [],
+      hostname: 'h',
+      uid: 0,
+      gid: 0,
+      groups: [],
+      args: ['a\0b'],
+      env: [],
+      cwd: '/',
+      removeOnExit: [],
+      exitFile: '',
+    };
+    expect(() => encodeSpec(bad)).toThrow(/NUL/);
+  });
+});
+
+describe('docker run semantics', () => {
+  const image = {
+    config: { config: { Entrypoint: ['/entry'], Cmd: ['default'] } },
+  } as unknown as ImageRecord;
+
+  it('combines entrypoint and command as docker does', () => {
+    expect(commandLine(image, [], undefined)).toEqual(['/entry', 'default']);
+    expect(commandLine(image, ['x', 'y'], undefined)).toEqual(['/entry', 'x', 'y']);
+    expect(commandLine(image, ['x'], 'echo')).toEqual(['echo', 'x']);
+    expect(commandLine(image, [], '')).toEqual([]);
+  });
+
+  it('replaces environment values in place and appends new ones', () => {
+    expect(mergeEnv(['PATH=/a', 'HOSTNAME=h'], ['X=1', 'PATH=/b'])).toEqual([
+      'PATH=/b',
+      'HOSTNAME=h',
+      'X=1',
+    ]);
+  });
+
+  it('takes a bare -e KEY from the caller and drops it when unset', () => {
+    expect(expandEnvFlags(['A=1', 'B', 'C'], { B: 'two' })).toEqual(['A=1', 'B=two']);
+  });
+});
