@@ -5,6 +5,8 @@
  * Exit codes follow docker: 125 tsctr itself failed (bad flag, bad reference, pull failed),
  * 126 the container command cannot be invoked, 127 it was not found.
  */
+import { constants as osConstants } from 'node:os';
+
 export const ExitCode = {
   Failed: 125,
   CannotInvoke: 126,
@@ -64,4 +66,10 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
   }
   const e = err as Error;
   return { text: `Error: ${e?.stack ?? String(err)}`, exitCode: ExitCode.Failed };
+}
+
+/** ENOENT for 2: the name Node and the man pages use, for messages built from a native errno. */
+export function errnoName(n: number): string {
+  for (const [name, value] of Object.entries(osConstants.errno)) if (value === n) return name;
+  return `errno ${n}`;
 }

@@ -5,11 +5,10 @@
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { constants as osConstants } from 'node:os';
 import { native, helperPath } from '../native/loader.ts';
 import { spawnInUserNamespace } from './userns.ts';
 import type { IdMap } from './idmap.ts';
-import { ExitCode, TsctrError } from '../errors.ts';
+import { ExitCode, TsctrError, errnoName } from '../errors.ts';
 
 export type MonitorEvent =
   | { kind: 'started'; pid: number }
@@ -22,11 +21,6 @@ export interface MonitorHandle {
   events: AsyncGenerator<MonitorEvent>;
   /** Reaps the monitor once its status pipe has closed. */
   reap(): void;
-}
-
-function errnoName(n: number): string {
-  for (const [name, value] of Object.entries(osConstants.errno)) if (value === n) return name;
-  return `errno ${n}`;
 }
 
 /** Maps a setup/exec failure to docker's message and exit code (126 cannot invoke, 127 not found). */

@@ -4,9 +4,8 @@
  * its id maps (policy: src/runtime/idmap.ts), then lets it exec. Protocol: native/addon/spawn.h.
  */
 import { closeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { native } from '../native/loader.ts';
-import { TsctrError } from '../errors.ts';
+import { TsctrError, errnoName } from '../errors.ts';
 import { writeIdMaps, type IdMap } from './idmap.ts';
 
 export interface UsernsSpawn {
@@ -19,11 +18,6 @@ export interface UsernsSpawn {
   stdio: number[];
   setsid?: boolean;
   idmap: IdMap;
-}
-
-function errnoName(n: number): string {
-  for (const [name, value] of Object.entries(osConstants.errno)) if (value === n) return name;
-  return `errno ${n}`;
 }
 
 export async function spawnInUserNamespace(opts: UsernsSpawn): Promise<number> {

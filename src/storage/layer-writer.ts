@@ -6,11 +6,10 @@
 import { Socket } from 'node:net';
 import { closeSync } from 'node:fs';
 import { once } from 'node:events';
-import { constants as osConstants } from 'node:os';
 import { native, helperPath } from '../native/loader.ts';
 import { spawnInUserNamespace } from '../runtime/userns.ts';
 import type { IdMap } from '../runtime/idmap.ts';
-import { TsctrError } from '../errors.ts';
+import { TsctrError, errnoName } from '../errors.ts';
 
 export const Op = {
   Begin: 1,
@@ -35,11 +34,6 @@ export interface EntryMeta {
 }
 
 const noMeta: EntryMeta = { mode: 0, uid: 0, gid: 0, mtime: new Date(0) };
-
-function errnoName(n: number): string {
-  for (const [name, value] of Object.entries(osConstants.errno)) if (value === n) return name;
-  return `errno ${n}`;
-}
 
 export function encodeHeader(
   op: number,
