@@ -28,7 +28,7 @@ struct ChildPlan {
     _exit(127);
 }
 
-[[noreturn]] void run_child(const ChildPlan &p) {
+[[noreturn]] void run_child(ChildPlan p) {
     // Handlers installed by Node must not run here; an ignored SIGPIPE would also survive exec.
     for (int sig = 1; sig < NSIG; sig++)
         if (sig != SIGKILL && sig != SIGSTOP)
@@ -48,6 +48,13 @@ struct ChildPlan {
     if (n != 1)
         _exit(1); // the parent gave up (or died) before mapping us
 
+    // The error pipe must survive the dup2s below: move it above the stdio range if needed.
+    if (p.err_write < p.nstdio) {
+        int moved = fcntl(p.err_write, F_DUPFD_CLOEXEC, p.nstdio);
+        if (moved < 0)
+            _exit(127);
+        p.err_write = moved;
+    }
     // Move the stdio fds out of the way first so that e.g. stdio = {1, 0} swaps correctly.
     int tmp[64];
     if (p.nstdio > 64)

@@ -99,17 +99,27 @@ int main(int argc, char **argv) {
         status("ERROR pipe " + std::to_string(errno) + " error pipe");
         return 1;
     }
+    // No forwarded signal may reach the setup child before it resets its handlers.
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
     long pid = syscall(SYS_clone, spec.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     if (pid == 0) {
+        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+            signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &old, nullptr);
         close(errpipe[0]);
         tsctr::container_main(spec, errpipe[1]);
     }
+    int clone_errno = errno;
+    if (pid > 0)
+        g_child = static_cast<pid_t>(pid); // before unblocking: no signal is lost
+    sigprocmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0) {
-        status("ERROR clone " + std::to_string(errno) + " clone container process");
+        status("ERROR clone " + std::to_string(clone_errno) + " clone container process");
         cleanup(spec);
         return 1;
     }
-    g_child = static_cast<pid_t>(pid);
     close(errpipe[1]);
 
     std::string report;
