@@ -3,6 +3,23 @@
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
+// `import { readFileSync } from 'node:fs'` makes Node build an ES-module facade of the builtin,
+// which reads every export — and fs's lazy ones load the whole streams stack (~10 ms per run,
+// measured with --cpu-prof). Bundling each builtin as a CommonJS module that returns
+// process.getBuiltinModule() keeps the named imports as plain property reads.
+const builtinsWithoutFacade = {
+  name: 'builtins-without-facade',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.importer.includes('node_modules') ? undefined : { path: args.path, namespace: 'builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -17,11 +34,10 @@ await build({
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   define: { __TSCTR_VERSION__: JSON.stringify(pkg.version) },
-  // oclif loads TypeScript only to run .ts plugins in development; tsctr has none.
-  external: ['typescript'],
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __tsctrRequire } from 'node:module'; const require = __tsctrRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  plugins: [builtinsWithoutFacade],
 });

@@ -1,12 +1,13 @@
 /**
  * Entry point: global options, the command table, one `Error: …` for any failure, docker's exit
  * codes. Kept free of heavy imports: `tsctr --version` loads nothing else, and each command's
- * module (with oclif) is imported only when that command runs.
+ * module is imported only when that command runs.
  */
 import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeError, TsctrError } from './errors.ts';
+import { writeErr, writeOut } from './cli/output.ts';
 
 import { VERSION } from './version.ts';
 
@@ -34,13 +35,13 @@ function takeGlobal(argv: string[]): { rest: string[]; version: boolean; help: b
 async function main(argv: string[]): Promise<number> {
   const g = takeGlobal(argv);
   if (g.version) {
-    process.stdout.write(`tsctr version ${VERSION}\n`);
+    writeOut(`tsctr version ${VERSION}\n`);
     return 0;
   }
   const { commands, aliases } = await import('./cli/table.ts');
   if (g.help || g.rest.length === 0) {
     const { mainHelp } = await import('./cli/help.ts');
-    process.stdout.write(mainHelp());
+    writeOut(mainHelp());
     return 0;
   }
   const two = `${g.rest[0]} ${g.rest[1] ?? ''}`;
@@ -53,52 +54,16 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   const Cmd = (await entry.load()).default;
-  const { normaliseArgv, wantsHelp } = await import('./cli/argv.ts');
-  const flags = (Cmd.flags ?? {}) as never;
-  if (wantsHelp(args, flags, Cmd.stopAtFirstArg)) {
+  const { wantsHelp } = await import('./cli/flags.ts');
+  if (wantsHelp(args, Cmd.flags, Cmd.stopAtFirstArg)) {
     const { commandHelp } = await import('./cli/help.ts');
-    process.stdout.write(commandHelp(id, Cmd));
+    writeOut(commandHelp(id, Cmd));
     return 0;
   }
-  Cmd.id = id;
-  const config = {
-    bin: 'tsctr',
-    userAgent: `tsctr/${VERSION}`,
-    runHook: async () => ({ successes: [], failures: [] }),
-    scopedEnvVar: () => undefined,
-    scopedEnvVarKey: (k: string) => `TSCTR_${k}`,
-    scopedEnvVarKeys: (k: string) => [`TSCTR_${k}`],
-  };
-  const cmd = new (Cmd as unknown as new (a: string[], c: unknown) => { _run(): Promise<unknown> })(
-    normaliseArgv(args, flags, Cmd.stopAtFirstArg),
-    config,
-  );
-  try {
-    await cmd._run();
-  } catch (err) {
-    throw fromParseError(err, id);
-  }
+  await new Cmd(id, args).run();
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
-/** oclif's parser errors become docker-worded usage errors (exit 125). */
-function fromParseError(err: unknown, id: string): unknown {
-  if (err instanceof TsctrError) return err;
-  const e = err as { oclif?: unknown; message?: string; name?: string };
-  if (
-    e?.oclif !== undefined ||
-    (/Error$/.test(e?.name ?? '') && /flag|argument/i.test(e?.message ?? ''))
-  ) {
-    const first = (e.message ?? '')
-      .split('\n')[0]!
-      .replace(/^Nonexistent flag: /, 'unknown flag: ');
-    return new TsctrError(first, { hint: `See 'tsctr ${id} --help'.` });
-  }
-  return err;
-}
-
-// Each user needs a cache directory of their own: the default under /tmp belongs to whoever
-// created it first.
 module.enableCompileCache?.(
   join(
     process.env.XDG_CACHE_HOME || join(process.env.HOME || tmpdir(), '.cache'),
@@ -112,7 +77,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const { text, exitCode } = describeError(err);
-    process.stderr.write(`${text}\n`);
+    writeErr(`${text}\n`);
     process.exitCode = exitCode;
   },
 );

@@ -1,25 +1,20 @@
 /**
  * Help in docker's layout (Usage, summary, Options with their short forms), rendered from each
- * command's oclif flag definitions so it cannot drift from what the parser accepts.
+ * command's flag definitions so it cannot drift from what the parser accepts.
  */
 import { commands } from './table.ts';
-import type { TsctrCommand } from './base.ts';
+import type { CommandClass } from './base.ts';
+import type { FlagDef } from './flags.ts';
 
-interface FlagDef {
-  char?: string;
-  type: 'boolean' | 'option';
-  description?: string;
-  multiple?: boolean;
-  hidden?: boolean;
-  helpValue?: string;
-}
-
-export function commandHelp(id: string, cmd: typeof TsctrCommand): string {
+export function commandHelp(id: string, cmd: CommandClass): string {
   const flags = Object.entries((cmd.flags ?? {}) as Record<string, FlagDef>).filter(
     ([, f]) => !f.hidden,
   );
   const left = flags.map(([name, f]) => {
-    const value = f.type === 'option' ? ` ${f.helpValue ?? (f.multiple ? 'list' : 'string')}` : '';
+    const value =
+      f.type === 'option'
+        ? ` ${f.helpValue ?? (f.type === 'option' && f.multiple ? 'list' : 'string')}`
+        : '';
     return `${f.char ? `-${f.char}, ` : '    '}--${name}${value}`;
   });
   const width = Math.max(0, ...left.map((l) => l.length)) + 3;

@@ -1,10 +1,10 @@
 /**
  * The command table: every verb and docker's alternative spellings, each loaded only when used
- * (oclif's filesystem discovery is not on the start path).
+ * (no filesystem discovery on the start path).
  */
-import type { TsctrCommand } from './base.ts';
+import type { CommandClass } from './base.ts';
 
-type Loader = () => Promise<{ default: typeof TsctrCommand }>;
+type Loader = () => Promise<{ default: CommandClass }>;
 
 export const commands: Record<string, { load: Loader; summary: string }> = {
   images: { load: () => import('../commands/images.ts'), summary: 'List images' },

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/base.ts';
 import { imageRows } from '../images/list.ts';
 import { humanDuration, humanSize, renderList } from '../format/index.ts';
@@ -31,7 +31,7 @@ export default class Images extends TsctrCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Images);
+    const { flags } = this.parse(Images);
     const rows = imageRows(this.paths, {
       noTrunc: flags['no-trunc'],
       human: humanDuration,

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/base.ts';
 import { formatInfo, systemInfo } from '../host/info.ts';
 import { humanSize, renderObject } from '../format/index.ts';
@@ -13,7 +13,7 @@ export default class Info extends TsctrCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Info);
+    const { flags } = this.parse(Info);
     const info = systemInfo(this.paths);
     this.out(flags.format ? renderObject([info], flags.format) : formatInfo(info, humanSize));
   }

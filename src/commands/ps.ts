@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/base.ts';
 import { containerRows } from '../runtime/list.ts';
 import { humanDuration, renderList } from '../format/index.ts';
@@ -35,7 +35,7 @@ export default class Ps extends TsctrCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Ps);
+    const { flags } = this.parse(Ps);
     const rows = containerRows(this.paths, {
       all: flags.all,
       noTrunc: flags['no-trunc'],

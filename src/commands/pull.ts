@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/base.ts';
 import { pullPrinter } from '../cli/pull-progress.ts';
 import { pullImage } from '../images/pull.ts';
@@ -12,7 +12,7 @@ export default class Pull extends TsctrCommand {
   };
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Pull);
+    const { args, flags } = this.parse(Pull);
     await pullImage(args.image, {
       paths: this.paths,
       onEvent: pullPrinter((l) => this.out(l), flags.quiet),

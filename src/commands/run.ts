@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/base.ts';
 import { pullPrinter } from '../cli/pull-progress.ts';
 import { runContainer } from '../runtime/run.ts';
@@ -8,7 +8,7 @@ export default class Run extends TsctrCommand {
   static override summary = 'Create and run a new container from an image';
   static override usageLine = '[OPTIONS] IMAGE [COMMAND] [ARG...]';
   static override stopAtFirstArg = true;
-  static override strict = false;
+  static override variadic = true;
   static override args = { image: Args.string({ required: true, description: 'image to run' }) };
   static override flags = {
     detach: Flags.boolean({
@@ -16,12 +16,7 @@ export default class Run extends TsctrCommand {
       description: 'Run container in background and print container ID',
     }),
     entrypoint: Flags.string({ description: 'Overwrite the default ENTRYPOINT of the image' }),
-    env: Flags.string({
-      char: 'e',
-      multiple: true,
-      multipleNonGreedy: true,
-      description: 'Set environment variables',
-    }),
+    env: Flags.strings({ char: 'e', description: 'Set environment variables' }),
     hostname: Flags.string({ char: 'h', description: 'Container host name' }),
     interactive: Flags.boolean({ char: 'i', description: 'Keep STDIN open' }),
     name: Flags.string({ description: 'Assign a name to the container' }),
@@ -42,7 +37,7 @@ export default class Run extends TsctrCommand {
   };
 
   async run(): Promise<void> {
-    const { args, flags, argv } = await this.parse(Run);
+    const { args, flags, argv } = this.parse(Run);
     for (const [flag, on] of [
       ['--detach', flags.detach],
       ['--tty', flags.tty],
@@ -52,14 +47,14 @@ export default class Run extends TsctrCommand {
           hint: 'run the container in the foreground',
         });
     }
-    const command = (argv as string[]).slice(1);
+    const command = argv.slice(1);
     process.exitCode = await runContainer({
       paths: this.paths,
       image: args.image,
       command,
       name: flags.name,
       rm: flags.rm,
-      env: flags.env ?? [],
+      env: flags.env,
       workdir: flags.workdir,
       user: flags.user,
       entrypoint: flags.entrypoint,

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/base.ts';
 import { versionInfo } from '../host/version.ts';
 import { renderObject } from '../format/index.ts';
@@ -10,7 +10,7 @@ export default class Version extends TsctrCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Version);
+    const { flags } = this.parse(Version);
     const v = versionInfo();
     if (flags.format) {
       this.out(renderObject([v], flags.format));

@@ -4,11 +4,8 @@
  * containers/<id>/{spec, state.json, exit, hostname, hosts}.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
-import { TsctrError, fromSystemError } from '../errors.ts';
-import { randomName } from './names.ts';
 
 export interface ContainerRecord {
   id: string;
@@ -48,39 +45,6 @@ export function containerDirs(paths: StatePaths, id: string) {
     run: join(paths.runroot, 'containers', id),
     nameFile: (name: string) => join(paths.root, 'names', name),
   };
-}
-
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-
-/** Reserves a name atomically; docker's wording on a clash. */
-export function reserveName(paths: StatePaths, id: string, wanted: string | undefined): string {
-  mkdirSync(join(paths.root, 'names'), { recursive: true, mode: 0o700 });
-  if (wanted !== undefined && !NAME_RE.test(wanted)) {
-    throw new TsctrError(
-      `Invalid container name (${wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
-    );
-  }
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const name = wanted ?? randomName(attempt > 0);
-    try {
-      writeFileSync(join(paths.root, 'names', name), id, { flag: 'wx', mode: 0o600 });
-      return name;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw fromSystemError('cannot reserve name', err);
-      if (wanted !== undefined) {
-        const owner = readFileSync(join(paths.root, 'names', name), 'utf8').trim();
-        throw new TsctrError(
-          `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
-        );
-      }
-    }
-  }
-  throw new TsctrError('cannot pick a free container name');
-}
-
-export function newContainerId(): string {
-  return randomBytes(32).toString('hex');
 }
 
 export function saveContainer(paths: StatePaths, rec: ContainerRecord): void {

@@ -1,7 +1,13 @@
 /**
- * Docker-style random container names (adjective_surname), from a shorter list than docker's.
+ * New containers' identities: a random 64-hex ID and a unique name, the user's or a docker-style
+ * adjective_surname (from a shorter list than docker's). Kept apart from the record readers so
+ * `ps` does not load node:crypto.
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StatePaths } from '../config/paths.ts';
+import { TsctrError, fromSystemError } from '../errors.ts';
 
 const left = [
   'admiring',
@@ -221,4 +227,37 @@ const right = [
 export function randomName(retry: boolean): string {
   const name = `${left[randomInt(left.length)]}_${right[randomInt(right.length)]}`;
   return retry ? `${name}${randomInt(10)}` : name;
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** Reserves a name atomically; docker's wording on a clash. */
+export function reserveName(paths: StatePaths, id: string, wanted: string | undefined): string {
+  mkdirSync(join(paths.root, 'names'), { recursive: true, mode: 0o700 });
+  if (wanted !== undefined && !NAME_RE.test(wanted)) {
+    throw new TsctrError(
+      `Invalid container name (${wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+    );
+  }
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const name = wanted ?? randomName(attempt > 0);
+    try {
+      writeFileSync(join(paths.root, 'names', name), id, { flag: 'wx', mode: 0o600 });
+      return name;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw fromSystemError('cannot reserve name', err);
+      if (wanted !== undefined) {
+        const owner = readFileSync(join(paths.root, 'names', name), 'utf8').trim();
+        throw new TsctrError(
+          `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+    }
+  }
+  throw new TsctrError('cannot pick a free container name');
+}
+
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
 }

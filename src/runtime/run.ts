@@ -27,13 +27,12 @@ import {
 import { planNetwork } from '../netns/index.ts';
 import {
   containerDirs,
-  newContainerId,
   removeNameFile,
-  reserveName,
   saveContainer,
   type ContainerRecord,
 } from './containers.ts';
 import { startMonitor } from './monitor.ts';
+import { newContainerId, reserveName } from './names.ts';
 
 export interface RunOptions {
   paths: StatePaths;

@@ -18,7 +18,6 @@ import {
   existsSync,
   rmSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { fromSystemError } from '../errors.ts';
@@ -88,7 +87,10 @@ export class ImageStore {
 
   /** A fresh work directory under tmp/, with an empty diff/ inside for the writer. */
   newTemp(): string {
-    const d = join(this.dir('tmp'), `${process.pid}-${randomBytes(6).toString('hex')}`);
+    const d = join(
+      this.dir('tmp'),
+      `${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+    );
     mkdirSync(join(d, 'diff'), { recursive: true, mode: 0o755 });
     return d;
   }

@@ -232,7 +232,7 @@ describe('run', () => {
   it('refuses bad flags and names with exit 125', () => {
     let r = tsctr(sb, ['run', '--nosuchflag', image]);
     expect(r.code).toBe(125);
-    expect(r.stderr).toMatch(/^Error: unknown flag: --nosuchflag/);
+    expect(r.stderr).toBe("Error: unknown flag: --nosuchflag\nHint: See 'tsctr run --help'.\n");
     r = tsctr(sb, ['run', '--rm', '--name', 'bad/name', image, 'true']);
     expect(r.code).toBe(125);
     expect(r.stderr).toContain('Invalid container name (bad/name)');

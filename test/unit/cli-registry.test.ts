@@ -1,36 +1,87 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseArgv, wantsHelp, type FlagShape } from '../../src/cli/argv.ts';
+import { Args, Flags, parseArgv, wantsHelp } from '../../src/cli/flags.ts';
 import { parseChallenge, tokenFromResponse } from '../../src/registry/auth.ts';
 import { choosePlatform, classifyManifest } from '../../src/registry/manifest.ts';
 import { layerPath } from '../../src/storage/unpack.ts';
 
-const runFlags: Record<string, FlagShape> = {
-  env: { char: 'e', type: 'option' },
-  interactive: { char: 'i', type: 'boolean' },
-  tty: { char: 't', type: 'boolean' },
-  rm: { type: 'boolean' },
-  network: { type: 'option', aliases: ['net'] },
-  hostname: { char: 'h', type: 'option' },
+const runShape = {
+  flags: {
+    env: Flags.strings({ char: 'e' }),
+    interactive: Flags.boolean({ char: 'i' }),
+    tty: Flags.boolean({ char: 't' }),
+    rm: Flags.boolean(),
+    network: Flags.string({ aliases: ['net'] }),
+    hostname: Flags.string({ char: 'h' }),
+  },
+  args: { image: Args.string({ required: true }) },
+  stopAtFirstArg: true,
+  variadic: true,
+};
+const pullShape = {
+  flags: { quiet: Flags.boolean({ char: 'q' }) },
+  args: { image: Args.string({ required: true }) },
+  stopAtFirstArg: false,
+  variadic: false,
 };
 
-describe('argv normalisation', () => {
+describe('flag parsing (pflag semantics)', () => {
   it('splits combined short options and stops at the image for run', () => {
-    expect(normaliseArgv(['-it', '--rm', '-eA=b', 'img', 'sh', '-c', 'x'], runFlags, true)).toEqual(
-      ['-i', '-t', '--rm', '-e', 'A=b', '--', 'img', 'sh', '-c', 'x'],
+    const p = parseArgv(
+      'run',
+      ['-it', '--rm', '-eA=b', '-e', 'C', 'img', 'sh', '-c', 'x'],
+      runShape,
     );
-    expect(normaliseArgv(['--net', 'none', 'img'], runFlags, true)).toEqual([
-      '--net',
-      'none',
-      '--',
-      'img',
-    ]);
-    expect(normaliseArgv(['-e', 'X', 'img'], runFlags, true)).toEqual(['-e', 'X', '--', 'img']);
+    expect(p.flags).toEqual({
+      env: ['A=b', 'C'],
+      interactive: true,
+      tty: true,
+      rm: true,
+      network: undefined,
+      hostname: undefined,
+    });
+    expect(p.args).toEqual({ image: 'img' });
+    expect(p.argv).toEqual(['img', 'sh', '-c', 'x']);
+  });
+
+  it('takes values after = or as the next word, aliases, and --bool=false', () => {
+    const p = parseArgv(
+      'run',
+      ['--net', 'none', '--hostname=h', '--rm=false', '--', '-img'],
+      runShape,
+    );
+    expect(p.flags.network).toBe('none');
+    expect(p.flags.hostname).toBe('h');
+    expect(p.flags.rm).toBe(false);
+    expect(p.argv).toEqual(['-img']);
+  });
+
+  it("words errors as docker's CLI does", () => {
+    expect(() => parseArgv('run', ['--nope', 'img'], runShape)).toThrow('unknown flag: --nope');
+    expect(() => parseArgv('run', ['-x', 'img'], runShape)).toThrow(
+      "unknown shorthand flag: 'x' in -x",
+    );
+    expect(() =>
+      parseArgv('run', ['img', '--name'], { ...runShape, stopAtFirstArg: false }),
+    ).toThrow('unknown flag: --name');
+    expect(() => parseArgv('run', ['--hostname'], runShape)).toThrow(
+      'flag needs an argument: --hostname',
+    );
+    expect(() => parseArgv('run', [], runShape)).toThrow(
+      '"tsctr run" requires at least 1 argument.',
+    );
+    expect(() => parseArgv('pull', ['a', 'b'], pullShape)).toThrow(
+      '"tsctr pull" requires exactly 1 argument.',
+    );
+  });
+
+  it('allows options after positionals where docker does (interspersed)', () => {
+    expect(parseArgv('pull', ['img', '-q'], pullShape).flags.quiet).toBe(true);
   });
 
   it('treats -h as hostname when the command has one, --help always as help', () => {
-    expect(wantsHelp(['-h', 'x', 'img'], runFlags, true)).toBe(false);
-    expect(wantsHelp(['--help'], runFlags, true)).toBe(true);
-    expect(wantsHelp(['img', '--help'], runFlags, true)).toBe(false);
+    expect(wantsHelp(['-h', 'x', 'img'], runShape.flags, true)).toBe(false);
+    expect(wantsHelp(['--help'], runShape.flags, true)).toBe(true);
+    expect(wantsHelp(['img', '--help'], runShape.flags, true)).toBe(false);
     expect(wantsHelp(['-h'], {}, false)).toBe(true);
   });
 });
