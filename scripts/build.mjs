@@ -11,7 +11,9 @@ const builtinsWithoutFacade = {
   name: 'builtins-without-facade',
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) =>
-      args.importer.includes('node_modules') ? undefined : { path: args.path, namespace: 'builtin' },
+      args.kind === 'import-statement' || args.kind === 'dynamic-import'
+        ? { path: args.path, namespace: 'builtin' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
       contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,

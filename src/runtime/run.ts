@@ -11,7 +11,7 @@ import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { findImage } from '../images/lookup.ts';
-import { pullImage, type PullEvent } from '../images/pull.ts';
+import type { PullEvent } from '../images/pull.ts';
 import { familiarName, parseReference, withDefaultTag } from '../registry/reference.ts';
 import { currentIdMap, mappedCount } from './idmap.ts';
 import { resolveUser } from './image-user.ts';
@@ -91,6 +91,8 @@ async function imageFor(opts: RunOptions): Promise<ImageRecord> {
   if (local) return local;
   const ref = withDefaultTag(parseReference(opts.image));
   opts.onNotice?.(`Unable to find image '${familiarName(ref)}' locally`);
+  // The registry client (undici) costs ~45 ms to load: only a run that must pull pays it.
+  const { pullImage } = await import('../images/pull.ts');
   return pullImage(opts.image, { paths: opts.paths, onEvent: opts.onPull });
 }
 
