@@ -38,7 +38,7 @@ await build({
   define: { __TSCTR_VERSION__: JSON.stringify(pkg.version) },
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
-    js: "import { createRequire as __tsctrRequire } from 'node:module'; const require = __tsctrRequire(import.meta.url);",
+    js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
   },
   logLevel: 'warning',
   plugins: [builtinsWithoutFacade],

@@ -13,12 +13,13 @@ import {
   withDefaultTag,
   type ImageReference,
 } from '../registry/reference.ts';
-import { RegistryClient } from '../registry/client.ts';
+import { MAX_MANIFEST, readLimited, RegistryClient } from '../registry/client.ts';
 import {
   choosePlatform,
   classifyManifest,
   hostPlatform,
   manifestAccept,
+  type Descriptor,
   type ImageManifest,
 } from '../registry/manifest.ts';
 import { ImageStore, type ImageConfigBody, type ImageRecord } from '../storage/store.ts';
@@ -124,7 +125,11 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
       }
     }
 
-    const configBuf = await readAll(await client.getBlob(ref.path, manifest.config.digest));
+    const configBuf = await readLimited(
+      await client.getBlob(ref.path, manifest.config.digest),
+      MAX_MANIFEST,
+      `config of ${name}`,
+    );
     if (sha256(configBuf) !== manifest.config.digest) {
       throw new TsctrError(
         `config digest mismatch for ${name}: expected ${manifest.config.digest}, got ${sha256(configBuf)}`,
@@ -153,7 +158,7 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
     });
     await mapLimit(todo, opts.concurrency ?? LAYER_CONCURRENCY, async (i) => {
       const desc = manifest.layers[i]!;
-      await fetchLayer(client, store, idmap, ref.path, desc.digest, diffIds[i]!);
+      await fetchLayer(client, store, idmap, ref.path, desc, diffIds[i]!);
       emit({ kind: 'layer', id: short(desc.digest), status: 'Pull complete' });
     });
 
@@ -176,32 +181,21 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
   }
 }
 
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of stream) {
-    n += c.length;
-    // A config or manifest is a few KiB; a registry streaming gigabytes here is hostile.
-    if (n > 16 << 20) throw new TsctrError('registry sent an oversized config blob');
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
-}
-
 async function fetchLayer(
   client: RegistryClient,
   store: ImageStore,
   idmap: IdMap,
   repo: string,
-  digest: string,
+  desc: Descriptor,
   diffId: string,
 ): Promise<void> {
+  const digest = desc.digest;
   const temp = store.newTemp();
   const writer = await LayerWriter.start(idmap);
   let committed = false;
   try {
     const blob = await client.getBlob(repo, digest);
-    const got = await unpackLayer(blob, `${temp}/diff`, writer).catch((err: unknown) => {
+    const got = await unpackLayer(blob, `${temp}/diff`, writer, desc.size).catch((err: unknown) => {
       throw new TsctrError(`layer ${digest} failed verification: ${(err as Error).message}`, {
         cause: err,
         hint: 'nothing was stored; the download was truncated or the registry served a damaged blob — pull again',

@@ -32,8 +32,9 @@ export class RegistryClient {
     this.domain = domain;
     this.host = registryApiHost(domain);
     // A black-holed registry must fail in seconds, not minutes.
+    // Loopback registries are "insecure" to docker: HTTPS without certificate checks, or HTTP.
     this.pool = new Agent({
-      connect: { timeout: 10_000 },
+      connect: { timeout: 10_000, rejectUnauthorized: !isLoopbackRegistry(domain) },
       keepAliveTimeout: 10_000,
       pipelining: 1,
     });
@@ -51,10 +52,7 @@ export class RegistryClient {
     const https = `https://${this.host}`;
     if (!isLoopbackRegistry(this.domain)) return (this.base = https);
     try {
-      const r = await request(`${https}/v2/`, {
-        dispatcher: new Agent({ connect: { timeout: 3_000, rejectUnauthorized: false } }),
-        method: 'GET',
-      });
+      const r = await request(`${https}/v2/`, { dispatcher: this.pool, method: 'GET' });
       await r.body.dump();
       return (this.base = https);
     } catch {
@@ -177,7 +175,7 @@ export class RegistryClient {
     );
     if (res.status !== 200)
       throw await this.failure(res, `manifest for ${this.domain}/${repo}:${reference}`);
-    const body = Buffer.from(await res.body.arrayBuffer());
+    const body = await readLimited(res.body, MAX_MANIFEST, `manifest for ${this.domain}/${repo}`);
     const h = (k: string) => {
       const v = res.headers[k];
       return Array.isArray(v) ? v[0] : v;
@@ -196,4 +194,23 @@ export class RegistryClient {
       throw await this.failure(res, `blob ${digest} of ${this.domain}/${repo}`);
     return res.body;
   }
+}
+
+/** containers/image's limit: a manifest or config is a few KiB; more is a hostile registry. */
+export const MAX_MANIFEST = 4 << 20;
+
+/** Reads a whole body, refusing one larger than `limit` bytes before it is all in memory. */
+export async function readLimited(
+  body: AsyncIterable<Buffer>,
+  limit: number,
+  what: string,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    n += c.length;
+    if (n > limit) throw new TsctrError(`${what} is larger than ${limit} bytes; refusing it`);
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
 }

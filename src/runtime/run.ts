@@ -123,6 +123,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     opts.user ?? image.config.config?.User ?? '',
     layersTopDown.map((d) => join(store.layerDir(d), 'diff')),
   );
+  // Groups the namespace cannot represent are dropped, as podman does, rather than failing.
+  user.groups = user.groups.filter((g) => g < mappedCount(idmap.gids));
   if (user.uid >= mappedCount(idmap.uids) || user.gid >= mappedCount(idmap.gids)) {
     throw new TsctrError(`user ${user.uid}:${user.gid} is not mapped in the user namespace`, {
       hint: 'add a larger range for your user to /etc/subuid and /etc/subgid',
@@ -225,7 +227,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     stdin = opts.interactive ? 0 : openSync('/dev/null', 'r');
     signals = new SignalForwarder();
     const monitor = await startMonitor({ specFile, stdin, idmap });
-    return await followForeground(monitor, opts.paths, id, signals);
+    return await followForeground(monitor, opts.paths, id, signals, opts.onNotice);
   } catch (err) {
     // As docker, a container that failed to start stays (status Created) unless --rm. The
     // monitor already removed it if it got that far; if not, its upper dir is still empty and
@@ -299,6 +301,7 @@ async function followForeground(
   paths: StatePaths,
   id: string,
   signals: SignalForwarder,
+  notice: ((text: string) => void) | undefined,
 ): Promise<number> {
   const dirs = containerDirs(paths, id);
   try {
@@ -320,6 +323,8 @@ async function followForeground(
         }
       } else if (ev.kind === 'exited') {
         return ev.signal ? 128 + ev.signal : ev.code;
+      } else if (ev.kind === 'warning') {
+        notice?.(`WARNING: ${ev.text}`);
       }
     }
     throw new TsctrError('the container monitor ended without reporting an exit status');

@@ -25,11 +25,17 @@ export interface UnpackResult {
   size: number;
 }
 
-function hashTap(hash: Hash, count?: { n: number }): Transform {
+function hashTap(hash: Hash, count?: { n: number }, limit = Infinity): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
       if (count) count.n += chunk.length;
+      // Stop a registry that sends more than the manifest declared before it fills the disk.
+      if (count && count.n > limit) {
+        return done(
+          new TsctrError(`the registry sent more than the ${limit} bytes the manifest declares`),
+        );
+      }
       done(null, chunk);
     },
   });
@@ -129,10 +135,12 @@ export async function unpackLayer(
   blob: Readable,
   dir: string,
   w: LayerWriter,
+  expectedSize = Infinity,
 ): Promise<UnpackResult> {
   const blobHash = createHash('sha256');
   const tarHash = createHash('sha256');
   const count = { n: 0 };
+  const received = { n: 0 };
   await w.record(Op.Begin, dir);
 
   // node-tar's Parser emits entries one at a time; each handler is chained so records reach the
@@ -152,7 +160,13 @@ export async function unpackLayer(
   // When the pipeline fails first, the parser's own failure that follows is the same error.
   done.catch(() => undefined);
   try {
-    await pipeline(blob, hashTap(blobHash), decompress, hashTap(tarHash, count), parser as never);
+    await pipeline(
+      blob,
+      hashTap(blobHash, received, expectedSize),
+      decompress,
+      hashTap(tarHash, count),
+      parser as never,
+    );
   } catch (err) {
     throw wrapCorrupt(err);
   }
@@ -160,6 +174,11 @@ export async function unpackLayer(
     throw wrapCorrupt(err);
   });
   await chain;
+  if (Number.isFinite(expectedSize) && received.n !== expectedSize) {
+    throw new TsctrError(
+      `the registry sent ${received.n} bytes, the manifest declares ${expectedSize}`,
+    );
+  }
   await w.end();
   return {
     digest: `sha256:${blobHash.digest('hex')}`,

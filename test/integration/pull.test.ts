@@ -12,6 +12,7 @@ import {
   corruptBlobOnDisk,
   pushImage,
   withWrongDiffId,
+  withWrongLayerSize,
   type TestImage,
 } from '../fixtures/images.ts';
 import { sandbox, tsctr, tsctrAwait, type Sandbox } from './harness.ts';
@@ -114,6 +115,27 @@ describe('a registry that lies', () => {
         existsSync(join(fresh.root, 'images')) ? readdirSync(join(fresh.root, 'images')) : [],
       ).toEqual([]);
       expect(layerCount(fresh)).toBeLessThan(3);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
+
+describe('declared sizes', () => {
+  it('refuses a layer whose size differs from the manifest, storing nothing', async () => {
+    const fresh = sandbox();
+    try {
+      const bad = withWrongLayerSize(await buildBusyboxImage({ salt: 'size' }), 2, 1);
+      await pushImage(reg.host, 'lies/size', 'v1', bad, { format: 'docker' });
+      const r = tsctr(fresh, ['pull', `${reg.host}/lies/size:v1`]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(
+        /failed verification: the registry sent \d+ bytes, the manifest declares \d+/,
+      );
+      expect(
+        existsSync(join(fresh.root, 'images')) ? readdirSync(join(fresh.root, 'images')) : [],
+      ).toEqual([]);
+      expect(readdirSync(join(fresh.root, 'tmp'))).toEqual([]);
     } finally {
       fresh.cleanup();
     }
