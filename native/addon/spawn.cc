@@ -20,7 +20,9 @@ struct ChildPlan {
     int nstdio;
     bool setsid;
     int go_read;
+    int go_write; // the parent's ends: the child closes its copies at once
     int err_write;
+    int err_read;
 };
 
 [[noreturn]] void child_fail(int err_write, int err) {
@@ -37,6 +39,10 @@ struct ChildPlan {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
 
+    // The fork copied the parent's ends of both pipes; while the child holds the go pipe's write
+    // end, a parent that closes its own (to abandon the child) would never make read() see EOF.
+    close(p.go_write);
+    close(p.err_read);
     if (p.setsid && setsid() < 0)
         child_fail(p.err_write, errno);
 
@@ -109,7 +115,9 @@ int spawn_held(const SpawnRequest &req, HeldChild &out, const char *&syscall_nam
                    static_cast<int>(req.stdio.size()),
                    req.setsid,
                    go[0],
-                   err[1]};
+                   go[1],
+                   err[1],
+                   err[0]};
 
     // Block every signal across the clone so none is delivered to Node's handlers in the child
     // before it resets them (what posix_spawn does).

@@ -1,8 +1,14 @@
 // tsctr-unpack: the layer writer. Started by the CLI as root inside the user's user namespace
 // (src/storage/layer-writer.ts); reads records (protocol.h) on stdin, replies on stdout.
 #include <cerrno>
+#include <fcntl.h>
+#include <sched.h>
 #include <string>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fdio.h"
@@ -25,6 +31,32 @@ bool read_string(uint32_t len, std::string &out) {
     _exit(1);
 }
 
+// In a child, so the writer's own mount namespace stays as it was: the mount and the
+// namespace vanish with the child. Returns 0 or the errno of the first failure.
+int probe_overlay(const std::string &dir, const std::string &options) {
+    pid_t pid = fork();
+    if (pid < 0)
+        return errno;
+    if (pid == 0) {
+        std::string merged = dir + "/merged";
+        std::string upper = dir + "/upper";
+        if (unshare(CLONE_NEWNS) < 0 ||
+            mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+            _exit(errno);
+        if (mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) < 0)
+            _exit(errno);
+        // Rootless overlay is only usable if a whiteout can be made in the upper layer.
+        if (mknodat(AT_FDCWD, (upper + "/wh").c_str(), S_IFCHR | 0, makedev(0, 0)) < 0)
+            _exit(errno);
+        umount2(merged.c_str(), MNT_DETACH);
+        _exit(0);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : EINTR;
+}
+
 } // namespace
 
 int main() {
@@ -43,7 +75,7 @@ int main() {
             fail(h.op, ENAMETOOLONG, "<header>");
         if (!read_string(h.path_len, path) || !read_string(h.link_len, link))
             fail(h.op, errno, "<path>");
-        if (h.op != kBegin && h.op != kRemove && !begun)
+        if (h.op != kBegin && h.op != kRemove && h.op != kProbeOverlay && !begun)
             fail(h.op, EINVAL, "record before BEGIN");
         int rc = 0;
         switch (h.op) {
@@ -83,6 +115,15 @@ int main() {
             if (rc == 0)
                 write_line(1, "OK");
             break;
+        case kProbeOverlay: {
+            int err = probe_overlay(path, link);
+            if (remove_tree(path) < 0 && err == 0)
+                err = errno;
+            if (err != 0)
+                fail(h.op, err, path);
+            write_line(1, "OK");
+            break;
+        }
         default:
             fail(h.op, EINVAL, "unknown op");
         }

@@ -22,6 +22,10 @@ enum Op : uint8_t {
     kOpaque = 8,   // path: a directory whose lower-layer contents are hidden
     kEnd = 9,      // set directory times, sync; replies OK
     kRemove = 10,  // path: absolute directory tree to delete; replies OK
+    // path: a scratch directory holding lower/ upper/ work/ merged/; link: overlay's mount
+    // options. Mounts overlay on merged/ in a private mount namespace, creates a whiteout in
+    // upper/, then removes the whole scratch tree. Replies OK, or ERR with the failing errno.
+    kProbeOverlay = 11,
 };
 
 struct __attribute__((packed)) Header {

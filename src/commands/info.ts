@@ -1,7 +1,7 @@
 import { Flags } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/base.ts';
 import { formatInfo, systemInfo } from '../host/info.ts';
-import { humanSize, renderObject } from '../format/index.ts';
+import { renderObject } from '../format/index.ts';
 
 export default class Info extends TsctrCommand {
   static override summary = 'Display system-wide information';
@@ -14,7 +14,7 @@ export default class Info extends TsctrCommand {
 
   async run(): Promise<void> {
     const { flags } = this.parse(Info);
-    const info = systemInfo(this.paths);
-    this.out(flags.format ? renderObject([info], flags.format) : formatInfo(info, humanSize));
+    const info = await systemInfo(this.paths);
+    this.out(flags.format ? renderObject([info], flags.format) : formatInfo(info));
   }
 }

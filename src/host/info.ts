@@ -19,6 +19,7 @@ import { VERSION } from '../version.ts';
 import { parseSubids } from '../runtime/idmap.ts';
 import { native } from '../native/loader.ts';
 import { ImageStore } from '../storage/store.ts';
+import { probeNativeOverlay } from '../storage/overlay-probe.ts';
 import { isAlive, listContainers, readExit, readState } from '../runtime/containers.ts';
 
 const CGROUP2_MAGIC = 0x63677270;
@@ -118,7 +119,7 @@ function cgroupInfo(): { version: string; path: string; controllers: string } {
   };
 }
 
-export function systemInfo(paths: StatePaths) {
+export async function systemInfo(paths: StatePaths) {
   const user = userInfo();
   const subuid = parseSubids(readOr('/etc/subuid'), { name: user.username, id: user.uid });
   const subgid = parseSubids(readOr('/etc/subgid'), { name: user.username, id: user.uid });
@@ -131,6 +132,10 @@ export function systemInfo(paths: StatePaths) {
   const cg = cgroupInfo();
   const kernel = release();
   const [maj = 0, min = 0] = kernel.split('.').map((x) => parseInt(x, 10));
+  const overlay =
+    maj > 5 || (maj === 5 && min >= 11)
+      ? await probeNativeOverlay(paths)
+      : { ok: false, detail: `no (Linux ${kernel}; unprivileged overlay needs 5.11)` };
   return {
     ClientVersion: VERSION,
     Containers: containers.length,
@@ -139,10 +144,7 @@ export function systemInfo(paths: StatePaths) {
     ContainersStopped: containers.length - running,
     Images: new ImageStore(paths).listImages().length,
     Driver: 'overlay',
-    NativeOverlayUserxattr:
-      maj > 5 || (maj === 5 && min >= 11)
-        ? 'supported by the kernel (5.11+)'
-        : 'kernel too old (needs 5.11)',
+    NativeOverlayUserxattr: overlay.detail,
     CgroupVersion: cg.version,
     CgroupPath: cg.path,
     CgroupControllers: cg.controllers,
@@ -171,10 +173,21 @@ export function systemInfo(paths: StatePaths) {
   };
 }
 
-export type SystemInfo = ReturnType<typeof systemInfo>;
+export type SystemInfo = Awaited<ReturnType<typeof systemInfo>>;
+
+/** go-units' BytesSize (binary units, 4 significant digits), which docker info uses. */
+export function bytesSize(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${Number(n.toPrecision(4))}${units[i]}`;
+}
 
 /** docker info's text layout. */
-export function formatInfo(i: SystemInfo, humanSize: (n: number) => string): string {
+export function formatInfo(i: SystemInfo): string {
   return [
     'Client:',
     ` Version:    ${i.ClientVersion}`,
@@ -196,7 +209,7 @@ export function formatInfo(i: SystemInfo, humanSize: (n: number) => string): str
     ` OSType: ${i.OSType}`,
     ` Architecture: ${i.Architecture}`,
     ` CPUs: ${i.NCPU}`,
-    ` Total Memory: ${humanSize(i.MemTotal)}`,
+    ` Total Memory: ${bytesSize(i.MemTotal)}`,
     ` Docker Root Dir: ${i.DockerRootDir}`,
     ` Run Root: ${i.RunRoot}`,
     '',

@@ -22,6 +22,7 @@ export const Op = {
   Opaque: 8,
   End: 9,
   Remove: 10,
+  ProbeOverlay: 11,
 } as const;
 
 const opNames = Object.fromEntries(Object.entries(Op).map(([k, v]) => [v, k.toLowerCase()]));
@@ -181,6 +182,16 @@ export class LayerWriter {
   async remove(path: string): Promise<void> {
     const done = this.reply();
     await this.record(Op.Remove, path);
+    await done;
+  }
+
+  /**
+   * Test-mounts overlay with `options` on scratch/merged (lower, upper, work beside it) in a
+   * throwaway mount namespace and makes a whiteout; the writer removes `scratch` afterwards.
+   */
+  async probeOverlay(scratch: string, options: string): Promise<void> {
+    const done = this.reply();
+    await this.record(Op.ProbeOverlay, scratch, options);
     await done;
   }
 
