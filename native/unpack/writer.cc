@@ -227,6 +227,9 @@ int LayerWriter::end() {
     });
     for (const DirTime &t : dir_times_) {
         int d = open_in_root(root_, t.path, O_DIRECTORY | O_RDONLY);
+        // A later entry may have replaced or removed the directory: its time no longer applies.
+        if (d < 0 && (errno == ENOENT || errno == ENOTDIR))
+            continue;
         if (d < 0)
             return -1;
         struct timespec ts[2] = {{t.sec, static_cast<long>(t.nsec)},

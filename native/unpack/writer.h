@@ -32,7 +32,6 @@ class LayerWriter {
     std::vector<DirTime> dir_times_;
     std::vector<char> buf_;
 
-    int parent(const std::string &path, std::string &name);
     int owner_and_times(int dirfd, const std::string &name, const Header &h, bool chmod_after);
 };
 

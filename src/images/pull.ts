@@ -87,6 +87,14 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
   const ref = withDefaultTag(parsed);
   const emit = opts.onEvent ?? (() => undefined);
   emit({ kind: 'start', ref, defaultTag: !parsed.tag && !parsed.digest });
+  if (ref.digest && !ref.digest.startsWith('sha256:')) {
+    throw new TsctrError(
+      `cannot pull by ${ref.digest.split(':')[0]} digest: only sha256 is supported`,
+      {
+        hint: 'registries address content by sha256; use the sha256 digest of the manifest',
+      },
+    );
+  }
   const store = new ImageStore(opts.paths);
   const client = new RegistryClient(ref.domain);
   const idmap = currentIdMap();
@@ -144,8 +152,10 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
     }
     const id = manifest.config.digest;
     const existing = store.getImage(id);
-    const upToDate =
-      !!existing && existing.names.includes(name) && diffIds.every((d) => store.hasLayer(d));
+    const known = ref.tag
+      ? existing?.names.includes(name)
+      : existing?.digests.includes(`${ref.domain}/${ref.path}@${manifestDigest}`);
+    const upToDate = !!known && diffIds.every((d) => store.hasLayer(d));
 
     const todo: number[] = [];
     manifest.layers.forEach((l, i) => {

@@ -16,7 +16,8 @@ function candidateDirs(): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
   const dirs: string[] = [];
   if (process.env.TSCTR_NATIVE_DIR) dirs.push(resolve(process.env.TSCTR_NATIVE_DIR));
-  // dist/main.js (bundled) and src/native/loader.ts (tests) both sit two levels from the root.
+  // Bundled, this code lives in dist/chunks/ (two levels down); run from source (tests) in
+  // src/native/ (two levels down as well). dist/main.js itself is one level down.
   for (const up of ['..', '../..']) dirs.push(resolve(here, up, 'build/Release'));
   return [...new Set(dirs)];
 }

@@ -44,13 +44,16 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
         errno: name,
       });
     }
-    return new TsctrError(
-      `exec: "${detail}": ${name === 'ENOEXEC' ? 'exec format error' : 'permission denied'}`,
-      {
-        exitCode: ExitCode.CannotInvoke,
-        errno: name,
-      },
-    );
+    const why =
+      name === 'ENOEXEC'
+        ? 'exec format error'
+        : name === 'EACCES' || name === 'EPERM'
+          ? 'permission denied'
+          : name;
+    return new TsctrError(`exec: "${detail}": ${why}`, {
+      exitCode: ExitCode.CannotInvoke,
+      errno: name,
+    });
   }
   if (stage === 'cwd') {
     return new TsctrError(`chdir to cwd ("${detail}") set in config failed: ${name}`, {
