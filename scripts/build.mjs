@@ -1,7 +1,7 @@
-// Bundles src/main.ts into dist/ with esbuild: one entry file plus a lazily loaded chunk per
-// command, so a command's start-up pays only for what it imports.
+// Bundles the CLI with esbuild: dist/main.js (global options, the command table, help, errors)
+// and one file per command in dist/commands/, so a command's start-up pays only for itself.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 // `import { readFileSync } from 'node:fs'` makes Node build an ES-module facade of the builtin,
 // which reads every export — and fs's lazy ones load the whole streams stack (~10 ms per run,
@@ -22,24 +22,51 @@ const builtinsWithoutFacade = {
   },
 };
 
+// Each command is its own self-contained file, dist/commands/<verb>.js, loaded by the command
+// table in dist/main.js: a command costs two modules to load. (With esbuild's chunk splitting
+// a `ps` loaded ten small shared chunks, ~10 ms of Node's ES-module loader.)
+const commandsExternal = {
+  name: 'commands-external',
+  setup(b) {
+    b.onResolve({ filter: /\/commands\/[a-z-]+\.ts$/ }, (args) =>
+      args.kind === 'dynamic-import'
+        ? {
+            path: `./commands/${args.path.split('/').pop().replace(/\.ts$/, '.js')}`,
+            external: true,
+          }
+        : undefined,
+    );
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: ['src/main.ts'],
-  outdir: 'dist',
+const common = {
   bundle: true,
-  splitting: true,
+  splitting: false,
   format: 'esm',
   platform: 'node',
   target: 'node24',
   minifySyntax: true,
   sourcemap: 'linked',
-  chunkNames: 'chunks/[name]-[hash]',
   define: { __TSCTR_VERSION__: JSON.stringify(pkg.version) },
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
   },
   logLevel: 'warning',
+};
+await build({
+  ...common,
+  entryPoints: ['src/main.ts'],
+  outdir: 'dist',
+  plugins: [builtinsWithoutFacade, commandsExternal],
+});
+await build({
+  ...common,
+  entryPoints: readdirSync(new URL('../src/commands', import.meta.url))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `src/commands/${f}`),
+  outdir: 'dist/commands',
   plugins: [builtinsWithoutFacade],
 });

@@ -25,7 +25,17 @@ export interface ErrorDetail {
   cause?: unknown;
 }
 
+// Each command is bundled into its own file (scripts/build.mjs), each with its own copy of this
+// class; the top level must still recognise them all, so `instanceof TsctrError` checks a
+// brand shared through the global symbol registry.
+const BRAND = Symbol.for('tsctr.TsctrError');
+
 export class TsctrError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== TsctrError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && BRAND in value;
+  }
+
   readonly hint: string | undefined;
   readonly exitCode: number;
   readonly syscall: string | undefined;
@@ -35,6 +45,7 @@ export class TsctrError extends Error {
   constructor(message: string, detail: ErrorDetail = {}) {
     super(message, detail.cause === undefined ? undefined : { cause: detail.cause });
     this.name = 'TsctrError';
+    Object.defineProperty(this, BRAND, { value: true });
     this.hint = detail.hint;
     this.exitCode = detail.exitCode ?? ExitCode.Failed;
     this.syscall = detail.syscall;

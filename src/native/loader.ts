@@ -16,7 +16,7 @@ function candidateDirs(): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
   const dirs: string[] = [];
   if (process.env.TSCTR_NATIVE_DIR) dirs.push(resolve(process.env.TSCTR_NATIVE_DIR));
-  // Bundled, this code lives in dist/chunks/ (two levels down); run from source (tests) in
+  // Bundled, this code lives in dist/commands/ (two levels down); run from source (tests) in
   // src/native/ (two levels down as well). dist/main.js itself is one level down.
   for (const up of ['..', '../..']) dirs.push(resolve(here, up, 'build/Release'));
   return [...new Set(dirs)];
