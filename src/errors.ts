@@ -5,8 +5,6 @@
  * Exit codes follow docker: 125 tsctr itself failed (bad flag, bad reference, pull failed),
  * 126 the container command cannot be invoked, 127 it was not found.
  */
-import { constants as osConstants } from 'node:os';
-
 export const ExitCode = {
   Failed: 125,
   CannotInvoke: 126,
@@ -81,6 +79,8 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
 
 /** ENOENT for 2: the name Node and the man pages use, for messages built from a native errno. */
 export function errnoName(n: number): string {
-  for (const [name, value] of Object.entries(osConstants.errno)) if (value === n) return name;
+  // Looked up only when needed: loading node:os costs every command start-up a little.
+  const errno = process.getBuiltinModule('node:os').constants.errno;
+  for (const [name, value] of Object.entries(errno)) if (value === n) return name;
   return `errno ${n}`;
 }

@@ -4,8 +4,6 @@
  * module is imported only when that command runs.
  */
 import module from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describeError, TsctrError } from './errors.ts';
 import { writeErr, writeOut } from './cli/output.ts';
 
@@ -64,13 +62,10 @@ async function main(argv: string[]): Promise<number> {
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
-module.enableCompileCache?.(
-  join(
-    process.env.XDG_CACHE_HOME || join(process.env.HOME || tmpdir(), '.cache'),
-    'tsctr',
-    'compile-cache',
-  ),
-);
+// V8's code cache, one per user: the default directory under /tmp belongs to whoever made it
+// first. Built from the environment alone, without loading node:os or node:path.
+const cacheHome = process.env.XDG_CACHE_HOME || (process.env.HOME && `${process.env.HOME}/.cache`);
+module.enableCompileCache?.(cacheHome ? `${cacheHome}/tsctr/compile-cache` : undefined);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
