@@ -58,6 +58,10 @@ const common = {
 };
 await build({
   ...common,
+  // bin/tsctr may fall back to an older `node` on PATH; say so instead of a TypeError.
+  banner: {
+    js: `if (parseInt(process.versions.node, 10) < 24) { process.stderr.write('Error: tsctr needs Node.js 24 or newer, this is ' + process.version + '\\nHint: run \\'npm ci\\' in the tsctr checkout to install the pinned Node.js\\n'); process.exit(125); }\n${common.banner.js}`,
+  },
   entryPoints: ['src/main.ts'],
   outdir: 'dist',
   plugins: [builtinsWithoutFacade, commandsExternal],
