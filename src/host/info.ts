@@ -3,20 +3,13 @@
  * ranges, the setuid id-map helpers, whether a user namespace can be created, the kernel's
  * overlay support, fuse-overlayfs, pasta/slirp4netns, /dev/net/tun, and the cgroup setup.
  */
-import {
-  accessSync,
-  constants,
-  readFileSync,
-  statfsSync,
-  statSync,
-  existsSync,
-  closeSync,
-} from 'node:fs';
+import { accessSync, constants, statfsSync, statSync, existsSync, closeSync } from 'node:fs';
 import { cpus, release, totalmem, userInfo, arch } from 'node:os';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { VERSION } from '../version.ts';
-import { parseSubids } from '../runtime/idmap.ts';
+import { userSubids } from '../runtime/idmap.ts';
+import { readTextOr } from './files.ts';
 import { native } from '../native/loader.ts';
 import { ImageStore } from '../storage/store.ts';
 import { probeNativeOverlay } from '../storage/overlay-probe.ts';
@@ -36,14 +29,6 @@ function which(name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 function idHelper(path: string): string {
@@ -101,8 +86,8 @@ function cgroupInfo(): { version: string; path: string; controllers: string } {
   }
   const version =
     v2mount === '/sys/fs/cgroup' ? '2' : v2mount ? '1 (hybrid: v2 tree without controllers)' : '1';
-  const own = /^0::(.*)$/m.exec(readOr('/proc/self/cgroup'))?.[1] ?? '';
-  const controllers = v2mount ? readOr(join(v2mount, own, 'cgroup.controllers')).trim() : '';
+  const own = /^0::(.*)$/m.exec(readTextOr('/proc/self/cgroup'))?.[1] ?? '';
+  const controllers = v2mount ? readTextOr(join(v2mount, own, 'cgroup.controllers')).trim() : '';
   let writable = false;
   try {
     accessSync(join(v2mount, own, 'cgroup.subtree_control'), constants.W_OK);
@@ -121,8 +106,7 @@ function cgroupInfo(): { version: string; path: string; controllers: string } {
 
 export async function systemInfo(paths: StatePaths) {
   const user = userInfo();
-  const subuid = parseSubids(readOr('/etc/subuid'), { name: user.username, id: user.uid });
-  const subgid = parseSubids(readOr('/etc/subgid'), { name: user.username, id: user.uid });
+  const { subuids: subuid, subgids: subgid } = userSubids();
   const ranges = (r: { start: number; count: number }[]) =>
     r.length ? r.map((x) => `${x.start}-${x.start + x.count - 1} (${x.count})`).join(', ') : 'none';
   const containers = listContainers(paths);
@@ -149,7 +133,8 @@ export async function systemInfo(paths: StatePaths) {
     CgroupPath: cg.path,
     CgroupControllers: cg.controllers,
     KernelVersion: kernel,
-    OperatingSystem: /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readOr('/etc/os-release'))?.[1] ?? 'Linux',
+    OperatingSystem:
+      /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readTextOr('/etc/os-release'))?.[1] ?? 'Linux',
     OSType: 'linux',
     Architecture: arch() === 'x64' ? 'x86_64' : arch(),
     NCPU: cpus().length,
@@ -163,7 +148,7 @@ export async function systemInfo(paths: StatePaths) {
       NewUidmap: idHelper('/usr/bin/newuidmap'),
       NewGidmap: idHelper('/usr/bin/newgidmap'),
       UserNamespaces: userNamespaceProbe(),
-      MaxUserNamespaces: readOr('/proc/sys/user/max_user_namespaces').trim() || 'unknown',
+      MaxUserNamespaces: readTextOr('/proc/sys/user/max_user_namespaces').trim() || 'unknown',
       FuseOverlayfs: which('fuse-overlayfs') ?? 'not installed',
       DevFuse: canAccess('/dev/fuse'),
       Pasta: which('pasta') ?? 'not installed',

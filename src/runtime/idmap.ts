@@ -5,7 +5,8 @@
  * a single-id mapping that the kernel lets an unprivileged process write itself.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { writeFileSync, statSync } from 'node:fs';
+import { readTextOr } from '../host/files.ts';
 import { userInfo } from 'node:os';
 import { TsctrError } from '../errors.ts';
 
@@ -56,20 +57,22 @@ export function buildRanges(ownId: number, subids: SubidEntry[]): IdRange[] {
   return ranges;
 }
 
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
+/** The user's subordinate ranges from /etc/subuid and /etc/subgid, in file order. */
+export function userSubids(files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }): {
+  subuids: SubidEntry[];
+  subgids: SubidEntry[];
+} {
+  const who = { name: userInfo().username, id: process.getuid!() };
+  return {
+    subuids: parseSubids(readTextOr(files.subuid), who),
+    subgids: parseSubids(readTextOr(files.subgid), who),
+  };
 }
 
 export function currentIdMap(files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }): IdMap {
   const uid = process.getuid!();
   const gid = process.getgid!();
-  const name = userInfo().username;
-  const subuids = parseSubids(readOr(files.subuid), { name, id: uid });
-  const subgids = parseSubids(readOr(files.subgid), { name, id: uid });
+  const { subuids, subgids } = userSubids(files);
   const single = subuids.length === 0 || subgids.length === 0;
   return {
     uids: single ? buildRanges(uid, []) : buildRanges(uid, subuids),
