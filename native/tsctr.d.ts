@@ -34,6 +34,10 @@ export interface NativeAddon {
   release(goFd: number, errFd: number): number;
   /** pipe2(2) with O_CLOEXEC: [readFd, writeFd]. */
   pipe(): [number, number];
+  /** flock(2): 0 on success, else the errno (EWOULDBLOCK = 11 when `wait` is false and held). */
+  flock(fd: number, exclusive: boolean, wait: boolean): number;
+  /** getxattr(2): the value, or null when the file has no such attribute. */
+  getxattr(path: string, name: string): Buffer | null;
   /** waitpid(2) on a child spawned here; null when `block` is false and it still runs. */
   waitpid(pid: number, block: boolean): WaitResult | null;
   constants: {

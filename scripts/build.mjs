@@ -1,7 +1,7 @@
 // Bundles the CLI with esbuild: dist/main.js (global options, the command table, help, errors)
 // and one file per command in dist/commands/, so a command's start-up pays only for itself.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 
 // `import { readFileSync } from 'node:fs'` makes Node build an ES-module facade of the builtin,
 // which reads every export — and fs's lazy ones load the whole streams stack (~10 ms per run,
@@ -40,7 +40,11 @@ const commandsExternal = {
 };
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Built beside dist/ and swapped in at the end, so a CLI started meanwhile (a test running
+// while someone rebuilds) finds either the old bundle or the new one, never half of one.
+const out = `dist.${process.pid}`;
+const staging = new URL(`../${out}`, import.meta.url);
+rmSync(staging, { recursive: true, force: true });
 const common = {
   bundle: true,
   splitting: false,
@@ -63,7 +67,7 @@ await build({
     js: `if (parseInt(process.versions.node, 10) < 24) { process.stderr.write('Error: tsctr needs Node.js 24 or newer, this is ' + process.version + '\\nHint: run \\'npm ci\\' in the tsctr checkout to install the pinned Node.js\\n'); process.exit(125); }\n${common.banner.js}`,
   },
   entryPoints: ['src/main.ts'],
-  outdir: 'dist',
+  outdir: out,
   plugins: [builtinsWithoutFacade, commandsExternal],
 });
 await build({
@@ -71,6 +75,11 @@ await build({
   entryPoints: readdirSync(new URL('../src/commands', import.meta.url))
     .filter((f) => f.endsWith('.ts'))
     .map((f) => `src/commands/${f}`),
-  outdir: 'dist/commands',
+  outdir: `${out}/commands`,
   plugins: [builtinsWithoutFacade],
 });
+const dist = new URL('../dist', import.meta.url);
+const old = new URL(`../dist.old.${process.pid}`, import.meta.url);
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(staging, dist);
+rmSync(old, { recursive: true, force: true });

@@ -6,7 +6,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -114,7 +116,39 @@ Napi::Value Pipe(const Napi::CallbackInfo &info) {
     return a;
 }
 
+// flock(fd, exclusive, wait) → 0, or the errno (EWOULDBLOCK when !wait and it is held).
+// The kernel drops the lock when the last fd to it closes, so a SIGKILLed holder frees it.
+Napi::Value Flock(const Napi::CallbackInfo &info) {
+    int fd = info[0].ToNumber().Int32Value();
+    int op = info[1].ToBoolean().Value() ? LOCK_EX : LOCK_SH;
+    if (!info[2].ToBoolean().Value())
+        op |= LOCK_NB;
+    int r;
+    do {
+        r = flock(fd, op);
+    } while (r < 0 && errno == EINTR);
+    return Napi::Number::New(info.Env(), r < 0 ? errno : 0);
+}
+
+// getxattr(path, name) → Buffer, or null when the file has no such attribute.
+Napi::Value GetXattr(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string path = info[0].ToString().Utf8Value();
+    std::string name = info[1].ToString().Utf8Value();
+    char buf[4096];
+    ssize_t n = getxattr(path.c_str(), name.c_str(), buf, sizeof buf);
+    if (n < 0) {
+        if (errno == ENODATA || errno == ENOTSUP)
+            return env.Null();
+        errno_error(env, "getxattr", errno).ThrowAsJavaScriptException();
+        return env.Undefined();
+    }
+    return Napi::Buffer<char>::Copy(env, buf, static_cast<size_t>(n));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    exports.Set("flock", Napi::Function::New(env, Flock));
+    exports.Set("getxattr", Napi::Function::New(env, GetXattr));
     exports.Set("pipe", Napi::Function::New(env, Pipe));
     exports.Set("spawnHeld", Napi::Function::New(env, SpawnHeld));
     exports.Set("release", Napi::Function::New(env, Release));

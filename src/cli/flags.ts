@@ -20,6 +20,8 @@ interface Common {
 }
 export interface BooleanFlag extends Common {
   type: 'boolean';
+  /** The value when the flag is not given (docker's `history --human` is on by default). */
+  default?: boolean;
 }
 export interface OptionFlag<M extends boolean = boolean> extends Common {
   type: 'option';
@@ -35,7 +37,7 @@ export interface ArgDef {
 export type ArgDefs = Record<string, ArgDef>;
 
 export const Flags = {
-  boolean: (o: Common = {}): BooleanFlag => ({ ...o, type: 'boolean' }),
+  boolean: (o: Common & { default?: boolean } = {}): BooleanFlag => ({ ...o, type: 'boolean' }),
   string: (o: Common = {}): OptionFlag<false> => ({ ...o, type: 'option', multiple: false }),
   strings: (o: Common = {}): OptionFlag<true> => ({ ...o, type: 'option', multiple: true }),
 };
@@ -89,7 +91,11 @@ export function parseArgv<F extends FlagDefs, A extends ArgDefs>(
   const values: Record<string, boolean | string | string[] | undefined> = {};
   for (const [name, def] of Object.entries(shape.flags)) {
     values[name] =
-      def.type === 'boolean' ? false : def.type === 'option' && def.multiple ? [] : undefined;
+      def.type === 'boolean'
+        ? (def.default ?? false)
+        : def.type === 'option' && def.multiple
+          ? []
+          : undefined;
   }
   const set = (name: string, def: FlagDef, value: string) => {
     if (def.type === 'boolean') {

@@ -1,6 +1,7 @@
-import { Flags } from '../cli/flags.ts';
+import { Args, Flags } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/base.ts';
 import { imageRows } from '../images/list.ts';
+import { addFilter, parseFilters } from '../images/filters.ts';
 import { humanDuration, humanSize, renderList } from '../format/index.ts';
 
 const headers = {
@@ -20,8 +21,22 @@ const headers = {
 export default class Images extends TsctrCommand {
   static override summary = 'List images';
   static override usageLine = '[OPTIONS] [REPOSITORY[:TAG]]';
+  static override args = {
+    reference: Args.string({ description: 'only images whose name matches REPOSITORY[:TAG]' }),
+  };
   static override flags = {
+    // Every image is a top-level one here (no intermediate build images exist), so -a shows
+    // what the default shows.
+    all: Flags.boolean({
+      char: 'a',
+      description: 'Show all images (default hides intermediate images)',
+    }),
     digests: Flags.boolean({ description: 'Show digests' }),
+    filter: Flags.strings({
+      char: 'f',
+      helpValue: 'filter',
+      description: 'Filter output based on conditions provided',
+    }),
     format: Flags.string({
       description:
         "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template",
@@ -31,11 +46,21 @@ export default class Images extends TsctrCommand {
   };
 
   async run(): Promise<void> {
-    const { flags } = this.parse(Images);
+    const { args, flags } = this.parse(Images);
+    const filters = parseFilters(flags.filter, '-f, --filter', this.id);
+    // docker's CLI turns the positional REPOSITORY[:TAG] into a reference filter.
+    if (args.reference) addFilter(filters, 'reference', args.reference);
+    let format = flags.format;
+    // As docker: --digests adds the column to a table format that lacks it.
+    if (flags.digests && format?.startsWith('table ') && !format.includes('{{.Digest}}'))
+      format += '\t{{.Digest}}';
     const rows = imageRows(this.paths, {
       noTrunc: flags['no-trunc'],
       human: humanDuration,
       size: humanSize,
+      filters,
+      digests: flags.digests,
+      needDigest: flags.digests || !!format?.includes('{{.Digest}}'),
     });
     const def = flags.digests
       ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
@@ -43,7 +68,7 @@ export default class Images extends TsctrCommand {
     const quietRows = flags.quiet ? [...new Map(rows.map((r) => [r.ID, r])).values()] : rows;
     this.out(
       renderList(quietRows, {
-        format: flags.quiet ? '{{.ID}}' : flags.format,
+        format: flags.quiet ? '{{.ID}}' : format,
         defaultFormat: def,
         headers,
       }),

@@ -31,15 +31,38 @@ function which(name: string): string | undefined {
   return undefined;
 }
 
-function idHelper(path: string): string {
+/**
+ * Capabilities a file grants in its permitted set, from its `security.capability` xattr
+ * (struct vfs_cap_data: a revision word, then permitted/inheritable words, little endian).
+ */
+export function filePermittedCaps(xattr: Buffer | null): bigint {
+  if (!xattr || xattr.length < 12) return 0n;
+  const low = BigInt(xattr.readUInt32LE(4));
+  const high = xattr.length >= 20 ? BigInt(xattr.readUInt32LE(12)) : 0n;
+  return (high << 32n) | low;
+}
+
+const CAP_SETGID = 6n;
+const CAP_SETUID = 7n;
+
+function idHelper(path: string, cap: 'setuid' | 'setgid'): string {
+  let st;
   try {
-    const st = statSync(path);
-    return st.mode & 0o4000
-      ? `${path} (setuid)`
-      : `${path} (no setuid bit: needs file capabilities)`;
+    st = statSync(path);
   } catch {
     return 'missing (install uidmap)';
   }
+  if (st.mode & 0o4000) return `${path} (setuid)`;
+  let caps = 0n;
+  try {
+    caps = filePermittedCaps(native().getxattr(path, 'security.capability'));
+  } catch {
+    // No addon, or no xattr support: report what the mode bits say.
+  }
+  const bit = cap === 'setuid' ? CAP_SETUID : CAP_SETGID;
+  return caps & (1n << bit)
+    ? `${path} (file capability cap_${cap})`
+    : `${path} (neither setuid nor file capability cap_${cap}: cannot map subordinate ids)`;
 }
 
 function canAccess(path: string): string {
@@ -145,8 +168,8 @@ export async function systemInfo(paths: StatePaths) {
       User: `${user.username} (uid ${user.uid})`,
       SubUIDs: ranges(subuid),
       SubGIDs: ranges(subgid),
-      NewUidmap: idHelper('/usr/bin/newuidmap'),
-      NewGidmap: idHelper('/usr/bin/newgidmap'),
+      NewUidmap: idHelper('/usr/bin/newuidmap', 'setuid'),
+      NewGidmap: idHelper('/usr/bin/newgidmap', 'setgid'),
       UserNamespaces: userNamespaceProbe(),
       MaxUserNamespaces: readTextOr('/proc/sys/user/max_user_namespaces').trim() || 'unknown',
       FuseOverlayfs: which('fuse-overlayfs') ?? 'not installed',

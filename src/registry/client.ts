@@ -1,8 +1,11 @@
 /**
- * HTTP access to one registry (distribution spec v2) with undici's `request` (undici's `fetch`
- * can crash the process: nodejs/undici#5360) over a keep-alive pool. Handles the scheme (HTTPS;
- * plain HTTP allowed for loopback registries as docker does), Bearer token challenges and
- * docker-style error messages.
+ * HTTP access to one registry endpoint (distribution spec v2) with undici's `request` (undici's
+ * `fetch` can crash the process: nodejs/undici#5360) over a keep-alive pool. Handles the scheme
+ * (HTTPS; plain HTTP for insecure and loopback registries as docker allows), authentication
+ * (anonymous, Basic, Bearer tokens from the challenge's realm, re-challenge on
+ * insufficient_scope) and docker-style error messages. One attempt per call: retries, resume
+ * and mirror fallback are the callers' policy (src/registry/blob-download.ts,
+ * src/images/pull-sources.ts).
  */
 import type { Readable } from 'node:stream';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
@@ -16,25 +19,83 @@ export interface RegistryResponse {
   body: Dispatcher.ResponseData['body'];
 }
 
+export interface RegistryCredential {
+  username: string;
+  password: string;
+  /** An OAuth2 refresh token (docker's "identitytoken"), used instead of the password. */
+  identityToken?: string;
+}
+
+export interface ClientOptions {
+  /** Skip TLS verification and allow plain HTTP (`insecure = true`, `--tls-verify=false`). */
+  insecure?: boolean;
+  /** Looked up only when a registry asks for credentials. */
+  credentials?: () => Promise<RegistryCredential | undefined>;
+  /** Milliseconds to connect, and to wait for response headers (a black-holed server). */
+  connectTimeout?: number;
+  headersTimeout?: number;
+  /** Milliseconds without a byte of body before a download counts as stalled. */
+  bodyTimeout?: number;
+}
+
+type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A request body; a stream comes as a factory, so an authentication retry can resend it. */
+export type RequestBody = Buffer | (() => Readable);
+
 interface RegistryErrorBody {
   errors?: { code?: string; message?: string }[];
 }
 
+/** A registry's HTTP answer that is not what was asked for; `status` lets callers choose. */
+export class RegistryHttpError extends TsctrError {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+
+  constructor(
+    message: string,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    hint?: string,
+  ) {
+    super(message, hint ? { hint } : {});
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+/** Network failure reaching a registry (refused, timed out, reset, TLS). */
+export class RegistryNetworkError extends TsctrError {}
+
+export function header(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
 export class RegistryClient {
-  readonly domain: string;
+  /** host[:port] as in references, e.g. docker.io or 127.0.0.1:5000. */
+  readonly registry: string;
   private readonly host: string;
+  private readonly opts: ClientOptions;
   private base: string | undefined;
   private readonly agent: Dispatcher;
   private readonly pool: Agent;
   private readonly tokens = new Map<string, CachedToken>();
+  private basic: string | undefined;
+  private credential: Promise<RegistryCredential | undefined> | undefined;
 
-  constructor(domain: string) {
-    this.domain = domain;
-    this.host = registryApiHost(domain);
-    // A black-holed registry must fail in seconds, not minutes.
-    // Loopback registries are "insecure" to docker: HTTPS without certificate checks, or HTTP.
+  constructor(registry: string, opts: ClientOptions = {}) {
+    this.registry = registry;
+    this.host = registryApiHost(registry);
+    this.opts = opts;
+    const insecure = opts.insecure || isLoopbackRegistry(registry);
     this.pool = new Agent({
-      connect: { timeout: 10_000, rejectUnauthorized: !isLoopbackRegistry(domain) },
+      connect: { timeout: opts.connectTimeout ?? 10_000, rejectUnauthorized: !insecure },
+      headersTimeout: opts.headersTimeout ?? 30_000,
+      bodyTimeout: opts.bodyTimeout ?? 60_000,
       keepAliveTimeout: 10_000,
       pipelining: 1,
     });
@@ -46,89 +107,180 @@ export class RegistryClient {
     await this.pool.close();
   }
 
-  /** HTTPS, except that a loopback registry may answer in plain HTTP (docker's default). */
+  private get insecure(): boolean {
+    return !!this.opts.insecure || isLoopbackRegistry(this.registry);
+  }
+
+  /** HTTPS, except that an insecure registry may answer in plain HTTP (docker's rule). */
   private async baseUrl(): Promise<string> {
     if (this.base) return this.base;
     const https = `https://${this.host}`;
-    if (!isLoopbackRegistry(this.domain)) return (this.base = https);
+    if (!this.insecure) return (this.base = https);
     try {
       const r = await request(`${https}/v2/`, { dispatcher: this.pool, method: 'GET' });
       await r.body.dump();
       return (this.base = https);
-    } catch {
+    } catch (err) {
+      // Only a TLS-level failure means "try plain HTTP"; a dead host stays dead.
+      if (isConnectFailure(err)) throw this.networkError(err);
       return (this.base = `http://${this.host}`);
     }
   }
 
+  private networkError(err: unknown): RegistryNetworkError {
+    const e = err as NodeJS.ErrnoException;
+    const code = e.code ?? '';
+    const what =
+      code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT'
+        ? 'timed out'
+        : // Node's messages already name the code ("connect ECONNREFUSED 127.0.0.1:5000").
+          (code && e.message.includes(code) ? e.message : `${code} ${e.message}`)
+            .replace(/\s+/g, ' ')
+            .trim();
+    return new RegistryNetworkError(`cannot reach registry ${this.registry}: ${what}`, {
+      cause: err,
+      errno: code || undefined,
+      hint: 'check the registry address and that it is running; tsctr uses HTTPS except for insecure registries, localhost and 127.0.0.0/8',
+    });
+  }
+
   private async send(
-    method: 'GET' | 'HEAD',
+    method: Method,
     path: string,
     headers: Record<string, string>,
+    body?: RequestBody,
   ): Promise<RegistryResponse> {
-    const url = (await this.baseUrl()) + path;
+    const url = /^https?:/.test(path) ? path : (await this.baseUrl()) + path;
     try {
-      const r = await request(url, { method, headers, dispatcher: this.agent });
+      const r = await request(url, {
+        method,
+        headers,
+        dispatcher: method === 'GET' || method === 'HEAD' ? this.agent : this.pool,
+        ...(body ? { body: typeof body === 'function' ? body() : body } : {}),
+      });
       return { status: r.statusCode, headers: r.headers, body: r.body };
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      throw new TsctrError(
-        `cannot reach registry ${this.domain}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '),
-        {
-          cause: err,
-          errno: e.code,
-          hint: 'check the registry address and that it is running; tsctr uses HTTPS except for localhost and 127.0.0.0/8',
-        },
-      );
+      throw this.networkError(err);
     }
   }
 
+  private async getCredential(): Promise<RegistryCredential | undefined> {
+    this.credential ??= this.opts.credentials?.() ?? Promise.resolve(undefined);
+    return this.credential;
+  }
+
   /**
-   * GET/HEAD with authentication: on a 401 Bearer challenge fetch a token for the challenge's
-   * scope (or `scope` when it names none) and retry once.
+   * A request with authentication: the cached Bearer token or Basic credentials first; on a 401
+   * answer the challenge (Basic: the user's credentials; Bearer: a token for the challenge's
+   * scope, or `scope` when it names none) and retry once. A 401 that asks for a wider scope
+   * (`insufficient_scope`) gets a token for that scope.
    */
   async fetch(
-    method: 'GET' | 'HEAD',
+    method: Method,
     path: string,
     headers: Record<string, string>,
     scope: string,
+    body?: RequestBody,
   ): Promise<RegistryResponse> {
     const cached = this.tokens.get(scope);
     const auth: Record<string, string> =
       cached && cached.expiresAt > Date.now() + 5_000
         ? { authorization: `Bearer ${cached.token}` }
-        : {};
-    let res = await this.send(method, path, { ...headers, ...auth });
+        : this.basic
+          ? { authorization: this.basic }
+          : {};
+    let res = await this.send(method, path, { ...headers, ...auth }, body);
     if (res.status !== 401) return res;
-    const challenge = parseChallenge(String(res.headers['www-authenticate'] ?? ''));
+    const challenge = parseChallenge(header(res.headers, 'www-authenticate') ?? '');
     await res.body.dump();
-    if (challenge?.scheme !== 'bearer' || !challenge.params.realm) {
-      throw new TsctrError(`${this.domain}: unauthorized: authentication required`, {
-        hint: 'this registry needs credentials; `tsctr login` is not available yet',
-      });
+    if (challenge?.scheme === 'basic') {
+      const cred = await this.getCredential();
+      // Refused although it carried the credentials: they are wrong. (A request sent before a
+      // parallel one learnt that Basic is needed just retries with them.)
+      if (!cred || (auth.authorization && auth.authorization === this.basic))
+        throw this.unauthorized(!!cred);
+      this.basic = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
+      res = await this.send(method, path, { ...headers, authorization: this.basic }, body);
+    } else if (challenge?.scheme === 'bearer' && challenge.params.realm) {
+      const token = await this.token(challenge.params, scope);
+      res = await this.send(method, path, { ...headers, authorization: `Bearer ${token}` }, body);
+    } else {
+      throw this.unauthorized(false);
     }
-    const token = await this.token(challenge.params, scope);
-    res = await this.send(method, path, { ...headers, authorization: `Bearer ${token}` });
+    if (res.status === 401) {
+      await res.body.dump();
+      throw this.unauthorized(!!(await this.getCredential()));
+    }
     return res;
+  }
+
+  private unauthorized(hadCredentials: boolean): RegistryHttpError {
+    return new RegistryHttpError(
+      hadCredentials
+        ? `${this.registry}: unauthorized: incorrect username or password`
+        : `${this.registry}: unauthorized: authentication required`,
+      401,
+      {},
+      hadCredentials
+        ? `log in again: tsctr login ${this.registry}`
+        : `this registry needs credentials: tsctr login ${this.registry}`,
+    );
   }
 
   private async token(params: Record<string, string>, fallbackScope: string): Promise<string> {
     const url = new URL(params.realm!);
-    if (params.service) url.searchParams.set('service', params.service);
     const scope = params.scope || fallbackScope;
-    for (const s of scope.split(' ')) url.searchParams.append('scope', s);
+    const cred = await this.getCredential();
     let res;
     try {
-      res = await request(url, { method: 'GET', dispatcher: this.agent });
+      if (cred?.identityToken) {
+        // docker's OAuth2 refresh-token grant for identity tokens (docker login with SSO).
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: cred.identityToken,
+          service: params.service ?? '',
+          client_id: 'tsctr',
+          scope,
+        });
+        res = await request(url, {
+          method: 'POST',
+          dispatcher: this.agent,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+        });
+      } else {
+        if (params.service) url.searchParams.set('service', params.service);
+        // login's check (GET /v2/) asks for a token with no scope at all, as docker does.
+        for (const s of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', s);
+        const headers: Record<string, string> = {};
+        if (cred) {
+          url.searchParams.set('account', cred.username);
+          headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
+        }
+        res = await request(url, { method: 'GET', dispatcher: this.agent, headers });
+      }
     } catch (err) {
-      throw new TsctrError(
+      throw new RegistryNetworkError(
         `cannot reach the token server ${url.origin}: ${(err as Error).message}`,
         { cause: err },
       );
     }
     const text = await res.body.text();
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      throw new RegistryHttpError(
+        `${this.registry}: ${cred ? 'unauthorized: incorrect username or password' : 'unauthorized: authentication required'}`,
+        401,
+        res.headers,
+        cred
+          ? `log in again: tsctr login ${this.registry}`
+          : `this registry needs credentials: tsctr login ${this.registry}`,
+      );
+    }
     if (res.statusCode !== 200) {
-      throw new TsctrError(
+      throw new RegistryHttpError(
         `token server ${url.origin} refused: HTTP ${res.statusCode} ${text.slice(0, 200)}`,
+        res.statusCode,
+        res.headers,
       );
     }
     let body: unknown;
@@ -144,7 +296,7 @@ export class RegistryClient {
   }
 
   /** Turns a registry error answer into docker's wording. */
-  async failure(res: RegistryResponse, what: string): Promise<TsctrError> {
+  async failure(res: RegistryResponse, what: string): Promise<RegistryHttpError> {
     const text = await res.body.text().catch(() => '');
     let detail = '';
     try {
@@ -153,13 +305,30 @@ export class RegistryClient {
     } catch {
       detail = text.trim().slice(0, 200);
     }
-    if (res.status === 404) return new TsctrError(`${what} not found: ${detail || 'not found'}`);
-    if (res.status === 401 || res.status === 403) {
-      return new TsctrError(`${what}: access denied: ${detail || `HTTP ${res.status}`}`, {
-        hint: "the repository may not exist or may require 'docker login'",
-      });
+    if (res.status === 404) {
+      return new RegistryHttpError(`${what} not found: ${detail || 'not found'}`, 404, res.headers);
     }
-    return new TsctrError(`${what}: HTTP ${res.status}${detail ? `: ${detail}` : ''}`);
+    if (res.status === 401 || res.status === 403) {
+      return new RegistryHttpError(
+        `${what}: access denied: ${detail || `HTTP ${res.status}`}`,
+        res.status,
+        res.headers,
+        "the repository may not exist or may require 'tsctr login'",
+      );
+    }
+    if (res.status === 429) {
+      return new RegistryHttpError(
+        `${what}: too many requests${detail ? `: ${detail}` : ''}${rateLimitText(res.headers)}`,
+        429,
+        res.headers,
+        'the registry limits how often you may pull; wait, log in, or configure a mirror',
+      );
+    }
+    return new RegistryHttpError(
+      `${what}: HTTP ${res.status}${detail ? `: ${detail}` : ''}`,
+      res.status,
+      res.headers,
+    );
   }
 
   async getManifest(
@@ -174,26 +343,96 @@ export class RegistryClient {
       `repository:${repo}:pull`,
     );
     if (res.status !== 200)
-      throw await this.failure(res, `manifest for ${this.domain}/${repo}:${reference}`);
-    const body = await readLimited(res.body, MAX_MANIFEST, `manifest for ${this.domain}/${repo}`);
-    const h = (k: string) => {
-      const v = res.headers[k];
-      return Array.isArray(v) ? v[0] : v;
+      throw await this.failure(res, `manifest for ${this.registry}/${repo}:${reference}`);
+    const body = await readLimited(res.body, MAX_MANIFEST, `manifest for ${this.registry}/${repo}`);
+    return {
+      body,
+      contentType: header(res.headers, 'content-type'),
+      digestHeader: header(res.headers, 'docker-content-digest'),
     };
-    return { body, contentType: h('content-type'), digestHeader: h('docker-content-digest') };
   }
 
-  async getBlob(repo: string, digest: string): Promise<Readable> {
+  /**
+   * GETs a blob from byte `offset` on. Resolves with the body and the offset it really starts
+   * at: 0 when the registry ignored the Range header (it may).
+   */
+  async getBlob(
+    repo: string,
+    digest: string,
+    offset = 0,
+  ): Promise<{ body: RegistryResponse['body']; start: number; length: number | undefined }> {
     const res = await this.fetch(
       'GET',
       `/v2/${repo}/blobs/${digest}`,
-      {},
+      offset > 0 ? { range: `bytes=${offset}-` } : {},
       `repository:${repo}:pull`,
     );
+    if (res.status === 206) {
+      const m = /^bytes (\d+)-/.exec(header(res.headers, 'content-range') ?? '');
+      const start = m ? Number(m[1]) : NaN;
+      if (start !== offset) {
+        await res.body.dump();
+        throw new RegistryHttpError(
+          `blob ${digest}: the registry answered a range request with the wrong range`,
+          206,
+          res.headers,
+        );
+      }
+      return { body: res.body, start, length: contentLength(res.headers) };
+    }
     if (res.status !== 200)
-      throw await this.failure(res, `blob ${digest} of ${this.domain}/${repo}`);
-    return res.body;
+      throw await this.failure(res, `blob ${digest} of ${this.registry}/${repo}`);
+    return { body: res.body, start: 0, length: contentLength(res.headers) };
   }
+
+  /** The repository's tags (`GET /v2/<repo>/tags/list`, following `Link: <…>; rel="next"`). */
+  async listTags(repo: string): Promise<string[]> {
+    const tags: string[] = [];
+    let path: string | undefined = `/v2/${repo}/tags/list`;
+    for (let page = 0; path && page < 100; page++) {
+      const res = await this.fetch('GET', path, {}, `repository:${repo}:pull`);
+      if (res.status !== 200) throw await this.failure(res, `tags of ${this.registry}/${repo}`);
+      const body = JSON.parse(
+        (await readLimited(res.body, MAX_MANIFEST, `tags of ${repo}`)).toString('utf8'),
+      ) as { tags?: unknown };
+      if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t) => typeof t === 'string'));
+      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(header(res.headers, 'link') ?? '');
+      path = next?.[1];
+    }
+    return tags;
+  }
+
+  /** `GET /v2/`, authenticated: what `login` checks. */
+  async ping(): Promise<void> {
+    const res = await this.fetch('GET', '/v2/', {}, '');
+    if (res.status !== 200) throw await this.failure(res, this.registry);
+    await res.body.dump();
+  }
+}
+
+function contentLength(headers: Record<string, string | string[] | undefined>) {
+  const v = header(headers, 'content-length');
+  return v === undefined ? undefined : Number(v);
+}
+
+/** Docker Hub's rate-limit headers, for the error that ends a pull on 429. */
+export function rateLimitText(headers: Record<string, string | string[] | undefined>): string {
+  const limit = header(headers, 'ratelimit-limit');
+  const remaining = header(headers, 'ratelimit-remaining');
+  const retry = header(headers, 'retry-after');
+  const parts = [
+    limit ? `limit ${limit}` : '',
+    remaining ? `remaining ${remaining}` : '',
+    retry ? `retry after ${retry}` : '',
+  ].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+function isConnectFailure(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT/.test(
+    code,
+  );
 }
 
 /** containers/image's limit: a manifest or config is a few KiB; more is a hostile registry. */

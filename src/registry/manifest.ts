@@ -104,21 +104,84 @@ const archOfNode: Record<string, string> = {
 };
 
 export function hostPlatform(): Platform {
-  return { os: 'linux', architecture: archOfNode[process.arch] ?? process.arch };
+  const architecture = archOfNode[process.arch] ?? process.arch;
+  if (architecture === 'arm64') return { os: 'linux', architecture, variant: 'v8' };
+  if (architecture === 'arm') {
+    // containers/image reads the CPU architecture from /proc/cpuinfo; Node reports it too.
+    const v = (process.config.variables as { arm_version?: string }).arm_version;
+    return { os: 'linux', architecture, variant: `v${v ?? '7'}` };
+  }
+  return { os: 'linux', architecture };
+}
+
+/** Parses `--platform os/arch[/variant]` as docker does (os defaults to linux when omitted). */
+export function parsePlatform(text: string): Platform {
+  const parts = text.trim().toLowerCase().split('/');
+  if (parts.length === 1 && parts[0]) parts.unshift('linux');
+  const [os, arch, variant, ...rest] = parts;
+  if (!os || !arch || rest.length || (variant !== undefined && !variant)) {
+    throw new TsctrError(`"${text}": unknown operating system or architecture: invalid argument`, {
+      hint: 'use os/arch[/variant], e.g. linux/amd64 or linux/arm/v7',
+    });
+  }
+  const architecture = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64' }[arch] ?? arch;
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+/** Whether an image config is for `want` (a variant, when asked for, must match too). */
+export function platformMatches(
+  config: { os?: string; architecture?: string; variant?: string },
+  want: Platform,
+): boolean {
+  if (config.os !== want.os || config.architecture !== want.architecture) return false;
+  return (
+    !want.variant ||
+    !config.variant ||
+    normVariant(config.variant, want.architecture) === normVariant(want.variant, want.architecture)
+  );
+}
+
+/** arm64's only variant is v8, so "" and "v8" are the same platform there. */
+function normVariant(v: string | undefined, arch: string): string {
+  return arch === 'arm64' && !v ? 'v8' : (v ?? '');
+}
+
+/**
+ * The variants acceptable for a wanted one, best first, as containers/image orders them: an
+ * ARM v7 host runs v6 and v5 images too; a missing variant is the last resort.
+ */
+function variantPreference(want: Platform): (string | undefined)[] {
+  if (!want.variant) return [undefined];
+  if (want.architecture === 'arm') {
+    const n = Number(want.variant.replace(/^v/, ''));
+    const out: (string | undefined)[] = [];
+    for (let v = n; v >= 5; v--) out.push(`v${v}`);
+    return [...out, undefined];
+  }
+  return [want.variant, undefined];
 }
 
 export function platformString(p: Platform): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 
-/** First index entry for the wanted os/arch (and variant when asked), as containers/image picks. */
+/**
+ * The first index entry for the wanted os/arch and the best acceptable variant, as
+ * containers/image picks; os.version and os.features are ignored.
+ */
 export function choosePlatform(index: ImageIndex, want: Platform, ref: string): Descriptor {
-  const found = index.manifests.find(
-    (d) =>
-      d.platform?.os === want.os &&
-      d.platform?.architecture === want.architecture &&
-      (!want.variant || d.platform?.variant === want.variant),
+  const candidates = index.manifests.filter(
+    (d) => d.platform?.os === want.os && d.platform?.architecture === want.architecture,
   );
+  let found: Descriptor | undefined;
+  for (const v of variantPreference(want)) {
+    found = candidates.find((d) =>
+      v === undefined
+        ? true
+        : normVariant(d.platform?.variant, want.architecture) === normVariant(v, want.architecture),
+    );
+    if (found) break;
+  }
   if (!found) {
     const have = index.manifests
       .map((d) => (d.platform ? platformString(d.platform as Platform) : 'unknown'))

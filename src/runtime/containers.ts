@@ -25,6 +25,11 @@ export interface ContainerRecord {
     WorkingDir: string;
   };
   hostConfig: { AutoRemove: boolean; NetworkMode: string };
+  /**
+   * The image's diff_ids, bottom first: they keep the rootfs's layers alive after `rmi -f`
+   * deletes the image, as docker's container keeps its layers. Absent on older records.
+   */
+  layers?: string[];
 }
 
 export interface ContainerState {

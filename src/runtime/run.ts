@@ -160,6 +160,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       WorkingDir: cwd,
     },
     hostConfig: { AutoRemove: opts.rm, NetworkMode: net.mode },
+    layers: image.layers,
   };
 
   let stdin = -1;

@@ -1,16 +1,24 @@
 /**
  * The image store under the storage root:
  *
+ *   blobs/sha256/<hex>       blobs exactly as a registry served them (layer blobs, image
+ *                            configs, image manifests), shared between images; push and save
+ *                            send these bytes, so digests stay the registry's
  *   layers/<hex>/diff        one unpacked layer (an overlay lowerdir), named by its diff_id
  *   layers/<hex>/layer.json  { diffId, size }
  *   images/<hex>.json        one image record, named by its config digest (the image ID)
- *   tmp/<pid>-<random>/      work in progress; renamed into place only when verified
+ *   locks/                   flock(2) files: images (record updates), layer-<hex> (one writer
+ *                            per layer), gc (removal vs. pulls)
+ *   tmp/<pid>-<random>[/]    work in progress; renamed into place only when verified
  *
  * Everything is written to tmp/ first and renamed in, so a process killed at any point leaves
  * either nothing or a complete entry; stale tmp/ entries of dead processes are removed later.
  */
 import {
   mkdirSync,
+  openSync,
+  fsyncSync,
+  closeSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -21,10 +29,12 @@ import {
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { fromSystemError } from '../errors.ts';
+import { FileLock } from './lock.ts';
 
 export interface ImageConfigBody {
   architecture?: string;
   os?: string;
+  variant?: string;
   created?: string;
   config?: {
     Env?: string[];
@@ -55,6 +65,16 @@ export interface ImageRecord {
   /** Bytes of all layers, uncompressed. */
   size: number;
   pulledAt: string;
+  /**
+   * Digest of the image manifest (the platform's, never an index) held in blobs/; its config
+   * is blobs/<id> and its layers' blobs are listed in `layerBlobs`. Absent on records written
+   * before blobs were kept.
+   */
+  manifestBlob?: string;
+  /** The manifest's layer descriptors, bottom first, parallel to `layers`. */
+  layerBlobs?: { mediaType: string; digest: string; size: number }[];
+  /** When `tag` last named this image (docker's Metadata.LastTagTime); absent if never. */
+  lastTagTime?: string;
 }
 
 const hexOf = (digest: string) => digest.slice(digest.indexOf(':') + 1);
@@ -79,6 +99,105 @@ export class ImageStore {
   /** Path of a layer's content relative to the storage root (short overlay lowerdir entries). */
   layerDiffRelative(diffId: string): string {
     return `layers/${hexOf(diffId)}/diff`;
+  }
+
+  blobPath(digest: string): string {
+    return join(this.root, 'blobs', 'sha256', hexOf(digest));
+  }
+
+  hasBlob(digest: string): boolean {
+    return existsSync(this.blobPath(digest));
+  }
+
+  readBlob(digest: string): Buffer {
+    try {
+      return readFileSync(this.blobPath(digest));
+    } catch (err) {
+      throw fromSystemError(`blob ${digest} is missing from the store`, err);
+    }
+  }
+
+  /** Stores a small verified blob (manifest, config): temp file, fsync, rename. */
+  putBlob(digest: string, data: Buffer): void {
+    if (this.hasBlob(digest)) return;
+    const tmp = join(this.dir('tmp'), `${process.pid}-${hexOf(digest).slice(0, 16)}.blob`);
+    try {
+      writeFileSync(tmp, data, { mode: 0o644 });
+      this.commitBlob(tmp, digest);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw fromSystemError('cannot store blob', err);
+    }
+  }
+
+  /** A temp file name for a blob being downloaded; `commitBlob` renames it in when verified. */
+  newBlobTemp(): string {
+    return join(
+      this.dir('tmp'),
+      `${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.blob`,
+    );
+  }
+
+  /** fsyncs a verified temp blob and renames it to its digest's name. */
+  commitBlob(tmp: string, digest: string): void {
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    mkdirSync(join(this.root, 'blobs', 'sha256'), { recursive: true, mode: 0o700 });
+    renameSync(tmp, this.blobPath(digest));
+  }
+
+  /** Every blob digest present. */
+  listBlobs(): string[] {
+    try {
+      return readdirSync(join(this.root, 'blobs', 'sha256'))
+        .filter((n) => /^[0-9a-f]{64}$/.test(n))
+        .map((n) => `sha256:${n}`);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Every layer diff_id present (complete layers only). */
+  listLayers(): string[] {
+    try {
+      return readdirSync(join(this.root, 'layers'))
+        .filter((n) => /^[0-9a-f]{64}$/.test(n))
+        .map((n) => `sha256:${n}`)
+        .filter((d) => this.hasLayer(d));
+    } catch {
+      return [];
+    }
+  }
+
+  lockPath(name: string): string {
+    return join(this.root, 'locks', name);
+  }
+
+  /**
+   * Runs `fn` holding the store's record lock, so read-modify-write of image records (tags move
+   * between images) by concurrent commands cannot lose an update.
+   */
+  async withRecordLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    const lock = await FileLock.acquire(this.lockPath('images'));
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Removes an image record (not its layers or blobs: see storage/gc.ts). */
+  deleteImageRecord(id: string): void {
+    rmSync(join(this.root, 'images', `${hexOf(id)}.json`), { force: true });
+  }
+
+  /** Writes `rec` as is (no merging): for untag and tag. */
+  replaceImageRecord(rec: ImageRecord): void {
+    this.writeRecord(this.dir('images'), rec);
   }
 
   hasLayer(diffId: string): boolean {
@@ -184,6 +303,7 @@ export class ImageStore {
           ...rec,
           names: [...new Set([...old.names, ...rec.names])],
           digests: [...new Set([...old.digests, ...rec.digests])],
+          lastTagTime: rec.lastTagTime ?? old.lastTagTime,
         }
       : rec;
     for (const other of this.listImages()) {
@@ -200,6 +320,12 @@ export class ImageStore {
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       writeFileSync(tmp, JSON.stringify(rec, null, 2));
+      const fd = openSync(tmp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, file);
     } catch (err) {
       rmSync(tmp, { force: true });

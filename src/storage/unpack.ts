@@ -5,6 +5,7 @@
  * `.wh..wh..opq` the `user.overlay.opaque` xattr on its directory.
  */
 import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -35,6 +36,21 @@ function hashTap(hash: Hash, count?: { n: number }, limit = Infinity): Transform
         return done(
           new TsctrError(`the registry sent more than the ${limit} bytes the manifest declares`),
         );
+      }
+      done(null, chunk);
+    },
+  });
+}
+
+/** Copies the stream as received into `fd` (the blob kept for push and save); -1: none. */
+function fileTap(fd: number): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      try {
+        let off = fd < 0 ? chunk.length : 0;
+        while (off < chunk.length) off += writeSync(fd, chunk, off);
+      } catch (err) {
+        return done(err as Error);
       }
       done(null, chunk);
     },
@@ -136,6 +152,7 @@ export async function unpackLayer(
   dir: string,
   w: LayerWriter,
   expectedSize = Infinity,
+  blobFile?: string,
 ): Promise<UnpackResult> {
   const blobHash = createHash('sha256');
   const tarHash = createHash('sha256');
@@ -159,16 +176,20 @@ export async function unpackLayer(
   });
   // When the pipeline fails first, the parser's own failure that follows is the same error.
   done.catch(() => undefined);
+  const blobFd = blobFile === undefined ? -1 : openSync(blobFile, 'w', 0o644);
   try {
     await pipeline(
       blob,
       hashTap(blobHash, received, expectedSize),
+      fileTap(blobFd),
       decompress,
       hashTap(tarHash, count),
       parser as never,
     );
   } catch (err) {
     throw wrapCorrupt(err);
+  } finally {
+    if (blobFd >= 0) closeSync(blobFd);
   }
   await done.catch((err) => {
     throw wrapCorrupt(err);

@@ -49,6 +49,10 @@ export interface Sandbox {
   dir: string;
   root: string;
   runroot: string;
+  /** The user's HOME for this sandbox (~/.docker, ~/.config/containers live here). */
+  home: string;
+  /** $XDG_CONFIG_HOME: tsctr/config.json, containers/registries.conf, containers/auth.json. */
+  configHome: string;
   env: Record<string, string>;
   cleanup(): void;
 }
@@ -60,14 +64,17 @@ export function sandbox(): Sandbox {
   const root = join(dir, 'root');
   const runroot = join(dir, 'run');
   const xdg = join(dir, 'xdg');
-  for (const d of [dir, root, runroot, xdg]) {
+  const home = join(dir, 'home');
+  const configHome = join(home, '.config');
+  for (const d of [dir, root, runroot, xdg, home, configHome]) {
     mkdirSync(d, { recursive: true, mode: 0o700 });
     if (process.getuid!() === 0) chownSync(d, user.uid, user.gid);
   }
-  const env = {
-    HOME: user.home,
+  const env: Record<string, string> = {
+    HOME: home,
     PATH: '/usr/local/bin:/usr/bin:/bin',
     XDG_RUNTIME_DIR: xdg,
+    XDG_CONFIG_HOME: configHome,
     TSCTR_ROOT: root,
     TSCTR_RUNROOT: runroot,
   };
@@ -76,6 +83,8 @@ export function sandbox(): Sandbox {
     dir,
     root,
     runroot,
+    home,
+    configHome,
     env,
     cleanup() {
       // The roots hold files owned by the user's subordinate ids; as root plain rm works.

@@ -1,0 +1,135 @@
+// What the benchmarks share: running a CLI as the unprivileged benchmark user, private state
+// directories for both engines, and how tsctr and rootless podman (runc) are invoked.
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const USER = process.env.BENCH_USER ?? 'tsctr-test';
+export const PODMAN = process.env.BENCH_PODMAN ?? 'podman';
+export const TSCTR = resolve(
+  process.env.BENCH_TSCTR ?? resolve(import.meta.dirname, '../bin/tsctr'),
+);
+export const AS_ROOT = process.getuid?.() === 0;
+
+export interface Tool {
+  name: string;
+  argv: (args: readonly string[]) => string[];
+  env: Record<string, string>;
+}
+export interface Outcome {
+  ms: number;
+  ok: boolean;
+  detail: string;
+}
+
+export function intEnv(name: string, fallback: number): number {
+  const n = Number(process.env[name] ?? fallback);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** Runs argv as the benchmark user: through setpriv when we are root, directly otherwise. */
+export function exec(
+  argv: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+): Outcome {
+  const full = AS_ROOT
+    ? ['setpriv', `--reuid=${USER}`, `--regid=${USER}`, '--init-groups', ...argv]
+    : [...argv];
+  const start = process.hrtime.bigint();
+  const r = spawnSync(full[0] as string, full.slice(1), {
+    env, // the whole environment, like `env -i`: nothing from the caller's shell leaks in
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: timeoutMs,
+  });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  const ok = r.status === 0;
+  const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
+  const detail = ok ? r.stdout : `${argv.join(' ')}: ${why}\n${(r.stderr || r.stdout).trim()}`;
+  return { ms: elapsed, ok, detail };
+}
+
+/** One private directory tree (owned by the benchmark user) for both engines' state. */
+export function makeDirs(): Record<
+  'base' | 'home' | 'xdg' | 'tsRoot' | 'tsRun' | 'pmRoot' | 'pmRun',
+  string
+> {
+  const base = mkdtempSync(join(tmpdir(), 'tsctr-bench-'));
+  const d = {
+    base,
+    home: join(base, 'home'),
+    xdg: join(base, 'xdg'),
+    tsRoot: join(base, 'tsctr/root'),
+    tsRun: join(base, 'tsctr/run'),
+    pmRoot: join(base, 'podman/root'),
+    pmRun: join(base, 'podman/run'),
+  };
+  for (const dir of Object.values(d)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (AS_ROOT) {
+    const id = (flag: string): number =>
+      Number(spawnSync('id', [flag, USER], { encoding: 'utf8' }).stdout);
+    const [uid, gid] = [id('-u'), id('-g')];
+    if (!uid) throw new Error(`user ${USER} not found (set BENCH_USER to an unprivileged user)`);
+    for (const dir of [...Object.values(d), join(base, 'tsctr'), join(base, 'podman')]) {
+      chownSync(dir, uid, gid);
+    }
+  }
+  return d;
+}
+
+export interface Engines {
+  dirs: ReturnType<typeof makeDirs>;
+  baseEnv: Record<string, string>;
+  tsctr: Tool;
+  podman: Tool;
+  havePodman: boolean;
+}
+
+export function engines(): Engines {
+  const dirs = makeDirs();
+  // HOME is private too: podman writes caches and CNI locks under ~/.config and ~/.local.
+  const baseEnv = {
+    HOME: dirs.home,
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    XDG_RUNTIME_DIR: dirs.xdg,
+  };
+  const tsctr: Tool = {
+    name: 'tsctr',
+    argv: (args) => [TSCTR, ...args],
+    env: { ...baseEnv, TSCTR_ROOT: dirs.tsRoot, TSCTR_RUNROOT: dirs.tsRun },
+  };
+  // runc: crun fails on this hybrid-cgroup host. cgroupfs + file events: no systemd user
+  // session. overlay: podman picks vfs for a fresh --root, while tsctr uses kernel overlay.
+  const podman: Tool = {
+    name: 'podman',
+    argv: (args) => [
+      PODMAN,
+      ...['--root', dirs.pmRoot, '--runroot', dirs.pmRun, '--storage-driver', 'overlay'],
+      ...['--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'],
+      ...args,
+    ],
+    env: baseEnv,
+  };
+  const havePodman = exec([PODMAN, '--version'], baseEnv).ok;
+  return { dirs, baseEnv, tsctr, podman, havePodman };
+}
+
+/**
+ * Both stores hold files owned by subordinate uids, which the user cannot delete directly.
+ * `podman system reset` removes podman's storage and stops its rootless pause process; the
+ * rest goes as root, or inside a user namespace that maps the user's subuid range.
+ */
+export function cleanup(base: string, podman: Tool | undefined, env: Record<string, string>): void {
+  if (podman && existsSync(join(base, 'podman/root'))) {
+    const r = exec(podman.argv(['system', 'reset', '--force']), podman.env);
+    if (!r.ok) console.error(`warning: ${r.detail}`);
+  }
+  if (!AS_ROOT) exec(['unshare', '--map-root-user', '--map-auto', 'rm', '-rf', base], env);
+  try {
+    rmSync(base, { recursive: true, force: true });
+  } catch (err) {
+    console.error(`warning: could not remove ${base}: ${(err as Error).message}`);
+  }
+}

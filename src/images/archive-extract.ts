@@ -1,0 +1,176 @@
+/**
+ * Unpacks the outer tar of an image archive (docker save, podman save, tsctr save) into a work
+ * directory, reading it once as a stream (stdin cannot be seeked). The members are plain files
+ * owned by the user: documents and blobs, which load verifies and imports afterwards.
+ *
+ * Hostile input: a member whose path climbs out of the archive is refused. Links are never
+ * created on disk; they are kept in a table and followed by `resolve` inside the archive only
+ * (docker's older save writes a layer shared by two images as a symlink to the first copy).
+ * Devices, fifos and other types are ignored. gzip and zstd archives are decompressed, as
+ * `docker load` accepts compressed ones.
+ */
+import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { PassThrough, Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import { TsctrError, fromSystemError } from '../errors.ts';
+
+const MAX_LINK_HOPS = 16;
+
+export interface ExtractedArchive {
+  root: string;
+  /** The extracted regular file an archive path names (links followed), or undefined. */
+  resolve(path: string): string | undefined;
+}
+
+function outside(raw: string): TsctrError {
+  return new TsctrError(`archive entry ${JSON.stringify(raw)} points outside the archive`, {
+    hint: 'the archive is malformed or hostile; nothing was loaded',
+  });
+}
+
+/** Normalises a member path ("./a//b/" → "a/b"); refuses one that climbs out. */
+export function archivePath(raw: string, base = ''): string {
+  const joined = raw.startsWith('/') ? raw : posix.join(base, raw);
+  const norm = posix.normalize(joined.replace(/^\/+/, '')).replace(/\/+$/, '');
+  if (norm === '..' || norm.startsWith('../')) throw outside(raw);
+  return norm === '.' ? '' : norm;
+}
+
+function damaged(err: unknown): TsctrError {
+  if (err instanceof TsctrError) return err;
+  return new TsctrError(`the archive is truncated or damaged: ${(err as Error).message}`, {
+    cause: err,
+    hint: 'nothing was loaded; check that the file is complete (docker save, podman save or tsctr save output)',
+  });
+}
+
+/** Sniffs the archive's compression from its first bytes and undoes it. */
+async function* decompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < 6) {
+    const n = await it.next();
+    if (n.done) break;
+    head = Buffer.concat([head, n.value]);
+  }
+  if (head.length === 0) {
+    throw new TsctrError('the archive is empty', {
+      hint: 'give an archive written by docker save, podman save or tsctr save (-i FILE or stdin)',
+    });
+  }
+  let inner: Transform;
+  if (head[0] === 0x1f && head[1] === 0x8b) inner = zlib.createGunzip();
+  else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
+    inner = zlib.createZstdDecompress();
+  else if (
+    head.subarray(0, 3).toString('latin1') === 'BZh' ||
+    (head.length >= 4 && head.readUInt32BE(0) === 0xfd377a58)
+  )
+    throw new TsctrError('the archive is compressed with bzip2 or xz, which tsctr cannot read', {
+      hint: 'decompress it first, for example: xz -dc image.tar.xz | tsctr load',
+    });
+  else inner = new PassThrough();
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  }
+  const feeding = pipeline(Readable.from(rest()), inner);
+  feeding.catch(() => undefined); // surfaced through the iteration below
+  yield* inner as AsyncIterable<Buffer>;
+  await feeding;
+}
+
+type Link = { kind: 'hard'; target: string } | { kind: 'sym'; target: string };
+
+/** Extracts `input` into `root` (an empty directory). */
+export async function extractArchive(input: Readable, root: string): Promise<ExtractedArchive> {
+  const links = new Map<string, Link>();
+
+  const onEntry = async (e: ReadEntry): Promise<void> => {
+    const path = archivePath(e.path);
+    if (!path) {
+      e.resume();
+      return;
+    }
+    links.delete(path);
+    const target = join(root, path);
+    switch (e.type) {
+      case 'Directory':
+        e.resume();
+        mkdirSync(target, { recursive: true, mode: 0o755 });
+        return;
+      case 'File':
+      case 'OldFile':
+      case 'ContiguousFile':
+        mkdirSync(posix.dirname(target), { recursive: true, mode: 0o755 });
+        await pipeline(e, createWriteStream(target, { mode: 0o644 }));
+        return;
+      case 'Link':
+        e.resume();
+        links.set(path, { kind: 'hard', target: archivePath(e.linkpath ?? '') });
+        return;
+      case 'SymbolicLink':
+        e.resume();
+        // Checked now, so a link that climbs out fails the load even if nothing uses it.
+        archivePath(e.linkpath ?? '', posix.dirname(path));
+        links.set(path, { kind: 'sym', target: e.linkpath ?? '' });
+        return;
+      default:
+        e.resume();
+    }
+  };
+
+  let chain: Promise<void> = Promise.resolve();
+  const parser = new Parser({ strict: true });
+  parser.on('entry', (e: ReadEntry) => {
+    e.pause();
+    chain = chain.then(() => onEntry(e));
+    chain.catch((err: unknown) => parser.abort(err as Error));
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on('end', resolve);
+    parser.on('error', reject);
+    parser.on('abort', reject);
+  });
+  done.catch(() => undefined);
+  try {
+    // A stream stage before the parser: piped from a generator, node-tar's Parser never
+    // signals the end that pipeline waits for.
+    await pipeline(input, decompressed, new PassThrough(), parser as never);
+    await done;
+    await chain;
+  } catch (err) {
+    // The entry handler's own error (a hostile path) is the one to report, not the abort.
+    await chain.catch((first: unknown) => {
+      throw damaged(first);
+    });
+    throw damaged(err);
+  }
+
+  return {
+    root,
+    resolve(raw: string): string | undefined {
+      let path = archivePath(raw);
+      for (let hops = 0; ; hops++) {
+        const link = links.get(path);
+        if (!link) break;
+        if (hops >= MAX_LINK_HOPS) return undefined;
+        path = link.kind === 'hard' ? link.target : archivePath(link.target, posix.dirname(path));
+      }
+      const file = join(root, path);
+      try {
+        return statSync(file).isFile() ? file : undefined;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw fromSystemError(`cannot read ${raw} from the archive`, err);
+      }
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Bringing one layer into the store, shared by pull (a blob downloaded from a registry) and load
+ * (a blob extracted from an archive). Under the layer's lock, the blob is unpacked through a
+ * layer writer into a tmp/ work directory; the blob digest and the diff_id are checked; only
+ * then are the blob (blobs/) and the layer (layers/) renamed in. A failure leaves nothing but
+ * the work directory, which is removed through the writer (its files belong to subordinate ids).
+ */
+import { rmSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { TsctrError } from '../errors.ts';
+import type { ImageStore } from '../storage/store.ts';
+import { LayerWriter } from '../storage/layer-writer.ts';
+import { FileLock } from '../storage/lock.ts';
+import { unpackLayer } from '../storage/unpack.ts';
+import type { IdMap } from '../runtime/idmap.ts';
+
+export interface LayerSource {
+  /** The diff_id the image config lists for this layer. */
+  diffId: string;
+  /** The digest the blob must have (a manifest's descriptor, or the hash of an archive file). */
+  digest: string;
+  /** The size the blob must have, when one is declared. */
+  size?: number;
+  /** Opens the blob; called at most once, and only once the layer's lock is held. */
+  open(): Readable;
+  /**
+   * The blob is already this file (a member extracted from an archive into tmp/): once
+   * verified it is renamed into blobs/ instead of being copied while it is read.
+   */
+  file?: string;
+}
+
+/** The caller's wording of each way a blob can fail, since a registry and an archive differ. */
+export interface LayerFailures {
+  /** Reading, decompressing or parsing failed (truncated, corrupt, too long). */
+  corrupt(err: unknown): TsctrError;
+  /** The blob's sha256 is not the expected digest. */
+  digest(got: string): TsctrError;
+  /** The uncompressed tar's sha256 is not the config's diff_id. */
+  diffId(got: string): TsctrError;
+}
+
+/**
+ * Stores the layer and its blob unless both are present. The layer's lock makes a second
+ * process importing the same layer wait and then find it present, so it is unpacked once.
+ */
+export async function importLayer(
+  store: ImageStore,
+  idmap: IdMap,
+  src: LayerSource,
+  fail: LayerFailures,
+  onWait?: () => void,
+): Promise<void> {
+  const lock = await FileLock.acquire(store.lockPath(`layer-${src.diffId.slice(7)}`), { onWait });
+  try {
+    if (store.hasLayer(src.diffId) && store.hasBlob(src.digest)) return;
+    await unpackVerified(store, idmap, src, fail);
+  } finally {
+    lock.release();
+  }
+}
+
+async function unpackVerified(
+  store: ImageStore,
+  idmap: IdMap,
+  src: LayerSource,
+  fail: LayerFailures,
+): Promise<void> {
+  const temp = store.newTemp();
+  // A blob read from a file is moved in afterwards; one read from the network is teed to a file.
+  const blobTemp = src.file === undefined ? store.newBlobTemp() : undefined;
+  const writer = await LayerWriter.start(idmap);
+  let committed = false;
+  try {
+    const got = await unpackLayer(src.open(), `${temp}/diff`, writer, src.size, blobTemp).catch(
+      (err: unknown) => {
+        throw fail.corrupt(err);
+      },
+    );
+    if (got.digest !== src.digest) throw fail.digest(got.digest);
+    if (got.diffId !== src.diffId) throw fail.diffId(got.diffId);
+    // Blob first: a layer present without its blob would never be fetched again.
+    if (!store.hasBlob(src.digest)) store.commitBlob(blobTemp ?? src.file!, src.digest);
+    if (!store.hasLayer(src.diffId)) committed = store.commitLayer(temp, src.diffId, got.size);
+  } finally {
+    if (blobTemp !== undefined) rmSync(blobTemp, { force: true });
+    if (!committed) await writer.remove(temp).catch(() => undefined);
+    await writer.close();
+  }
+}

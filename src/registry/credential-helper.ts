@@ -1,0 +1,190 @@
+/**
+ * Talks to docker credential helpers (`docker-credential-<name>`), the protocol of
+ * github.com/docker/docker-credential-helpers that docker and podman both speak:
+ *
+ *   get    stdin: the server URL        stdout: {"ServerURL","Username","Secret"}
+ *   store  stdin: {"ServerURL","Username","Secret"}
+ *   erase  stdin: the server URL
+ *
+ * A helper reports failure by exiting non-zero with the message on stdout. The message
+ * "credentials not found in native keychain" means "nothing stored", which is not an error.
+ * Username "<token>" marks the Secret as an identity token (an OAuth2 refresh token).
+ */
+import { TsctrError } from '../errors.ts';
+
+export const HELPER_PREFIX = 'docker-credential-';
+export const TOKEN_USERNAME = '<token>';
+const NOT_FOUND = 'credentials not found in native keychain';
+// The helper library's own messages for a malformed request; docker reports them as they are.
+const MISSING_SERVER_URL = 'no credentials server URL';
+const MISSING_USERNAME = 'no credentials username';
+
+/** A helper can ask for a passphrase (pass, secretservice); 30 s leaves time for that, not more. */
+export const HELPER_TIMEOUT_MS = 30_000;
+
+export interface HelperCredentials {
+  username: string;
+  password: string;
+  identityToken?: string;
+}
+
+export interface HelperOptions {
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** The setting that names the helper (`the "credsStore" setting in /path`), for hints. */
+  configuredIn?: string;
+}
+
+interface HelperResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `get`: the credentials the helper holds for `serverUrl`, or undefined when it holds none. */
+export async function helperGet(
+  helper: string,
+  serverUrl: string,
+  opts: HelperOptions = {},
+): Promise<HelperCredentials | undefined> {
+  const r = await runHelper(helper, 'get', serverUrl, opts);
+  if (r.code !== 0) {
+    const out = r.stdout.trim();
+    if (out === NOT_FOUND) return undefined;
+    throw helperFailed(helper, 'getting', r, opts);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch (err) {
+    throw new TsctrError(`${HELPER_PREFIX}${helper} get printed invalid JSON`, {
+      hint: `expected {"ServerURL": …, "Username": …, "Secret": …} on stdout; check the helper`,
+      cause: err,
+    });
+  }
+  const o = (parsed ?? {}) as { Username?: unknown; Secret?: unknown };
+  const username = typeof o.Username === 'string' ? o.Username : '';
+  const secret = typeof o.Secret === 'string' ? o.Secret : '';
+  if (username === '' && secret === '') return undefined;
+  if (username === TOKEN_USERNAME) return { username: '', password: '', identityToken: secret };
+  return { username, password: secret };
+}
+
+/** `store`: an identity token is stored under the username "<token>", as docker does. */
+export async function helperStore(
+  helper: string,
+  serverUrl: string,
+  creds: HelperCredentials,
+  opts: HelperOptions = {},
+): Promise<void> {
+  const body = creds.identityToken
+    ? { ServerURL: serverUrl, Username: TOKEN_USERNAME, Secret: creds.identityToken }
+    : { ServerURL: serverUrl, Username: creds.username, Secret: creds.password };
+  const r = await runHelper(helper, 'store', `${JSON.stringify(body)}\n`, opts);
+  if (r.code !== 0) throw helperFailed(helper, 'storing', r, opts);
+}
+
+/** `erase`: true when the helper removed something, false when it held nothing for `serverUrl`. */
+export async function helperErase(
+  helper: string,
+  serverUrl: string,
+  opts: HelperOptions = {},
+): Promise<boolean> {
+  const r = await runHelper(helper, 'erase', serverUrl, opts);
+  if (r.code === 0) return true;
+  if (r.stdout.trim() === NOT_FOUND) return false;
+  throw helperFailed(helper, 'erasing', r, opts);
+}
+
+function helperFailed(
+  helper: string,
+  doing: string,
+  r: HelperResult,
+  opts: HelperOptions,
+): TsctrError {
+  const out = r.stdout.trim() || r.stderr.trim();
+  if (out === MISSING_SERVER_URL || out === MISSING_USERNAME) {
+    return new TsctrError(out, { hint: `${HELPER_PREFIX}${helper} refused the request` });
+  }
+  // Go's exec wording, which is what docker prints for the same failure.
+  const status = r.signal ? `signal: ${r.signal}` : `exit status ${r.code}`;
+  return new TsctrError(`error ${doing} credentials - err: ${status}, out: \`${out}\``, {
+    hint: `${HELPER_PREFIX}${helper} failed${namedBy(opts)}`,
+  });
+}
+
+function namedBy(opts: HelperOptions): string {
+  return opts.configuredIn ? `; it is named by ${opts.configuredIn}` : '';
+}
+
+function runHelper(
+  helper: string,
+  action: 'get' | 'store' | 'erase',
+  input: string,
+  opts: HelperOptions,
+): Promise<HelperResult> {
+  const program = HELPER_PREFIX + helper;
+  const timeoutMs = opts.timeoutMs ?? HELPER_TIMEOUT_MS;
+  // Loaded on first use: most commands never run a helper.
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  return new Promise((resolve, reject) => {
+    // With `env` given, the program is looked up in env.PATH, which is what the caller means.
+    const child = spawn(program, [action], {
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      // Rejected now rather than on 'close': a grandchild could hold the pipes open for ever.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      settle(() =>
+        reject(
+          new TsctrError(`${program} ${action} did not finish within ${timeoutMs / 1000} s`, {
+            hint: `the helper may be waiting for a passphrase or a locked keyring${namedBy(opts)}`,
+          }),
+        ),
+      );
+    }, timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      const missing = err.code === 'ENOENT';
+      const error = missing
+        ? new TsctrError(
+            `error ${actionDoing(action)} credentials - err: exec: "${program}": executable file not found in $PATH`,
+            {
+              hint: opts.configuredIn
+                ? `install ${program} on $PATH, or remove ${opts.configuredIn}`
+                : `install ${program} on $PATH`,
+              cause: err,
+            },
+          )
+        : new TsctrError(`cannot run ${program}: ${err.code ?? err.message}`, {
+            hint: `check that ${program} is an executable file${namedBy(opts)}`,
+            errno: err.code,
+            cause: err,
+          });
+      settle(() => reject(error));
+    });
+    // A helper that exits without reading stdin makes the write fail with EPIPE; its exit
+    // status says what went wrong, so the write error itself is not worth reporting.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+    child.on('close', (code, signal) => settle(() => resolve({ code, signal, stdout, stderr })));
+  });
+}
+
+function actionDoing(action: 'get' | 'store' | 'erase'): string {
+  return action === 'get' ? 'getting' : action === 'store' ? 'storing' : 'erasing';
+}

@@ -1,0 +1,126 @@
+/**
+ * `inspect` of a container: docker's container inspect keys for what tsctr records (identity,
+ * command, state from the runtime files, paths, overlay directories, the configuration), and
+ * finding a container as dockerd does: full ID, then name (with or without docker's leading
+ * '/'), then a unique ID prefix.
+ */
+import { join } from 'node:path';
+import type { StatePaths } from '../config/paths.ts';
+import { TsctrError } from '../errors.ts';
+import {
+  containerDirs,
+  isAlive,
+  listContainers,
+  readExit,
+  readState,
+  type ContainerRecord,
+} from './containers.ts';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function noSuchContainer(input: string): TsctrError {
+  return new TsctrError(`No such container: ${input}`, {
+    hint: "see 'tsctr ps -a' for the containers present",
+  });
+}
+
+/** The container `input` names, or undefined; throws when an ID prefix is ambiguous. */
+export function lookupContainer(paths: StatePaths, input: string): ContainerRecord | undefined {
+  const all = listContainers(paths);
+  const byId = all.find((c) => c.id === input);
+  if (byId) return byId;
+  const name = input.startsWith('/') ? input.slice(1) : input;
+  const byName = all.find((c) => c.name === name);
+  if (byName) return byName;
+  if (!/^[0-9a-f]+$/.test(input)) return undefined;
+  const byPrefix = all.filter((c) => c.id.startsWith(input));
+  if (byPrefix.length > 1) {
+    throw new TsctrError(`Multiple IDs found with provided prefix: ${input}`, {
+      hint: 'give more characters of the ID, or the name',
+    });
+  }
+  return byPrefix[0];
+}
+
+function state(paths: StatePaths, c: ContainerRecord) {
+  const st = readState(paths, c.id);
+  const exit = readExit(paths, c.id);
+  const running = !exit && !!st && isAlive(st.pid);
+  const status = exit ? 'exited' : running ? 'running' : 'created';
+  return {
+    Status: status,
+    Running: running,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: running ? st!.pid : 0,
+    ExitCode: exit ? (exit.signal ? 128 + exit.signal : exit.code) : 0,
+    Error: '',
+    StartedAt: st?.startedAt ?? ZERO_TIME,
+    FinishedAt: exit?.finishedAt ?? ZERO_TIME,
+  };
+}
+
+/**
+ * The inspect object of `c`. `layerDiff` gives an image layer's directory, for the overlay's
+ * lower directories (top first, as mounted).
+ */
+export function inspectContainer(
+  paths: StatePaths,
+  c: ContainerRecord,
+  layerDiff: (diffId: string) => string,
+): Record<string, unknown> {
+  const dirs = containerDirs(paths, c.id);
+  const lower = [...(c.layers ?? [])].reverse().map(layerDiff);
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: c.path,
+    Args: c.args,
+    State: state(paths, c),
+    Image: c.imageId,
+    ResolvConfPath: '',
+    HostnamePath: join(dirs.run, 'hostname'),
+    HostsPath: join(dirs.run, 'hosts'),
+    LogPath: '',
+    Name: `/${c.name}`,
+    RestartCount: 0,
+    Driver: 'overlay',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: { NetworkMode: c.hostConfig.NetworkMode, AutoRemove: c.hostConfig.AutoRemove },
+    GraphDriver: {
+      Data: {
+        ...(lower.length ? { LowerDir: lower.join(':') } : {}),
+        MergedDir: join(dirs.storage, 'merged'),
+        UpperDir: join(dirs.storage, 'upper'),
+        WorkDir: join(dirs.storage, 'work'),
+      },
+      Name: 'overlay',
+    },
+    Mounts: [],
+    Config: {
+      Hostname: c.config.Hostname,
+      Domainname: '',
+      User: c.config.User,
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
+      Env: c.config.Env,
+      Cmd: c.config.Cmd.length ? c.config.Cmd : null,
+      Image: c.image,
+      Volumes: null,
+      WorkingDir: c.config.WorkingDir === '/' ? '' : c.config.WorkingDir,
+      Entrypoint: c.config.Entrypoint,
+      OnBuild: null,
+      Labels: {},
+    },
+  };
+}
