@@ -6,6 +6,7 @@
 //   BENCH_PULL_RUNS=3 BENCH_PULL_FILES=60000 BENCH_PULL_MB=150   (defaults)
 //
 // Informational: the exit status is non-zero only when a command fails. Goal: tsctr ≤ 0.5×.
+import { spawnSync } from 'node:child_process';
 import { startRegistry } from '../test/fixtures/registry.ts';
 import { median, ms, table } from './stats.ts';
 import { cleanup, engines, exec, intEnv, type Tool } from './engines.ts';
@@ -38,6 +39,9 @@ async function main(): Promise<number> {
     for (let i = 0; i < RUNS; i++) {
       const order = i % 2 ? [...tools].reverse() : tools;
       for (const tool of order) {
+        // Write back what the previous sample left dirty (its pull, the rmi), so that neither
+        // engine's figure includes the other's disk writes.
+        spawnSync('sync');
         const r = exec(tool.argv(pullArgs(tool)), tool.env, 600_000);
         if (!r.ok) {
           failures.push(`${tool.name}: ${r.detail}`);

@@ -1,6 +1,8 @@
 #include "fdio.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <unistd.h>
 
 namespace tsctr {
@@ -39,6 +41,43 @@ int write_full(int fd, const void *buf, size_t len) {
         len -= static_cast<size_t>(n);
     }
     return 0;
+}
+
+int Reader::read_full(void *dst, size_t len) {
+    auto *p = static_cast<char *>(dst);
+    size_t got = 0;
+    while (got < len) {
+        if (pos_ < end_) {
+            size_t n = std::min(len - got, end_ - pos_);
+            memcpy(p + got, buf_.data() + pos_, n);
+            pos_ += n;
+            got += n;
+            continue;
+        }
+        if (len - got >= buf_.size()) {
+            int r = tsctr::read_full(fd_, p + got, len - got);
+            if (r == 0 && got > 0) {
+                errno = EPIPE;
+                return -1;
+            }
+            return r;
+        }
+        ssize_t n = read(fd_, buf_.data(), buf_.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0) {
+            if (got == 0)
+                return 0;
+            errno = EPIPE;
+            return -1;
+        }
+        pos_ = 0;
+        end_ = static_cast<size_t>(n);
+    }
+    return 1;
 }
 
 int write_line(int fd, const std::string &line) {

@@ -21,9 +21,9 @@ using namespace tsctr::unpack;
 
 namespace {
 
-bool read_string(uint32_t len, std::string &out) {
+bool read_string(Reader &in, uint32_t len, std::string &out) {
     out.resize(len);
-    return len == 0 || read_full(0, out.data(), len) == 1;
+    return len == 0 || in.read_full(out.data(), len) == 1;
 }
 
 [[noreturn]] void fail(uint8_t op, int err, const std::string &path) {
@@ -61,19 +61,23 @@ int probe_overlay(const std::string &dir, const std::string &options) {
 
 int main() {
     prctl(PR_SET_NAME, "tsctr-unpack");
+    // Entries are created with their final permission bits; the caller's umask must not mask
+    // them (tar's --same-permissions, which docker's applier uses).
+    umask(0);
     LayerWriter w;
+    Reader in(0);
     Header h;
     std::string path, link;
     bool begun = false;
     for (;;) {
-        int r = read_full(0, &h, sizeof h);
+        int r = in.read_full(&h, sizeof h);
         if (r == 0)
             return 0;
         if (r < 0)
             fail(0, errno, "<header>");
         if (h.path_len > 65536 || h.link_len > 65536)
             fail(h.op, ENAMETOOLONG, "<header>");
-        if (!read_string(h.path_len, path) || !read_string(h.link_len, link))
+        if (!read_string(in, h.path_len, path) || !read_string(in, h.link_len, link))
             fail(h.op, errno, "<path>");
         if (h.op != kBegin && h.op != kRemove && h.op != kProbeOverlay && !begun)
             fail(h.op, EINVAL, "record before BEGIN");
@@ -87,7 +91,7 @@ int main() {
             rc = w.dir(path, h);
             break;
         case kFile:
-            rc = w.file(path, h, 0);
+            rc = w.file(path, h, in);
             break;
         case kSymlink:
             rc = w.symlink(path, link, h);

@@ -62,11 +62,50 @@ void close_keep_errno(int fd) {
 } // namespace
 
 LayerWriter::~LayerWriter() {
+    drop_dir();
     if (root_ >= 0)
         close(root_);
 }
 
+void LayerWriter::drop_dir() {
+    if (dir_fd_ >= 0)
+        close_keep_errno(dir_fd_);
+    dir_fd_ = -1;
+    dir_path_.clear();
+}
+
+// The parent directory of `path` (created if missing), borrowed: it stays open for the next
+// entries in the same directory. Anything an entry removes is a child of this directory, never
+// the directory itself or its ancestors, so the cached descriptor cannot go stale.
+int LayerWriter::parent(const std::string &path, std::string &name) {
+    std::string rel = clean_relative(path);
+    size_t slash = rel.rfind('/');
+    std::string dir = slash == std::string::npos ? "" : rel.substr(0, slash);
+    name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..") {
+        errno = EINVAL;
+        return -1;
+    }
+    if (dir_fd_ >= 0 && dir == dir_path_)
+        return dir_fd_;
+    drop_dir();
+    int d = open_in_root(root_, dir, O_DIRECTORY | O_RDONLY);
+    if (d < 0 && errno == ENOENT) {
+        int p = mkdir_all_in_root(root_, dir, 0755);
+        if (p < 0)
+            return -1;
+        d = open_in_root(p, "", O_DIRECTORY | O_RDONLY);
+        close_keep_errno(p);
+    }
+    if (d < 0)
+        return -1;
+    dir_fd_ = d;
+    dir_path_ = dir;
+    return d;
+}
+
 int LayerWriter::begin(const std::string &dir) {
+    drop_dir();
     if (root_ >= 0)
         close(root_);
     dir_times_.clear();
@@ -76,7 +115,8 @@ int LayerWriter::begin(const std::string &dir) {
 
 int LayerWriter::owner_and_times(int dirfd, const std::string &name, const Header &h,
                                  bool chmod_after) {
-    if (fchownat(dirfd, name.c_str(), h.uid, h.gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if ((h.uid != 0 || h.gid != 0) &&
+        fchownat(dirfd, name.c_str(), h.uid, h.gid, AT_SYMLINK_NOFOLLOW) < 0)
         return -1;
     // chown clears setuid/setgid, so the mode is applied after it.
     if (chmod_after && fchmodat(dirfd, name.c_str(), h.mode & 07777, 0) < 0)
@@ -100,65 +140,80 @@ int LayerWriter::dir(const std::string &path, const Header &h) {
         return rc;
     }
     std::string name;
-    int d = open_dir(root_, rel, name);
+    int d = parent(rel, name);
     if (d < 0)
         return -1;
-    if (make_room(d, name, true) < 0 || (mkdirat(d, name.c_str(), 0700) < 0 && errno != EEXIST) ||
-        fchownat(d, name.c_str(), h.uid, h.gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-        fchmodat(d, name.c_str(), h.mode & 07777, 0) < 0) {
-        close_keep_errno(d);
-        return -1;
+    // Usually new: created with its mode and owned by uid 0 already. An existing one (made
+    // earlier as a parent, or listed twice) takes the entry's mode; chown clears the setgid
+    // bit of a directory, so special bits are applied after it.
+    bool created = mkdirat(d, name.c_str(), h.mode & 0777) == 0;
+    if (!created) {
+        // Something is there: keep a directory, replace anything else.
+        if (errno != EEXIST || make_room(d, name, true) < 0)
+            return -1;
+        if (mkdirat(d, name.c_str(), h.mode & 0777) == 0)
+            created = true;
+        else if (errno != EEXIST)
+            return -1;
     }
-    close(d);
+    if (((!created || h.uid != 0 || h.gid != 0) &&
+         fchownat(d, name.c_str(), h.uid, h.gid, AT_SYMLINK_NOFOLLOW) < 0) ||
+        ((!created || (h.mode & 07000)) && fchmodat(d, name.c_str(), h.mode & 07777, 0) < 0))
+        return -1;
     // Writing entries into a directory changes its mtime; the tar's value is set at the end.
     dir_times_.push_back({rel, h.mtime_sec, h.mtime_nsec});
     return 0;
 }
 
-int LayerWriter::file(const std::string &path, const Header &h, int in_fd) {
+int LayerWriter::file(const std::string &path, const Header &h, Reader &in) {
     std::string name;
-    int d = open_dir(root_, path, name);
+    int d = parent(path, name);
     if (d < 0)
         return -1;
-    if (make_room(d, name, false) < 0) {
-        close_keep_errno(d);
-        return -1;
+    // Created with its final permission bits (the writer runs with umask 0); the write end is
+    // already open, so even a read-only mode does not stop the data going in.
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int f = openat(d, name.c_str(), flags, h.mode & 0777);
+    if (f < 0 && errno == EEXIST) {
+        if (make_room(d, name, false) < 0)
+            return -1;
+        f = openat(d, name.c_str(), flags, h.mode & 0777);
     }
-    int f = openat(d, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (f < 0) {
-        close_keep_errno(d);
+    if (f < 0)
         return -1;
-    }
     if (buf_.empty())
         buf_.resize(1 << 20);
     uint64_t left = h.data_len;
     while (left > 0) {
         size_t chunk = static_cast<size_t>(std::min<uint64_t>(left, buf_.size()));
-        if (read_full(in_fd, buf_.data(), chunk) != 1 || write_full(f, buf_.data(), chunk) < 0) {
+        if (in.read_full(buf_.data(), chunk) != 1 || write_full(f, buf_.data(), chunk) < 0) {
             if (errno == 0)
                 errno = EPIPE;
             close_keep_errno(f);
-            close_keep_errno(d);
             return -1;
         }
         left -= chunk;
     }
-    close(f);
-    int rc = owner_and_times(d, name, h, true);
-    close_keep_errno(d);
+    // The file was created by uid 0 of the namespace; chown only when the tar says otherwise.
+    // chown clears setuid/setgid, so those bits are applied after it.
+    struct timespec ts[2] = {{h.mtime_sec, static_cast<long>(h.mtime_nsec)},
+                             {h.mtime_sec, static_cast<long>(h.mtime_nsec)}};
+    int rc = ((h.uid != 0 || h.gid != 0) && fchown(f, h.uid, h.gid) < 0) ||
+                     ((h.mode & 07000) && fchmod(f, h.mode & 07777) < 0) || futimens(f, ts) < 0
+                 ? -1
+                 : 0;
+    close_keep_errno(f);
     return rc;
 }
 
 int LayerWriter::symlink(const std::string &path, const std::string &target, const Header &h) {
     std::string name;
-    int d = open_dir(root_, path, name);
+    int d = parent(path, name);
     if (d < 0)
         return -1;
-    int rc = make_room(d, name, false) < 0 || symlinkat(target.c_str(), d, name.c_str()) < 0
-                 ? -1
-                 : owner_and_times(d, name, h, false);
-    close_keep_errno(d);
-    return rc;
+    return make_room(d, name, false) < 0 || symlinkat(target.c_str(), d, name.c_str()) < 0
+               ? -1
+               : owner_and_times(d, name, h, false);
 }
 
 int LayerWriter::hardlink(const std::string &path, const std::string &target) {
@@ -166,7 +221,7 @@ int LayerWriter::hardlink(const std::string &path, const std::string &target) {
     int td = open_dir(root_, target, tname);
     if (td < 0)
         return -1;
-    int d = open_dir(root_, path, name);
+    int d = parent(path, name);
     if (d < 0) {
         close_keep_errno(td);
         return -1;
@@ -174,36 +229,30 @@ int LayerWriter::hardlink(const std::string &path, const std::string &target) {
     // linkat without AT_SYMLINK_FOLLOW links the entry itself, as tar means it.
     int rc =
         make_room(d, name, false) < 0 || linkat(td, tname.c_str(), d, name.c_str(), 0) < 0 ? -1 : 0;
-    close_keep_errno(d);
     close_keep_errno(td);
     return rc;
 }
 
 int LayerWriter::fifo(const std::string &path, const Header &h) {
     std::string name;
-    int d = open_dir(root_, path, name);
+    int d = parent(path, name);
     if (d < 0)
         return -1;
-    int rc = make_room(d, name, false) < 0 || mkfifoat(d, name.c_str(), 0600) < 0
-                 ? -1
-                 : owner_and_times(d, name, h, true);
-    close_keep_errno(d);
-    return rc;
+    return make_room(d, name, false) < 0 || mkfifoat(d, name.c_str(), 0600) < 0
+               ? -1
+               : owner_and_times(d, name, h, true);
 }
 
 int LayerWriter::whiteout(const std::string &path) {
     // overlayfs's whiteout is a 0/0 character device; since Linux 5.8 an unprivileged user
     // namespace may create exactly this device.
     std::string name;
-    int d = open_dir(root_, path, name);
+    int d = parent(path, name);
     if (d < 0)
         return -1;
-    int rc =
-        make_room(d, name, false) < 0 || mknodat(d, name.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0
-            ? -1
-            : 0;
-    close_keep_errno(d);
-    return rc;
+    return make_room(d, name, false) < 0 || mknodat(d, name.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0
+               ? -1
+               : 0;
 }
 
 int LayerWriter::opaque(const std::string &path) {
@@ -221,6 +270,7 @@ int LayerWriter::opaque(const std::string &path) {
 }
 
 int LayerWriter::end() {
+    drop_dir();
     // Deepest first, so setting a child's time never disturbs its parent's.
     std::stable_sort(dir_times_.begin(), dir_times_.end(), [](const DirTime &a, const DirTime &b) {
         return a.path.size() > b.path.size();
