@@ -11,11 +11,11 @@
  */
 import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { PassThrough, Readable, type Transform } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { TsctrError, fromSystemError } from '../errors.ts';
+import { decompressor } from '../storage/decompress.ts';
 
 const MAX_LINK_HOPS = 16;
 
@@ -47,44 +47,20 @@ function damaged(err: unknown): TsctrError {
   });
 }
 
-/** Sniffs the archive's compression from its first bytes and undoes it. */
-async function* decompressed(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const it = source[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  while (head.length < 6) {
-    const n = await it.next();
-    if (n.done) break;
-    head = Buffer.concat([head, n.value]);
-  }
+/** Refuses what load cannot read, before decompression starts. */
+function checkArchiveHead(head: Buffer): void {
   if (head.length === 0) {
     throw new TsctrError('the archive is empty', {
       hint: 'give an archive written by docker save, podman save or tsctr save (-i FILE or stdin)',
     });
   }
-  let inner: Transform;
-  if (head[0] === 0x1f && head[1] === 0x8b) inner = zlib.createGunzip();
-  else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
-    inner = zlib.createZstdDecompress();
-  else if (
+  if (
     head.subarray(0, 3).toString('latin1') === 'BZh' ||
     (head.length >= 4 && head.readUInt32BE(0) === 0xfd377a58)
   )
     throw new TsctrError('the archive is compressed with bzip2 or xz, which tsctr cannot read', {
       hint: 'decompress it first, for example: xz -dc image.tar.xz | tsctr load',
     });
-  else inner = new PassThrough();
-  async function* rest(): AsyncGenerator<Buffer> {
-    yield head;
-    for (;;) {
-      const n = await it.next();
-      if (n.done) return;
-      yield n.value;
-    }
-  }
-  const feeding = pipeline(Readable.from(rest()), inner);
-  feeding.catch(() => undefined); // surfaced through the iteration below
-  yield* inner as AsyncIterable<Buffer>;
-  await feeding;
 }
 
 type Link = { kind: 'hard'; target: string } | { kind: 'sym'; target: string };
@@ -143,7 +119,7 @@ export async function extractArchive(input: Readable, root: string): Promise<Ext
   try {
     // A stream stage before the parser: piped from a generator, node-tar's Parser never
     // signals the end that pipeline waits for.
-    await pipeline(input, decompressed, new PassThrough(), parser as never);
+    await pipeline(input, decompressor(checkArchiveHead), new PassThrough(), parser as never);
     await done;
     await chain;
   } catch (err) {

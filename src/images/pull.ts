@@ -46,6 +46,7 @@ import { currentIdMap, type IdMap } from '../runtime/idmap.ts';
 import { FileLock } from '../storage/lock.ts';
 import { Readable } from 'node:stream';
 import { downloadBlob } from '../registry/blob-download.ts';
+import { mapLimit } from './map-limit.ts';
 
 export type PullEvent =
   | { kind: 'start'; ref: ImageReference; defaultTag: boolean }
@@ -83,27 +84,6 @@ function sha256(buf: Buffer): string {
 
 function short(digest: string): string {
   return digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 13);
-}
-
-async function mapLimit<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed !== undefined) throw failed;
 }
 
 /** Removes work directories left by pulls that were killed. */

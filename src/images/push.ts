@@ -29,6 +29,7 @@ import {
 import { blobExists, mountBlob, pushScope, putManifest, uploadBlob } from '../registry/upload.ts';
 import { FileLock } from '../storage/lock.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
+import { mapLimit } from './map-limit.ts';
 
 export type PushLayerStatus =
   'Preparing' | 'Waiting' | 'Pushed' | 'Layer already exists' | `Mounted from ${string}`;
@@ -309,25 +310,4 @@ async function cancelUpload(client: RegistryClient, repo: string, location: stri
   } catch {
     // Best effort only.
   }
-}
-
-async function mapLimit<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed: { err: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failed) throw failed.err;
 }

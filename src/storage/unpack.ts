@@ -7,12 +7,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { TsctrError } from '../errors.ts';
 import { Op, type LayerWriter, type EntryMeta } from './layer-writer.ts';
+import { decompressor } from './decompress.ts';
 
 const WH_PREFIX = '.wh.';
 const WH_OPAQUE = '.wh..wh..opq';
@@ -55,34 +55,6 @@ function fileTap(fd: number): Transform {
       done(null, chunk);
     },
   });
-}
-
-/** Picks the decompressor from the first bytes, as docker does, whatever the media type says. */
-async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const it = source[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  while (head.length < 4) {
-    const n = await it.next();
-    if (n.done) break;
-    head = Buffer.concat([head, n.value]);
-  }
-  let inner: Transform;
-  if (head[0] === 0x1f && head[1] === 0x8b) inner = zlib.createGunzip();
-  else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
-    inner = zlib.createZstdDecompress();
-  else inner = new PassThrough();
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length) yield head;
-    for (;;) {
-      const n = await it.next();
-      if (n.done) return;
-      yield n.value;
-    }
-  }
-  const feeding = pipeline(Readable.from(rest()), inner);
-  feeding.catch(() => undefined); // surfaced through the iteration below
-  yield* inner as AsyncIterable<Buffer>;
-  await feeding;
 }
 
 /** Normalises an entry path; refuses one that climbs out of the layer (docker: breakout). */
@@ -182,7 +154,7 @@ export async function unpackLayer(
       blob,
       hashTap(blobHash, received, expectedSize),
       fileTap(blobFd),
-      decompress,
+      decompressor(),
       hashTap(tarHash, count),
       parser as never,
     );
