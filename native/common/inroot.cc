@@ -82,15 +82,21 @@ int mkdir_all_in_root(int rootfd, const std::string &path, unsigned mode) {
     return cur;
 }
 
-int open_parent_in_root(int rootfd, const std::string &path, std::string &name) {
-    std::string rel = clean_relative(path);
+int split_parent(const std::string &rel, std::string &dir, std::string &name) {
     size_t slash = rel.rfind('/');
-    std::string dir = slash == std::string::npos ? "" : rel.substr(0, slash);
+    dir = slash == std::string::npos ? "" : rel.substr(0, slash);
     name = slash == std::string::npos ? rel : rel.substr(slash + 1);
     if (name.empty() || name == "." || name == "..") {
         errno = EINVAL;
         return -1;
     }
+    return 0;
+}
+
+int open_parent_in_root(int rootfd, const std::string &path, std::string &name) {
+    std::string dir;
+    if (split_parent(clean_relative(path), dir, name) < 0)
+        return -1;
     return mkdir_all_in_root(rootfd, dir, 0755);
 }
 

@@ -9,6 +9,10 @@ namespace tsctr {
 // openat2(root, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). -1 with errno.
 int open_in_root(int rootfd, const std::string &path, int flags, unsigned mode = 0);
 
+// Splits a cleaned relative path "a/b/c" into "a/b" and "c". Refuses "", "." and ".." as the
+// last component: returns -1 with errno EINVAL.
+int split_parent(const std::string &rel, std::string &dir, std::string &name);
+
 // Splits "a/b/c" into the parent "a/b" (opened O_PATH inside root, created with mode 0755 and
 // owner root when missing) and the last component "c". Refuses "", "." and ".." as the last
 // component (EINVAL). Returns the parent fd or -1 with errno.

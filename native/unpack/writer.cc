@@ -78,14 +78,9 @@ void LayerWriter::drop_dir() {
 // entries in the same directory. Anything an entry removes is a child of this directory, never
 // the directory itself or its ancestors, so the cached descriptor cannot go stale.
 int LayerWriter::parent(const std::string &path, std::string &name) {
-    std::string rel = clean_relative(path);
-    size_t slash = rel.rfind('/');
-    std::string dir = slash == std::string::npos ? "" : rel.substr(0, slash);
-    name = slash == std::string::npos ? rel : rel.substr(slash + 1);
-    if (name.empty() || name == "." || name == "..") {
-        errno = EINVAL;
+    std::string dir;
+    if (split_parent(clean_relative(path), dir, name) < 0)
         return -1;
-    }
     if (dir_fd_ >= 0 && dir == dir_path_)
         return dir_fd_;
     drop_dir();
