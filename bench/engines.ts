@@ -51,6 +51,18 @@ export function exec(
   return { ms: elapsed, ok, detail };
 }
 
+let ids: { uid: number; gid: number } | undefined;
+
+/** The benchmark user's uid and gid. */
+function userIds(): { uid: number; gid: number } {
+  if (ids) return ids;
+  const id = (flag: string): number =>
+    Number(spawnSync('id', [flag, USER], { encoding: 'utf8' }).stdout);
+  ids = { uid: id('-u'), gid: id('-g') };
+  if (!ids.uid) throw new Error(`user ${USER} not found (set BENCH_USER to an unprivileged user)`);
+  return ids;
+}
+
 /** One private directory tree (owned by the benchmark user) for both engines' state. */
 export function makeDirs(): Record<
   'base' | 'home' | 'xdg' | 'tsRoot' | 'tsRun' | 'pmRoot' | 'pmRun',
@@ -68,10 +80,7 @@ export function makeDirs(): Record<
   };
   for (const dir of Object.values(d)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (AS_ROOT) {
-    const id = (flag: string): number =>
-      Number(spawnSync('id', [flag, USER], { encoding: 'utf8' }).stdout);
-    const [uid, gid] = [id('-u'), id('-g')];
-    if (!uid) throw new Error(`user ${USER} not found (set BENCH_USER to an unprivileged user)`);
+    const { uid, gid } = userIds();
     for (const dir of [...Object.values(d), join(base, 'tsctr'), join(base, 'podman')]) {
       chownSync(dir, uid, gid);
     }
@@ -114,6 +123,32 @@ export function engines(): Engines {
   };
   const havePodman = exec([PODMAN, '--version'], baseEnv).ok;
   return { dirs, baseEnv, tsctr, podman, havePodman };
+}
+
+/**
+ * `tool` with a new, empty store of its own under base/name (tsctr's TSCTR_ROOT, podman's
+ * --root and --runroot), owned by the benchmark user.
+ */
+export function freshStore(tool: Tool, base: string, name: string): Tool {
+  const dir = join(base, name, tool.name);
+  const root = join(dir, 'root');
+  const run = join(dir, 'run');
+  for (const d of [join(base, name), dir, root, run]) {
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    if (AS_ROOT) chownSync(d, userIds().uid, userIds().gid);
+  }
+  if (tool.name === 'tsctr') {
+    return { ...tool, env: { ...tool.env, TSCTR_ROOT: root, TSCTR_RUNROOT: run } };
+  }
+  return {
+    ...tool,
+    argv: (args) => {
+      const argv = tool.argv(args);
+      const at = argv.indexOf('--root');
+      argv.splice(at, 4, '--root', root, '--runroot', run);
+      return argv;
+    },
+  };
 }
 
 /**

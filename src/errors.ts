@@ -73,9 +73,29 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
     const hint = err.hint ? `\nHint: ${err.hint}` : '';
     return { text: `Error: ${err.message}${hint}`, exitCode: err.exitCode };
   }
+  const sys = err as NodeJS.ErrnoException | undefined;
+  if (typeof sys?.code === 'string' && typeof sys.syscall === 'string') {
+    // A system call that failed where tsctr did not expect it (the store's directory made
+    // read-only, a full disk): what and where, as `mkdir /x: permission denied`, not a stack.
+    const what = /^[A-Z0-9_]+: ([^,]+)/.exec(sys.message)?.[1] ?? sys.code;
+    const hint = SYSTEM_HINTS[sys.code];
+    return {
+      text: `Error: ${sys.syscall}${sys.path ? ` ${sys.path}` : ''}: ${what}${hint ? `\nHint: ${hint}` : ''}`,
+      exitCode: ExitCode.Failed,
+    };
+  }
   const e = err as Error;
   return { text: `Error: ${e?.stack ?? String(err)}`, exitCode: ExitCode.Failed };
 }
+
+const SYSTEM_HINTS: Record<string, string> = {
+  EACCES:
+    'check the owner and permissions of that path and its parents; tsctr keeps images under --root (TSCTR_ROOT, default ~/.local/share/tsctr)',
+  EPERM: 'check the owner and permissions of that path and its parents',
+  ENOSPC: 'the filesystem is full; `tsctr image prune` removes dangling images',
+  EDQUOT: 'your disk quota is used up; `tsctr image prune` removes dangling images',
+  EROFS: 'the filesystem is mounted read-only',
+};
 
 /** ENOENT for 2: the name Node and the man pages use, for messages built from a native errno. */
 export function errnoName(n: number): string {

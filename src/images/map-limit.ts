@@ -23,3 +23,30 @@ export async function mapLimit<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failed) throw failed.err;
 }
+
+/**
+ * At most `n` holders at once; waiters are served in order. Pull holds one while a layer
+ * downloads, and gives it back before the layer is synced to disk, so the next download starts.
+ */
+export class Semaphore {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(n: number) {
+    this.free = n;
+  }
+
+  /** Resolves with the function that gives the slot back (once; later calls do nothing). */
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiters.push(resolve));
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}

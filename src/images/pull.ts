@@ -46,7 +46,7 @@ import { currentIdMap, type IdMap } from '../runtime/idmap.ts';
 import { FileLock } from '../storage/lock.ts';
 import { Readable } from 'node:stream';
 import { downloadBlob } from '../registry/blob-download.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit, Semaphore } from './map-limit.ts';
 
 export type PullEvent =
   | { kind: 'start'; ref: ImageReference; defaultTag: boolean }
@@ -316,11 +316,18 @@ async function fetchImage(
       emit({ kind: 'layer', id: short(l.digest), status: 'Pulling fs layer' });
     }
   });
-  await mapLimit(todo, concurrency ?? LAYER_CONCURRENCY, async (i) => {
+  // `concurrency` bounds downloads (registries throttle clients that open many). A layer gives
+  // its slot back when its download ends, before the writer syncs it, and a few more layers than
+  // slots are in progress so the next download starts meanwhile. Largest first: the longest
+  // layer bounds the pull, so it should not start last.
+  const limit = concurrency ?? LAYER_CONCURRENCY;
+  const downloads = new Semaphore(limit);
+  const bySize = [...todo].sort((a, b) => manifest.layers[b]!.size - manifest.layers[a]!.size);
+  await mapLimit(bySize, limit + 1, async (i) => {
     const desc = manifest.layers[i]!;
     const shortId = short(desc.digest);
     await sources.blob((client, src) =>
-      fetchLayer(client, store, idmap, src.repository, desc, diffIds[i]!, {
+      fetchLayer(client, store, idmap, src.repository, desc, diffIds[i]!, downloads, {
         onWait: () => emit({ kind: 'layer', id: shortId, status: 'Waiting' }),
         onBytes: (current) => emit({ kind: 'progress', id: shortId, current, total: desc.size }),
       }),
@@ -355,6 +362,19 @@ async function fetchImage(
   return rec;
 }
 
+/** `source`, started once a slot is free; the slot is given back when it ends or fails. */
+async function* holding(
+  slots: Semaphore,
+  source: () => AsyncIterable<Buffer>,
+): AsyncGenerator<Buffer> {
+  const release = await slots.acquire();
+  try {
+    yield* source();
+  } finally {
+    release();
+  }
+}
+
 /** Reports the bytes received so far, at most every 100 ms. */
 async function* counted(
   source: AsyncIterable<Buffer>,
@@ -385,6 +405,7 @@ async function fetchLayer(
   repo: string,
   desc: Descriptor,
   diffId: string,
+  downloads: Semaphore,
   progress: { onWait: () => void; onBytes?: (received: number) => void },
 ): Promise<void> {
   const digest = desc.digest;
@@ -395,7 +416,10 @@ async function fetchLayer(
       diffId,
       digest,
       size: desc.size,
-      open: () => Readable.from(counted(downloadBlob(client, repo, digest), progress.onBytes)),
+      open: () =>
+        Readable.from(
+          holding(downloads, () => counted(downloadBlob(client, repo, digest), progress.onBytes)),
+        ),
     },
     {
       // What the registry answered (429, 5xx, unreachable) stays its own error: it is no

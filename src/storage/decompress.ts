@@ -7,6 +7,8 @@ import { PassThrough, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 
+const CHUNK = 128 * 1024;
+
 export function decompressor(inspect?: (head: Buffer) => void) {
   return async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const it = source[Symbol.asyncIterator]();
@@ -18,9 +20,11 @@ export function decompressor(inspect?: (head: Buffer) => void) {
     }
     inspect?.(head);
     let inner: Transform;
-    if (head[0] === 0x1f && head[1] === 0x8b) inner = zlib.createGunzip();
+    // Output chunks of 128 KiB rather than zlib's 16 KiB: a quarter less CPU per layer, most of
+    // it per-chunk overhead downstream (hashing, parsing, callbacks).
+    if (head[0] === 0x1f && head[1] === 0x8b) inner = zlib.createGunzip({ chunkSize: CHUNK });
     else if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
-      inner = zlib.createZstdDecompress();
+      inner = zlib.createZstdDecompress({ chunkSize: CHUNK });
     else inner = new PassThrough();
     async function* rest(): AsyncGenerator<Buffer> {
       if (head.length) yield head;

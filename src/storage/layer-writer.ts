@@ -31,36 +31,17 @@ export interface EntryMeta {
   mode: number;
   uid: number;
   gid: number;
-  mtime: Date;
+  mtimeSec: number;
+  mtimeNsec: number;
 }
 
-const noMeta: EntryMeta = { mode: 0, uid: 0, gid: 0, mtime: new Date(0) };
+const noMeta: EntryMeta = { mode: 0, uid: 0, gid: 0, mtimeSec: 0, mtimeNsec: 0 };
 
-export function encodeHeader(
-  op: number,
-  path: string,
-  link: string,
-  meta: EntryMeta,
-  dataLength: number,
-): Buffer {
-  const p = Buffer.from(path);
-  const l = Buffer.from(link);
-  const h = Buffer.alloc(48 + p.length + l.length);
-  const ms = meta.mtime.getTime();
-  const sec = Math.floor(ms / 1000);
-  h.writeUInt8(op, 0);
-  h.writeUInt32LE(meta.mode & 0o7777, 4);
-  h.writeUInt32LE(meta.uid >>> 0, 8);
-  h.writeUInt32LE(meta.gid >>> 0, 12);
-  h.writeBigInt64LE(BigInt(sec), 16);
-  h.writeUInt32LE((ms - sec * 1000) * 1_000_000, 24);
-  h.writeUInt32LE(p.length, 28);
-  h.writeUInt32LE(l.length, 32);
-  h.writeBigUInt64LE(BigInt(dataLength), 40);
-  p.copy(h, 48);
-  l.copy(h, 48 + p.length);
-  return h;
-}
+const HEADER = 48;
+/** Records are staged in buffers of this size and sent a buffer at a time. */
+const STAGE = 256 * 1024;
+/** File data up to this size is copied into the stage; larger slices are sent as they are. */
+const COPY_MAX = 16 * 1024;
 
 export class LayerWriter {
   private readonly input: Socket;
@@ -74,6 +55,10 @@ export class LayerWriter {
 
   private readonly pid: number;
   private closing = false;
+  /** Records not yet handed to the socket: stage[sent, used). */
+  private stage = Buffer.allocUnsafe(STAGE);
+  private sent = 0;
+  private used = 0;
   private corked = false;
 
   private constructor(pid: number, input: Socket, replies: Socket) {
@@ -113,9 +98,12 @@ export class LayerWriter {
       closeSync(inR);
       closeSync(outW);
     }
+    // Headroom above the pipe's own buffer, so that a burst of small records does not stall
+    // (a stream option the Socket type omits, passed through to the Writable).
+    const input = { fd: inW, readable: false, writable: true, writableHighWaterMark: 1 << 20 };
     return new LayerWriter(
       pid,
-      new Socket({ fd: inW, readable: false, writable: true }),
+      new Socket(input),
       new Socket({ fd: outR, readable: true, writable: false }),
     );
   }
@@ -153,29 +141,94 @@ export class LayerWriter {
     for (const w of this.waiting.splice(0)) w.reject(err);
   }
 
-  /** Rejects once the writer has failed; check it between records. */
-  get error(): Error | undefined {
-    return this.failure;
+  /**
+   * Stages one record (see native/unpack/protocol.h); a File record's `size` bytes of data must
+   * follow through `data`. Nothing is sent until `flush`.
+   */
+  entry(op: number, path: string, link = '', meta: EntryMeta = noMeta, size = 0): void {
+    // Worst case of UTF-8 from UTF-16: three bytes per code unit.
+    const need = HEADER + 3 * (path.length + link.length);
+    if (this.stage.length - this.used < need) this.restage(need);
+    const b = this.stage;
+    const at = this.used;
+    const pathLen = b.write(path, at + HEADER, 'utf8');
+    const linkLen = link ? b.write(link, at + HEADER + pathLen, 'utf8') : 0;
+    b.fill(0, at, at + HEADER);
+    b[at] = op;
+    b.writeUInt32LE(meta.mode & 0o7777, at + 4);
+    b.writeUInt32LE(meta.uid >>> 0, at + 8);
+    b.writeUInt32LE(meta.gid >>> 0, at + 12);
+    // int64 seconds as two halves: exact for any date a tar header can hold.
+    const sec = meta.mtimeSec;
+    b.writeUInt32LE(sec >>> 0, at + 16);
+    b.writeInt32LE(Math.floor(sec / 2 ** 32), at + 20);
+    b.writeUInt32LE(meta.mtimeNsec, at + 24);
+    b.writeUInt32LE(pathLen, at + 28);
+    b.writeUInt32LE(linkLen, at + 32);
+    b.writeUInt32LE(size >>> 0, at + 40);
+    b.writeUInt32LE(Math.floor(size / 2 ** 32), at + 44);
+    this.used = at + HEADER + pathLen + linkLen;
   }
 
-  async write(buf: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
-    // Records of small entries are a few dozen bytes each: corked until the event loop turns,
-    // they go out in one writev(2) instead of a write per record.
+  /** Stages file data: small slices are copied, large ones sent after what is staged. */
+  data(chunk: Buffer): void {
+    if (chunk.length <= COPY_MAX) {
+      if (this.stage.length - this.used < chunk.length) this.restage(chunk.length);
+      chunk.copy(this.stage, this.used);
+      this.used += chunk.length;
+      return;
+    }
+    this.send();
+    this.out(chunk);
+  }
+
+  /** Writes to the socket, corked until `flush` so that one writev(2) carries the lot. */
+  private out(buf: Buffer): void {
     if (!this.corked) {
       this.corked = true;
       this.input.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.input.uncork();
-      });
     }
-    if (!this.input.write(buf)) await Promise.race([once(this.input, 'drain'), this.failed]);
+    this.input.write(buf);
+  }
+
+  /** Hands what is staged to the socket without waiting. */
+  private send(): void {
+    if (this.used === this.sent) return;
+    this.out(this.stage.subarray(this.sent, this.used));
+    this.sent = this.used;
+  }
+
+  /** Sends what is staged and starts a new stage with at least `need` bytes of room. */
+  private restage(need: number): void {
+    this.send();
+    // The socket holds the slices already written until the kernel has them: a new buffer,
+    // never an overwrite.
+    this.stage = Buffer.allocUnsafe(Math.max(STAGE, need));
+    this.sent = 0;
+    this.used = 0;
+  }
+
+  /**
+   * Sends everything staged, in one writev(2) where possible, and waits while the writer is
+   * behind (the socket's buffer is full). Rejects once the writer has failed.
+   */
+  async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.send();
+    if (this.corked) {
+      this.corked = false;
+      this.input.uncork();
+    }
+    if (this.input.writableNeedDrain) {
+      await Promise.race([once(this.input, 'drain'), this.failed]);
+    }
     if (this.failure) throw this.failure;
   }
 
-  record(op: number, path: string, link = '', meta: EntryMeta = noMeta, size = 0): Promise<void> {
-    return this.write(encodeHeader(op, path, link, meta, size));
+  /** One record, sent at once. */
+  async record(op: number, path: string, link = '', meta?: EntryMeta, size = 0): Promise<void> {
+    this.entry(op, path, link, meta, size);
+    await this.flush();
   }
 
   private reply(): Promise<void> {

@@ -1,18 +1,19 @@
 /**
  * Turns one layer blob into a layer directory: sniff the compression, hash the compressed and
- * the uncompressed stream, parse the tar with node-tar's Parser, and send each entry to the
- * layer writer. Docker's whiteouts become overlayfs's: `.wh.NAME` a 0/0 character device,
+ * the uncompressed stream, parse the tar (tar-reader.ts), and stage a writer record for each
+ * entry. Docker's whiteouts become overlayfs's: `.wh.NAME` a 0/0 character device,
  * `.wh..wh..opq` the `user.overlay.opaque` xattr on its directory.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
 import { TsctrError } from '../errors.ts';
-import { Op, type LayerWriter, type EntryMeta } from './layer-writer.ts';
+import { Op, type LayerWriter } from './layer-writer.ts';
 import { decompressor } from './decompress.ts';
+import { TarReader, type TarEntry, type TarSink } from './tar-reader.ts';
 
 const WH_PREFIX = '.wh.';
 const WH_OPAQUE = '.wh..wh..opq';
@@ -26,26 +27,21 @@ export interface UnpackResult {
   size: number;
 }
 
-function hashTap(hash: Hash, count?: { n: number }, limit = Infinity): Transform {
+/**
+ * The blob as received: hashed, counted against the size the manifest declares (a registry
+ * that sends more is stopped before it fills the disk), and copied into `fd` (the blob kept for
+ * push and save; -1: none).
+ */
+function receivedTap(hash: Hash, count: { n: number }, limit: number, fd: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
-      if (count) count.n += chunk.length;
-      // Stop a registry that sends more than the manifest declared before it fills the disk.
-      if (count && count.n > limit) {
+      count.n += chunk.length;
+      if (count.n > limit) {
         return done(
           new TsctrError(`the registry sent more than the ${limit} bytes the manifest declares`),
         );
       }
-      done(null, chunk);
-    },
-  });
-}
-
-/** Copies the stream as received into `fd` (the blob kept for push and save); -1: none. */
-function fileTap(fd: number): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
       try {
         let off = fd < 0 ? chunk.length : 0;
         while (off < chunk.length) off += writeSync(fd, chunk, off);
@@ -57,8 +53,15 @@ function fileTap(fd: number): Transform {
   });
 }
 
+// Paths as layers store them ("usr/bin/x", "./usr/bin/x") need no normalising; anything with an
+// empty, "." or ".." component, or a leading slash, takes the slow path.
+const UNUSUAL = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|^\//;
+
 /** Normalises an entry path; refuses one that climbs out of the layer (docker: breakout). */
 export function layerPath(raw: string): string {
+  let p = raw;
+  while (p.startsWith('./')) p = p.slice(2);
+  if (!UNUSUAL.test(p)) return p.endsWith('/') ? p.slice(0, -1) : p;
   const norm = posix.normalize(raw.replace(/^\/+/, '')).replace(/\/$/, '');
   if (norm === '..' || norm.startsWith('../')) {
     throw new TsctrError(`layer entry ${JSON.stringify(raw)} points outside the layer`, {
@@ -68,50 +71,58 @@ export function layerPath(raw: string): string {
   return norm === '.' ? '' : norm;
 }
 
-function metaOf(e: ReadEntry): EntryMeta {
-  return {
-    mode: e.mode ?? 0o644,
-    uid: e.uid ?? 0,
-    gid: e.gid ?? 0,
-    mtime: e.mtime ?? new Date(0),
-  };
-}
+const validId = (id: number) => id >= 0 && id <= 0xfffffffe;
 
-async function sendEntry(w: LayerWriter, e: ReadEntry): Promise<void> {
-  const path = layerPath(e.path);
-  const base = posix.basename(path);
-  const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
-  if (base.startsWith(WH_PREFIX)) {
-    e.resume();
-    if (base === WH_OPAQUE) return w.record(Op.Opaque, dir);
-    // Other .wh..wh.* names are aufs bookkeeping (hard-link dirs); overlay has no use for them.
-    if (base.startsWith(WH_PREFIX + WH_PREFIX)) return;
-    return w.record(Op.Whiteout, posix.join(dir, base.slice(WH_PREFIX.length)));
+/** Maps tar entries to writer records. */
+class LayerSink implements TarSink {
+  private readonly w: LayerWriter;
+
+  constructor(w: LayerWriter) {
+    this.w = w;
   }
-  const meta = metaOf(e);
-  switch (e.type) {
-    case 'Directory':
-      e.resume();
-      return w.record(Op.Dir, path, '', meta);
-    case 'File':
-    case 'OldFile':
-    case 'ContiguousFile': {
-      await w.record(Op.File, path, '', meta, e.size ?? 0);
-      for await (const chunk of e as AsyncIterable<Buffer>) await w.write(chunk);
-      return;
+
+  entry(e: TarEntry): boolean {
+    const w = this.w;
+    const path = layerPath(e.path);
+    if (!validId(e.uid) || !validId(e.gid)) {
+      throw new TsctrError(`layer entry ${JSON.stringify(e.path)} has owner ${e.uid}:${e.gid}`, {
+        hint: 'user and group ids are 32-bit; the image is malformed or hostile',
+      });
     }
-    case 'SymbolicLink':
-      e.resume();
-      return w.record(Op.Symlink, path, e.linkpath ?? '', meta);
-    case 'Link':
-      e.resume();
-      return w.record(Op.Hardlink, path, layerPath(e.linkpath ?? ''), meta);
-    case 'FIFO':
-      e.resume();
-      return w.record(Op.Fifo, path, '', meta);
-    default:
-      // Device nodes cannot be created in a user namespace; podman skips them too.
-      e.resume();
+    const slash = path.lastIndexOf('/');
+    const base = slash < 0 ? path : path.slice(slash + 1);
+    if (base.startsWith(WH_PREFIX)) {
+      const dir = slash < 0 ? '' : path.slice(0, slash + 1);
+      if (base === WH_OPAQUE) w.entry(Op.Opaque, dir.slice(0, -1));
+      // Other .wh..wh.* names are aufs bookkeeping (hard-link dirs); overlay has no use for them.
+      else if (!base.startsWith(WH_PREFIX + WH_PREFIX))
+        w.entry(Op.Whiteout, dir + base.slice(WH_PREFIX.length));
+      return false;
+    }
+    switch (e.kind) {
+      case 'file':
+        w.entry(Op.File, path, '', e, e.size);
+        return true;
+      case 'dir':
+        w.entry(Op.Dir, path, '', e);
+        return false;
+      case 'symlink':
+        w.entry(Op.Symlink, path, e.linkpath, e);
+        return false;
+      case 'hardlink':
+        w.entry(Op.Hardlink, path, layerPath(e.linkpath), e);
+        return false;
+      case 'fifo':
+        w.entry(Op.Fifo, path, '', e);
+        return false;
+      default:
+        // Device nodes cannot be created in a user namespace; podman skips them too.
+        return false;
+    }
+  }
+
+  data(chunk: Buffer): void {
+    this.w.data(chunk);
   }
 }
 
@@ -128,45 +139,33 @@ export async function unpackLayer(
 ): Promise<UnpackResult> {
   const blobHash = createHash('sha256');
   const tarHash = createHash('sha256');
-  const count = { n: 0 };
+  let tarBytes = 0;
   const received = { n: 0 };
   await w.record(Op.Begin, dir);
-
-  // node-tar's Parser emits entries one at a time; each handler is chained so records reach the
-  // writer in tar order, and the parser is paused while an entry's data is being written.
-  let chain: Promise<void> = Promise.resolve();
-  const parser = new Parser({ strict: true });
-  parser.on('entry', (e: ReadEntry) => {
-    e.pause();
-    chain = chain.then(() => sendEntry(w, e));
-    chain.catch((err: unknown) => parser.abort(err as Error));
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on('end', resolve);
-    parser.on('error', reject);
-    parser.on('abort', reject);
-  });
-  // When the pipeline fails first, the parser's own failure that follows is the same error.
-  done.catch(() => undefined);
+  const reader = new TarReader();
+  const sink = new LayerSink(w);
   const blobFd = blobFile === undefined ? -1 : openSync(blobFile, 'w', 0o644);
   try {
     await pipeline(
       blob,
-      hashTap(blobHash, received, expectedSize),
-      fileTap(blobFd),
+      receivedTap(blobHash, received, expectedSize, blobFd),
       decompressor(),
-      hashTap(tarHash, count),
-      parser as never,
+      async (tar: AsyncIterable<Buffer>) => {
+        // Each chunk's records go out together; the next chunk is read once the writer keeps up.
+        for await (const chunk of tar) {
+          tarHash.update(chunk);
+          tarBytes += chunk.length;
+          reader.push(chunk, sink);
+          await w.flush();
+        }
+        reader.end();
+      },
     );
   } catch (err) {
     throw wrapCorrupt(err);
   } finally {
     if (blobFd >= 0) closeSync(blobFd);
   }
-  await done.catch((err) => {
-    throw wrapCorrupt(err);
-  });
-  await chain;
   if (Number.isFinite(expectedSize) && received.n !== expectedSize) {
     throw new TsctrError(
       `the registry sent ${received.n} bytes, the manifest declares ${expectedSize}`,
@@ -176,7 +175,7 @@ export async function unpackLayer(
   return {
     digest: `sha256:${blobHash.digest('hex')}`,
     diffId: `sha256:${tarHash.digest('hex')}`,
-    size: count.n,
+    size: tarBytes,
   };
 }
 

@@ -1,6 +1,6 @@
 /** `info` and `version` as an unprivileged user: real probes of this machine. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandbox, tsctr, type Sandbox } from './harness.ts';
 
@@ -47,5 +47,24 @@ describe('version', () => {
     const r = tsctr(sb, ['frobnicate']);
     expect(r.code).toBe(125);
     expect(r.stderr.split('\n')[0]).toBe('Error: unknown command "frobnicate" for "tsctr"');
+  });
+});
+
+describe('a store tsctr cannot write', () => {
+  it('names the failing call and path with a hint, not a stack trace', () => {
+    // A directory nobody but root may write into.
+    const locked = join(sb.dir, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o555);
+    const r = tsctr({ ...sb, env: { ...sb.env, TSCTR_ROOT: join(locked, 'root') } }, [
+      'pull',
+      '127.0.0.1:1/x',
+    ]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toBe(
+      `Error: mkdir ${locked}/root/locks: permission denied\n` +
+        'Hint: check the owner and permissions of that path and its parents; tsctr keeps ' +
+        'images under --root (TSCTR_ROOT, default ~/.local/share/tsctr)\n',
+    );
   });
 });
