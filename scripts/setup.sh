@@ -15,9 +15,10 @@ apt-get update -qq
 # uidmap: newuidmap/newgidmap. docker-registry: the test and demo registry. busybox-static: the
 # test image. cmake/g++/ninja: the native core. podman+runc: the benchmark's reference.
 # passt/slirp4netns/fuse-overlayfs: what `tsctr info` reports on. apache2-utils: htpasswd,
-# for the Basic-auth test registry.
+# for the Basic-auth test registry. xz-utils/bzip2: what tsctr runs to read such archives.
 apt-get install -y -qq --no-install-recommends \
   uidmap docker-registry busybox-static openssl procps util-linux apache2-utils libcap2-bin \
+  xz-utils bzip2 \
   cmake g++ make ninja-build clang-format \
   podman runc passt slirp4netns fuse-overlayfs >/dev/null
 

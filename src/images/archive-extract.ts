@@ -6,14 +6,14 @@
  * Hostile input: a member whose path climbs out of the archive is refused. Links are never
  * created on disk; they are kept in a table and followed by `resolve` inside the archive only
  * (docker's older save writes a layer shared by two images as a symlink to the first copy).
- * Devices, fifos and other types are ignored. gzip and zstd archives are decompressed, as
- * `docker load` accepts compressed ones.
+ * Devices, fifos and other types are ignored. gzip, zstd, xz and bzip2 archives are
+ * decompressed, as `docker load` accepts compressed ones.
  */
-import { createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
+import { TarReader, type TarEntry, type TarSink } from '../storage/tar-reader.ts';
 import { TsctrError, fromSystemError } from '../errors.ts';
 import { decompressor } from '../storage/decompress.ts';
 
@@ -54,13 +54,6 @@ function checkArchiveHead(head: Buffer): void {
       hint: 'give an archive written by docker save, podman save or tsctr save (-i FILE or stdin)',
     });
   }
-  if (
-    head.subarray(0, 3).toString('latin1') === 'BZh' ||
-    (head.length >= 4 && head.readUInt32BE(0) === 0xfd377a58)
-  )
-    throw new TsctrError('the archive is compressed with bzip2 or xz, which tsctr cannot read', {
-      hint: 'decompress it first, for example: xz -dc image.tar.xz | tsctr load',
-    });
 }
 
 type Link = { kind: 'hard'; target: string } | { kind: 'sym'; target: string };
@@ -68,66 +61,53 @@ type Link = { kind: 'hard'; target: string } | { kind: 'sym'; target: string };
 /** Extracts `input` into `root` (an empty directory). */
 export async function extractArchive(input: Readable, root: string): Promise<ExtractedArchive> {
   const links = new Map<string, Link>();
-
-  const onEntry = async (e: ReadEntry): Promise<void> => {
-    const path = archivePath(e.path);
-    if (!path) {
-      e.resume();
-      return;
-    }
-    links.delete(path);
-    const target = join(root, path);
-    switch (e.type) {
-      case 'Directory':
-        e.resume();
-        mkdirSync(target, { recursive: true, mode: 0o755 });
-        return;
-      case 'File':
-      case 'OldFile':
-      case 'ContiguousFile':
-        mkdirSync(posix.dirname(target), { recursive: true, mode: 0o755 });
-        await pipeline(e, createWriteStream(target, { mode: 0o644 }));
-        return;
-      case 'Link':
-        e.resume();
-        links.set(path, { kind: 'hard', target: archivePath(e.linkpath ?? '') });
-        return;
-      case 'SymbolicLink':
-        e.resume();
-        // Checked now, so a link that climbs out fails the load even if nothing uses it.
-        archivePath(e.linkpath ?? '', posix.dirname(path));
-        links.set(path, { kind: 'sym', target: e.linkpath ?? '' });
-        return;
-      default:
-        e.resume();
-    }
+  let fd = -1;
+  const closeFile = () => {
+    if (fd >= 0) closeSync(fd);
+    fd = -1;
   };
-
-  let chain: Promise<void> = Promise.resolve();
-  const parser = new Parser({ strict: true });
-  parser.on('entry', (e: ReadEntry) => {
-    e.pause();
-    chain = chain.then(() => onEntry(e));
-    chain.catch((err: unknown) => parser.abort(err as Error));
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on('end', resolve);
-    parser.on('error', reject);
-    parser.on('abort', reject);
-  });
-  done.catch(() => undefined);
+  const sink: TarSink = {
+    entry(e: TarEntry): boolean {
+      closeFile();
+      const path = archivePath(e.path);
+      if (!path) return false;
+      links.delete(path);
+      const target = join(root, path);
+      switch (e.kind) {
+        case 'dir':
+          mkdirSync(target, { recursive: true, mode: 0o755 });
+          return false;
+        case 'file':
+          mkdirSync(posix.dirname(target), { recursive: true, mode: 0o755 });
+          // A later member of the same name replaces the earlier one, as tar does.
+          fd = openSync(target, 'w', 0o644);
+          return true;
+        case 'hardlink':
+          links.set(path, { kind: 'hard', target: archivePath(e.linkpath) });
+          return false;
+        case 'symlink':
+          // Checked now, so a link that climbs out fails the load even if nothing uses it.
+          archivePath(e.linkpath, posix.dirname(path));
+          links.set(path, { kind: 'sym', target: e.linkpath });
+          return false;
+        default:
+          return false;
+      }
+    },
+    data(chunk: Buffer): void {
+      for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
+    },
+  };
+  const reader = new TarReader();
   try {
-    // A stream stage before the parser: piped from a generator, node-tar's Parser never
-    // signals the end that pipeline waits for.
-    await pipeline(input, decompressor(checkArchiveHead), new PassThrough(), parser as never);
-    await done;
-    await chain;
-  } catch (err) {
-    // The entry handler's own error (a hostile path) is the one to report, not the abort.
-    await chain.catch((first: unknown) => {
-      throw damaged(first);
+    await pipeline(input, decompressor(checkArchiveHead), async (tar: AsyncIterable<Buffer>) => {
+      for await (const chunk of tar) reader.push(chunk, sink);
+      reader.end();
     });
+  } catch (err) {
     throw damaged(err);
+  } finally {
+    closeFile();
   }
 
   return {

@@ -10,6 +10,7 @@ import { constants as osConstants } from 'node:os';
 import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
+import { FileLock } from '../storage/lock.ts';
 import { findImage } from '../images/lookup.ts';
 import type { PullEvent } from '../images/pull.ts';
 import { familiarName, parseReference, withDefaultTag } from '../registry/reference.ts';
@@ -105,8 +106,24 @@ ff02::2\tip6-allrouters
 `;
 
 export async function runContainer(opts: RunOptions): Promise<number> {
-  const image = await imageFor(opts);
   const store = new ImageStore(opts.paths);
+  // Held shared from finding the image until the container's record, which lists its layers,
+  // is saved: `rmi` collects garbage holding it exclusively, so it cannot delete the layers of
+  // an image a starting container has found but not yet claimed.
+  const gcLock = await FileLock.acquire(store.lockPath('gc'), { exclusive: false });
+  try {
+    return await createAndStart(opts, store, () => gcLock.release());
+  } finally {
+    gcLock.release();
+  }
+}
+
+async function createAndStart(
+  opts: RunOptions,
+  store: ImageStore,
+  claimed: () => void,
+): Promise<number> {
+  const image = await imageFor(opts);
   const net = planNetwork(opts.network);
   const args = commandLine(image, opts.command, opts.entrypoint);
   if (!args.length)
@@ -171,6 +188,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     ensurePrivateDir(opts.paths.runroot);
     mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
     saveContainer(opts.paths, record);
+    claimed();
     writeFileSync(join(dirs.run, 'hostname'), `${hostname}\n`);
     writeFileSync(join(dirs.run, 'hosts'), HOSTS);
 

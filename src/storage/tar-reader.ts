@@ -1,12 +1,12 @@
 /**
- * A push parser for the tar streams of image layers: ustar, GNU (long names, base-256 numbers)
- * and pax (per-entry and global records), read as Go's archive/tar reads them, since Go wrote
- * nearly every layer in existence. It does no I/O and allocates nothing per byte of file data:
- * entry data is handed on as slices of the chunks pushed in.
+ * A push parser for tar streams (image layers, and the archives of save/load): ustar, GNU (long
+ * names, base-256 numbers) and pax (per-entry and global records), read as Go's archive/tar
+ * reads them, since Go wrote nearly every layer in existence. It does no I/O and allocates
+ * nothing per byte of file data: entry data is handed on as slices of the chunks pushed in.
  *
- * Why not node-tar's Parser (still used for image archives): it makes a stream per entry, and for
- * a layer of 60,000 small files that machinery cost 2 s of CPU on the main thread, more than
- * decompressing and hashing the whole layer (see bench/pull.ts).
+ * Why not node-tar's Parser: it makes a stream per entry, and for a layer of 60,000 small files
+ * that machinery cost 2 s of CPU on the main thread, more than decompressing and hashing the
+ * whole layer (see bench/pull.ts).
  */
 import { TsctrError } from '../errors.ts';
 

@@ -3,12 +3,12 @@
  * unprivileged user.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 import { seedBusybox } from '../fixtures/images.ts';
-import { sandbox, tsctr, tsctrAsync, type Sandbox } from './harness.ts';
+import { sandbox, tsctr, tsctrAsync, tsctrAwait, type Sandbox } from './harness.ts';
 
 const MONITOR = resolve(import.meta.dirname, '../../build/Release/tsctr-monitor');
 let reg: TestRegistry;
@@ -249,6 +249,33 @@ describe('run', () => {
     expect(r.stderr).toMatch(
       /^Error: Conflict\. The container name "\/keeper" is already in use by container "[0-9a-f]{64}"/,
     );
+  });
+
+  it('waits while image garbage collection holds the store before it claims the layers', async () => {
+    // The exclusive `gc` lock is what rmi's garbage collection holds; flock(1) stands in for it.
+    // The pull makes the lock file (the user's own).
+    expect(tsctr(sb, ['pull', '-q', image]).code).toBe(0);
+    const lock = join(sb.root, 'locks', 'gc');
+    const started = join(sb.dir, 'gc-started');
+    const released = join(sb.dir, 'gc-released');
+    const holder = spawn('flock', [
+      '-x',
+      lock,
+      'sh',
+      '-c',
+      `touch ${started}; sleep 1; touch ${released}`,
+    ]);
+    const exited = new Promise((resolve) => holder.on('exit', resolve));
+    for (let i = 0; !existsSync(started); i++) {
+      if (i > 500) throw new Error('flock did not take the lock');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const r = await tsctrAwait(sb, ['run', '--name', 'after-gc', image, 'true']);
+    await exited;
+    expect(r.code).toBe(0);
+    const created = tsctr(sb, ['inspect', '-f', '{{.Created}}', 'after-gc']).stdout.trim();
+    // The container was created only after the collection had finished.
+    expect(Date.parse(created)).toBeGreaterThanOrEqual(Math.floor(statSync(released).mtimeMs));
   });
 
   it('pulls a missing image first, as docker does', async () => {

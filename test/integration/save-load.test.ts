@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 import {
   buildBusyboxImage,
@@ -284,6 +285,30 @@ describe('archives written by others', () => {
     expect(l.stdout).toBe('Loaded image: example.com/oci/app:2\n');
     expect(imageIds(sb)).toContain(img.configDigest);
     expectContent(sb, 'example.com/oci/app:2', 'oci');
+  });
+
+  it('loads xz- and bzip2-compressed archives, as docker load does', () => {
+    const saved = join(sb.dir, 'plain.tar');
+    ok(tsctr(sb, ['save', '-o', saved, ref]));
+    for (const program of ['xz', 'bzip2']) {
+      const fresh = sandbox();
+      try {
+        const packed = execFileSync(program, ['-c', saved], { maxBuffer: 1 << 28 });
+        const l = tsctr(fresh, ['load', '-i', write(fresh, `image.tar.${program}`, packed)]);
+        ok(l);
+        expect(l.stdout).toBe(`Loaded image: ${ref}\n`);
+        expectContent(fresh, ref, 'saved');
+        // Cut short: the program's own complaint.
+        const cut = packed.subarray(0, packed.length >> 1);
+        const bad = tsctr(fresh, ['load', '-i', write(fresh, 'cut', cut)]);
+        expect(bad.code).toBe(125);
+        expect(bad.stderr).toMatch(
+          new RegExp(`^Error: the archive is truncated or damaged: ${program}: `),
+        );
+      } finally {
+        fresh.cleanup();
+      }
+    }
   });
 
   it('loads an image whose ref.name is a bare tag untagged', async () => {
