@@ -4,7 +4,7 @@
  * module is imported only when that command runs.
  */
 import module from 'node:module';
-import { describeError, TsctrError } from './errors.ts';
+import { describeError, ExitCode, TsctrError } from './errors.ts';
 import { writeErr, writeOut } from './cli/output.ts';
 
 import { VERSION } from './version.ts';
@@ -66,11 +66,21 @@ async function main(argv: string[]): Promise<number> {
 // first. Built from the environment alone, without loading node:os or node:path.
 const cacheHome = process.env.XDG_CACHE_HOME || (process.env.HOME && `${process.env.HOME}/.cache`);
 module.enableCompileCache?.(cacheHome ? `${cacheHome}/tsctr/compile-cache` : undefined);
+let settled = false;
+// Node exits, with status 0, once nothing is left to wait for, even while `main` still awaits
+// a promise that can no longer settle. Such a bug must not pass for success.
+process.on('exit', () => {
+  if (settled) return;
+  writeErr('Error: tsctr stopped before the command finished (an internal error)\n');
+  process.exitCode = ExitCode.Failed;
+});
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (err: unknown) => {
+    settled = true;
     const { text, exitCode } = describeError(err);
     writeErr(`${text}\n`);
     process.exitCode = exitCode;
