@@ -1,11 +1,11 @@
 // The layer-writer protocol between the CLI (src/storage/layer-writer.ts) and tsctr-unpack.
 //
-// The CLI parses the tar stream (src/storage/tar-reader.ts) and sends one record per entry on the
-// writer's stdin; tsctr-unpack (root inside the user's namespace, so tar uids become the image's
-// uids) writes them confined to the layer directory. Each record is a fixed 48-byte little-endian
-// header, then `path_len` bytes of path, `link_len` bytes of link target, `data_len` bytes of
-// file content. Replies on stdout are lines: "OK" after END or REMOVE, or
-// "ERR <op> <errno> <path>" after which the writer exits.
+// The CLI parses the tar stream (node-tar, src/storage/tar-reader.ts) and sends one record per
+// entry on the writer's stdin; tsctr-unpack (root inside the user's namespace, so tar uids become
+// the image's uids) writes them confined to the layer directory. Each record is a fixed 48-byte
+// little-endian header, then `path_len` bytes of path, `link_len` bytes of link target, `data_len`
+// bytes of file content. Replies on stdout are lines: "OK" after END or REMOVE, or "ERR <op>
+// <errno> <path>" after which the writer exits.
 #pragma once
 #include <cstdint>
 
