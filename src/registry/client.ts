@@ -8,7 +8,7 @@
  * src/images/pull-sources.ts).
  */
 import type { Readable } from 'node:stream';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { Agent, redirect, request, type Dispatcher } from './http.ts';
 import { TsctrError } from '../errors.ts';
 import { isLoopbackRegistry, registryApiHost } from './reference.ts';
 import { parseChallenge, tokenFromResponse, type CachedToken } from './auth.ts';
@@ -82,7 +82,7 @@ export class RegistryClient {
   private readonly opts: ClientOptions;
   private base: string | undefined;
   private readonly agent: Dispatcher;
-  private readonly pool: Agent;
+  private readonly pool: InstanceType<typeof Agent>;
   private readonly tokens = new Map<string, CachedToken>();
   private basic: string | undefined;
   private credential: Promise<RegistryCredential | undefined> | undefined;
@@ -100,7 +100,7 @@ export class RegistryClient {
       pipelining: 1,
     });
     // Registries commonly redirect blob downloads to object storage.
-    this.agent = this.pool.compose(interceptors.redirect({ maxRedirections: 5 }));
+    this.agent = this.pool.compose(redirect({ maxRedirections: 5 }));
   }
 
   async close(): Promise<void> {
