@@ -73,14 +73,16 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
     const hint = err.hint ? `\nHint: ${err.hint}` : '';
     return { text: `Error: ${err.message}${hint}`, exitCode: err.exitCode };
   }
-  const sys = err as NodeJS.ErrnoException | undefined;
+  const sys = err as (NodeJS.ErrnoException & { dest?: string }) | undefined;
   if (typeof sys?.code === 'string' && typeof sys.syscall === 'string') {
     // A system call that failed where tsctr did not expect it (the store's directory made
     // read-only, a full disk): what and where, as `mkdir /x: permission denied`, not a stack.
     const what = /^[A-Z0-9_]+: ([^,]+)/.exec(sys.message)?.[1] ?? sys.code;
+    // rename, link, copyfile name two paths.
+    const where = (sys.path ? ` ${sys.path}` : '') + (sys.dest ? ` -> ${sys.dest}` : '');
     const hint = SYSTEM_HINTS[sys.code];
     return {
-      text: `Error: ${sys.syscall}${sys.path ? ` ${sys.path}` : ''}: ${what}${hint ? `\nHint: ${hint}` : ''}`,
+      text: `Error: ${sys.syscall}${where}: ${what}${hint ? `\nHint: ${hint}` : ''}`,
       exitCode: ExitCode.Failed,
     };
   }
