@@ -52,8 +52,8 @@ const KINDS: Record<string, EntryKind> = {
 };
 
 function unsupported(what: string): TsctrError {
-  return new TsctrError(`${what} are not supported in image layers`, {
-    hint: 'the image was built with a tar feature that docker and podman refuse too',
+  return new TsctrError(`${what} are not supported in image tars`, {
+    hint: 'the image or archive holds sparse entries (as GNU tar --sparse writes them); docker, buildah and podman never write them',
   });
 }
 
