@@ -113,7 +113,7 @@ int main() {
             rc = w.opaque(path);
             break;
         case kEnd:
-            rc = w.end();
+            rc = w.end((h.mode & 1) != 0);
             begun = false;
             if (rc == 0)
                 write_line(1, "OK");

@@ -20,7 +20,7 @@ enum Op : uint8_t {
     kFifo = 6,
     kWhiteout = 7, // path: the name a lower layer had; becomes overlay's 0/0 char device
     kOpaque = 8,   // path: a directory whose lower-layer contents are hidden
-    kEnd = 9,      // set directory times, sync; replies OK
+    kEnd = 9,      // set directory times; mode 1: syncfs too (see writer.cc); replies OK
     kRemove = 10,  // path: absolute directory tree to delete; replies OK
     // path: a scratch directory holding lower/ upper/ work/ merged/; link: overlay's mount
     // options. Mounts overlay on merged/ in a private mount namespace, creates a whiteout in

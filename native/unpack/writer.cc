@@ -264,7 +264,7 @@ int LayerWriter::opaque(const std::string &path) {
     return rc;
 }
 
-int LayerWriter::end() {
+int LayerWriter::end(bool sync) {
     drop_dir();
     // Deepest first, so setting a child's time never disturbs its parent's.
     std::stable_sort(dir_times_.begin(), dir_times_.end(), [](const DirTime &a, const DirTime &b) {
@@ -285,13 +285,16 @@ int LayerWriter::end() {
             return -1;
     }
     dir_times_.clear();
-    // The CLI renames the layer into the store only after this reply; the data must be on disk
-    // by then or a crash could leave a committed layer with holes.
-    // syncfs needs a real descriptor; root_ is O_PATH.
-    int fd = open_in_root(root_, "", O_DIRECTORY | O_RDONLY);
-    int rc = fd < 0 ? -1 : syncfs(fd);
-    if (fd >= 0)
-        close_keep_errno(fd);
+    int rc = 0;
+    // The CLI normally commits the layer unsynced and has it synced later, in the background
+    // (src/storage/durability.ts); it asks for a sync here only where it cannot tell boots
+    // apart. syncfs needs a real descriptor; root_ is O_PATH.
+    if (sync) {
+        int fd = open_in_root(root_, "", O_DIRECTORY | O_RDONLY);
+        rc = fd < 0 ? -1 : syncfs(fd);
+        if (fd >= 0)
+            close_keep_errno(fd);
+    }
     close(root_);
     root_ = -1;
     return rc;

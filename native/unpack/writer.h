@@ -21,7 +21,7 @@ class LayerWriter {
     int fifo(const std::string &path, const Header &h);
     int whiteout(const std::string &path);
     int opaque(const std::string &path);
-    int end();
+    int end(bool sync);
 
   private:
     struct DirTime {

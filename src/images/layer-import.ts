@@ -5,7 +5,7 @@
  * then are the blob (blobs/) and the layer (layers/) renamed in. A failure leaves nothing but
  * the work directory, which is removed through the writer (its files belong to subordinate ids).
  */
-import { rmSync } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TsctrError } from '../errors.ts';
 import type { ImageStore } from '../storage/store.ts';
@@ -41,8 +41,10 @@ export interface LayerFailures {
 }
 
 /**
- * Stores the layer and its blob unless both are present. The layer's lock makes a second
- * process importing the same layer wait and then find it present, so it is unpacked once.
+ * Stores the layer and its blob unless both are present and the layer is usable. The layer's
+ * lock makes a second process importing the same layer wait and then find it present, so it is
+ * unpacked once. A suspect layer (storage/durability.ts) is moved aside and imported again,
+ * from the kept blob when there is one: blobs are synced before they are committed.
  */
 export async function importLayer(
   store: ImageStore,
@@ -53,8 +55,24 @@ export async function importLayer(
 ): Promise<void> {
   const lock = await FileLock.acquire(store.lockPath(`layer-${src.diffId.slice(7)}`), { onWait });
   try {
-    if (store.hasLayer(src.diffId) && store.hasBlob(src.digest)) return;
-    await unpackVerified(store, idmap, src, fail);
+    const state = store.layerState(src.diffId);
+    const haveBlob = store.hasBlob(src.digest);
+    if ((state === 'sound' || state === 'unsynced') && haveBlob) return;
+    const retired = state === 'suspect' ? store.retireLayer(src.diffId) : undefined;
+    if (haveBlob) {
+      const kept = store.blobPath(src.digest);
+      const fromKept = { ...src, file: kept, open: () => createReadStream(kept) };
+      const ok = await unpackVerified(store, idmap, fromKept, fail, retired).then(
+        () => true,
+        () => false,
+      );
+      if (ok) return;
+      // The kept blob does not give the layer (damaged as well): fetch it from the source.
+      rmSync(kept, { force: true });
+      await unpackVerified(store, idmap, src, fail);
+      return;
+    }
+    await unpackVerified(store, idmap, src, fail, retired);
   } finally {
     lock.release();
   }
@@ -65,6 +83,7 @@ async function unpackVerified(
   idmap: IdMap,
   src: LayerSource,
   fail: LayerFailures,
+  retired?: string,
 ): Promise<void> {
   const temp = store.newTemp();
   // A blob read from a file is moved in afterwards; one read from the network is teed to a file.
@@ -72,11 +91,15 @@ async function unpackVerified(
   const writer = await LayerWriter.start(idmap);
   let committed = false;
   try {
-    const got = await unpackLayer(src.open(), `${temp}/diff`, writer, src.size, blobTemp).catch(
-      (err: unknown) => {
-        throw fail.corrupt(err);
-      },
-    );
+    // The suspect copy goes first, so the store never holds two copies' worth of the layer.
+    if (retired !== undefined) await writer.remove(retired);
+    const got = await unpackLayer(src.open(), `${temp}/diff`, writer, {
+      expectedSize: src.size,
+      blobFile: blobTemp,
+      sync: !store.deferSync,
+    }).catch((err: unknown) => {
+      throw fail.corrupt(err);
+    });
     if (got.digest !== src.digest) throw fail.digest(got.digest);
     if (got.diffId !== src.diffId) throw fail.diffId(got.diffId);
     // Blob first: a layer present without its blob would never be fetched again.

@@ -160,8 +160,10 @@ export async function loadImages(opts: LoadOptions): Promise<void> {
         store.saveImage(recordFor(store, img, manifests[k]!));
       });
     });
+    store.syncLater(images.flatMap((img) => img.config.rootfs!.diff_ids));
     for (const e of events) emit(e);
   } finally {
+    store.syncLater();
     rmSync(temp, { recursive: true, force: true });
     gcLock.release();
   }

@@ -148,6 +148,8 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
     }
     throw lastErr;
   } finally {
+    // Layers committed before a failure are synced all the same.
+    store.syncLater();
     gcLock.release();
   }
 }
@@ -303,12 +305,12 @@ async function fetchImage(
   const known = ref.tag
     ? existing?.names.includes(name)
     : existing?.digests.includes(`${ref.domain}/${ref.path}@${manifestDigest}`);
-  const complete = !!existing && diffIds.every((d) => store.hasLayer(d));
+  const complete = !!existing && diffIds.every((d) => store.layerUsable(d));
   const upToDate = !!known && complete;
 
   const todo: number[] = [];
   manifest.layers.forEach((l, i) => {
-    if (store.hasLayer(diffIds[i]!)) {
+    if (store.layerUsable(diffIds[i]!)) {
       // docker shows no layers at all for an image it already has (under any name).
       if (!complete) emit({ kind: 'layer', id: short(l.digest), status: 'Already exists' });
     } else {
@@ -358,6 +360,8 @@ async function fetchImage(
       })),
     }),
   );
+  // Also the image's layers that a killed pull committed and never had synced.
+  store.syncLater(diffIds);
   emit({ kind: 'done', digest: manifestDigest, upToDate, name });
   return rec;
 }

@@ -97,6 +97,23 @@ async function imageFor(opts: RunOptions): Promise<ImageRecord> {
   return pullImage(opts.image, { paths: opts.paths, onEvent: opts.onPull });
 }
 
+/**
+ * Refuses an image whose layers are gone, or suspect: committed unsynced before a crash, so
+ * their files may be empty (storage/durability.ts). pull and load import those again.
+ */
+function checkLayers(store: ImageStore, image: ImageRecord, name: string): void {
+  for (const d of image.layers) {
+    const state = store.layerState(d);
+    if (state !== 'missing' && state !== 'suspect') continue;
+    throw new TsctrError(
+      state === 'missing'
+        ? `layer ${d} of image ${name} is missing from the store`
+        : `layer ${d} of image ${name} may be incomplete: the machine went down before it was written to disk`,
+      { hint: `pull (or load) the image again to repair it: tsctr pull ${name}` },
+    );
+  }
+}
+
 const HOSTS = `127.0.0.1\tlocalhost
 ::1\tlocalhost ip6-localhost ip6-loopback
 fe00::0\tip6-localnet
@@ -124,6 +141,7 @@ async function createAndStart(
   claimed: () => void,
 ): Promise<number> {
   const image = await imageFor(opts);
+  checkLayers(store, image, opts.image);
   const net = planNetwork(opts.network);
   const args = commandLine(image, opts.command, opts.entrypoint);
   if (!args.length)

@@ -14,7 +14,7 @@
  * present layers until their record is written, so a layer a pull is about to use cannot go.
  * A layer directory is first renamed into tmp/ (it stops existing for readers at once, and a
  * crash leaves only a stale temp) and then removed by the layer writer, since its files belong to
- * subordinate ids.
+ * subordinate ids. The sync markers (durability.ts) of layers no longer present go too.
  */
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,6 +84,12 @@ export async function collectGarbage(
       doomed.push(tmp);
       result.layers.push(diffId);
       result.bytes += size;
+    }
+    // Markers of layers now gone, or of an earlier copy of a layer imported again.
+    for (const m of store.listMarkers()) {
+      const cut = m.indexOf('-');
+      const token = cut > 0 ? store.layerMeta(`sha256:${m.slice(0, cut)}`)?.token : undefined;
+      if (token !== m.slice(cut + 1)) store.removeMarker(m);
     }
     doomed.push(...store.staleTemps());
     if (doomed.length) {

@@ -236,9 +236,10 @@ export class LayerWriter {
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  async end(): Promise<void> {
+  /** Ends the layer: directory times are set; with `sync`, the filesystem is synced too. */
+  async end(sync: boolean): Promise<void> {
     const done = this.reply();
-    await this.record(Op.End, '');
+    await this.record(Op.End, '', '', { ...noMeta, mode: sync ? 1 : 0 });
     await done;
   }
 

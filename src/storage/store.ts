@@ -5,7 +5,8 @@
  *                            configs, image manifests), shared between images; push and save
  *                            send these bytes, so digests stay the registry's
  *   layers/<hex>/diff        one unpacked layer (an overlay lowerdir), named by its diff_id
- *   layers/<hex>/layer.json  { diffId, size }
+ *   layers/<hex>/layer.json  { diffId, size, bootId?, token? } (see durability.ts)
+ *   synced/<hex>-<token>     a layer committed unsynced has since reached the disk
  *   images/<hex>.json        one image record, named by its config digest (the image ID)
  *   locks/                   flock(2) files: images (record updates), layer-<hex> (one writer
  *                            per layer), gc (removal vs. pulls)
@@ -30,6 +31,15 @@ import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { fromSystemError } from '../errors.ts';
 import { FileLock } from './lock.ts';
+import {
+  currentBootId,
+  markerName,
+  stateOf,
+  syncInBackground,
+  unsyncedStamp,
+  type LayerMeta,
+  type LayerState,
+} from './durability.ts';
 
 export interface ImageConfigBody {
   architecture?: string;
@@ -81,6 +91,13 @@ const hexOf = (digest: string) => digest.slice(digest.indexOf(':') + 1);
 
 export class ImageStore {
   readonly root: string;
+  /**
+   * Whether layers may be committed before they are synced: where boots can be told apart
+   * (durability.ts). Otherwise the writer syncs each layer before its commit.
+   */
+  readonly deferSync = currentBootId() !== undefined;
+  /** Markers of the layers this process committed unsynced. */
+  private readonly unsynced: string[] = [];
 
   constructor(paths: StatePaths) {
     this.root = paths.root;
@@ -204,6 +221,40 @@ export class ImageStore {
     return existsSync(join(this.layerDir(diffId), 'layer.json'));
   }
 
+  /** Whether the layer is present and can be trusted to hold its files (durability.ts). */
+  layerState(diffId: string): LayerState {
+    let json: string | undefined;
+    try {
+      json = readFileSync(join(this.layerDir(diffId), 'layer.json'), 'utf8');
+    } catch {
+      return 'missing';
+    }
+    return stateOf(json, (token) =>
+      existsSync(join(this.root, 'synced', markerName(diffId, token))),
+    );
+  }
+
+  /** A layer that pull, load and run can use as it is. */
+  layerUsable(diffId: string): boolean {
+    const s = this.layerState(diffId);
+    return s === 'sound' || s === 'unsynced';
+  }
+
+  /**
+   * Moves a suspect layer out of layers/ into tmp/ so it can be imported again; returns where
+   * it went, for the caller to remove through a layer writer (its files belong to subordinate
+   * ids). The caller holds the layer's lock.
+   */
+  retireLayer(diffId: string): string {
+    const tmp = join(this.dir('tmp'), `${process.pid}-suspect-${hexOf(diffId).slice(0, 16)}`);
+    try {
+      renameSync(this.layerDir(diffId), tmp);
+    } catch (err) {
+      throw fromSystemError(`cannot move aside layer ${diffId}`, err);
+    }
+    return tmp;
+  }
+
   /** A fresh work directory under tmp/, with an empty diff/ inside for the writer. */
   newTemp(): string {
     const d = join(
@@ -217,27 +268,62 @@ export class ImageStore {
   /** Moves a verified layer into place. Returns false when another pull got there first. */
   commitLayer(temp: string, diffId: string, size: number): boolean {
     this.dir('layers');
-    writeFileSync(join(temp, 'layer.json'), JSON.stringify({ diffId, size }));
+    const stamp = this.deferSync ? unsyncedStamp() : undefined;
+    const meta: LayerMeta = { diffId, size, ...stamp };
+    writeFileSync(join(temp, 'layer.json'), JSON.stringify(meta));
     try {
       renameSync(temp, this.layerDir(diffId));
-      return true;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
       throw fromSystemError('cannot commit layer', err);
     }
+    if (stamp) this.unsynced.push(markerName(diffId, stamp.token));
+    return true;
+  }
+
+  /**
+   * Has the layers this process committed, and those of `diffIds` still unsynced (committed by
+   * a process killed before it got here), synced in the background and marked so.
+   */
+  syncLater(diffIds: Iterable<string> = []): void {
+    const markers = new Set(this.unsynced);
+    for (const d of diffIds) {
+      if (this.layerState(d) !== 'unsynced') continue;
+      const token = this.layerMeta(d)?.token;
+      if (token) markers.add(markerName(d, token));
+    }
+    this.unsynced.length = 0;
+    if (!markers.size) return;
+    this.dir('synced');
+    syncInBackground(this.root, join(this.root, 'synced'), [...markers]);
+  }
+
+  /** Marker files, for garbage collection: those of absent layers or other tokens are stale. */
+  listMarkers(): string[] {
+    try {
+      return readdirSync(join(this.root, 'synced'));
+    } catch {
+      return [];
+    }
+  }
+
+  removeMarker(name: string): void {
+    rmSync(join(this.root, 'synced', name), { force: true });
+  }
+
+  layerMeta(diffId: string): LayerMeta | undefined {
+    try {
+      return JSON.parse(
+        readFileSync(join(this.layerDir(diffId), 'layer.json'), 'utf8'),
+      ) as LayerMeta;
+    } catch {
+      return undefined;
+    }
   }
 
   layerSize(diffId: string): number {
-    try {
-      return (
-        JSON.parse(readFileSync(join(this.layerDir(diffId), 'layer.json'), 'utf8')) as {
-          size: number;
-        }
-      ).size;
-    } catch {
-      return 0;
-    }
+    return this.layerMeta(diffId)?.size ?? 0;
   }
 
   /** tmp/ entries whose creating process is gone (killed mid-pull). */

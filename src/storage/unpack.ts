@@ -128,15 +128,16 @@ class LayerSink implements TarSink {
 
 /**
  * Unpacks `blob` into `dir` (which must exist and be empty) through the writer. Resolves with
- * the digests once the writer has synced the layer; the caller verifies them and commits.
+ * the digests once the writer has written the layer (and synced it, with `sync`); the caller
+ * verifies them and commits.
  */
 export async function unpackLayer(
   blob: Readable,
   dir: string,
   w: LayerWriter,
-  expectedSize = Infinity,
-  blobFile?: string,
+  opts: { expectedSize?: number; blobFile?: string; sync: boolean },
 ): Promise<UnpackResult> {
+  const { expectedSize = Infinity, blobFile } = opts;
   const blobHash = createHash('sha256');
   const tarHash = createHash('sha256');
   let tarBytes = 0;
@@ -171,7 +172,7 @@ export async function unpackLayer(
       `the registry sent ${received.n} bytes, the manifest declares ${expectedSize}`,
     );
   }
-  await w.end();
+  await w.end(opts.sync);
   return {
     digest: `sha256:${blobHash.digest('hex')}`,
     diffId: `sha256:${tarHash.digest('hex')}`,
