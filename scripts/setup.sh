@@ -18,7 +18,7 @@ apt-get update -qq
 # for the Basic-auth test registry. xz-utils/bzip2: what tsctr runs to read such archives.
 apt-get install -y -qq --no-install-recommends \
   uidmap docker-registry busybox-static openssl procps util-linux apache2-utils libcap2-bin \
-  xz-utils bzip2 \
+  xz-utils bzip2 strace \
   cmake g++ make ninja-build clang-format \
   podman runc passt slirp4netns fuse-overlayfs >/dev/null
 

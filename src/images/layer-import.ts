@@ -5,6 +5,7 @@
  * then are the blob (blobs/) and the layer (layers/) renamed in. A failure leaves nothing but
  * the work directory, which is removed through the writer (its files belong to subordinate ids).
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TsctrError } from '../errors.ts';
@@ -43,8 +44,9 @@ export interface LayerFailures {
 /**
  * Stores the layer and its blob unless both are present and the layer is usable. The layer's
  * lock makes a second process importing the same layer wait and then find it present, so it is
- * unpacked once. A suspect layer (storage/durability.ts) is moved aside and imported again,
- * from the kept blob when there is one: blobs are synced before they are committed.
+ * unpacked once. A suspect layer (storage/durability.ts) is moved aside and imported again. A
+ * layer not usable is unpacked from the kept blob when that is intact (blobs are fsynced before
+ * they are committed), from the source otherwise.
  */
 export async function importLayer(
   store: ImageStore,
@@ -56,26 +58,31 @@ export async function importLayer(
   const lock = await FileLock.acquire(store.lockPath(`layer-${src.diffId.slice(7)}`), { onWait });
   try {
     const state = store.layerState(src.diffId);
-    const haveBlob = store.hasBlob(src.digest);
+    let haveBlob = store.hasBlob(src.digest);
     if ((state === 'sound' || state === 'unsynced') && haveBlob) return;
     const retired = state === 'suspect' ? store.retireLayer(src.diffId) : undefined;
-    if (haveBlob) {
-      const kept = store.blobPath(src.digest);
-      const fromKept = { ...src, file: kept, open: () => createReadStream(kept) };
-      const ok = await unpackVerified(store, idmap, fromKept, fail, retired).then(
-        () => true,
-        () => false,
-      );
-      if (ok) return;
-      // The kept blob does not give the layer (damaged as well): fetch it from the source.
+    // The kept blob gives the layer without a download, once its bytes are shown to be the
+    // digest's; a damaged one is dropped and fetched again with the layer.
+    const kept = store.blobPath(src.digest);
+    if (haveBlob && !(await fileHasDigest(kept, src.digest))) {
       rmSync(kept, { force: true });
-      await unpackVerified(store, idmap, src, fail);
-      return;
+      haveBlob = false;
     }
-    await unpackVerified(store, idmap, src, fail, retired);
+    const from = haveBlob ? { ...src, file: kept, open: () => createReadStream(kept) } : src;
+    await unpackVerified(store, idmap, from, fail, retired);
   } finally {
     lock.release();
   }
+}
+
+async function fileHasDigest(path: string, digest: string): Promise<boolean> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch {
+    return false;
+  }
+  return `sha256:${hash.digest('hex')}` === digest;
 }
 
 async function unpackVerified(

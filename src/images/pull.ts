@@ -319,7 +319,7 @@ async function fetchImage(
     }
   });
   // `concurrency` bounds downloads (registries throttle clients that open many). A layer gives
-  // its slot back when its download ends, before the writer syncs it, and a few more layers than
+  // its slot back when its download ends, before its writer finishes, and a few more layers than
   // slots are in progress so the next download starts meanwhile. Largest first: the longest
   // layer bounds the pull, so it should not start last.
   const limit = concurrency ?? LAYER_CONCURRENCY;

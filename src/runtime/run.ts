@@ -99,19 +99,28 @@ async function imageFor(opts: RunOptions): Promise<ImageRecord> {
 
 /**
  * Refuses an image whose layers are gone, or suspect: committed unsynced before a crash, so
- * their files may be empty (storage/durability.ts). pull and load import those again.
+ * their files may be empty (storage/durability.ts). pull and load import those again. Layers
+ * still unsynced (their pull was killed before its background sync) are synced now.
  */
 function checkLayers(store: ImageStore, image: ImageRecord, name: string): void {
   for (const d of image.layers) {
     const state = store.layerState(d);
     if (state !== 'missing' && state !== 'suspect') continue;
+    // A pulled image's record names the registry it came from; a loaded one's does not.
+    const source = image.names[0] ?? image.digests[0];
     throw new TsctrError(
       state === 'missing'
         ? `layer ${d} of image ${name} is missing from the store`
         : `layer ${d} of image ${name} may be incomplete: the machine went down before it was written to disk`,
-      { hint: `pull (or load) the image again to repair it: tsctr pull ${name}` },
+      {
+        hint:
+          image.digests.length && source
+            ? `pull the image again to repair it: tsctr pull ${familiarName(parseReference(source))}`
+            : 'load the image again to repair it: tsctr load -i ARCHIVE',
+      },
     );
   }
+  store.syncLater(image.layers);
 }
 
 const HOSTS = `127.0.0.1\tlocalhost

@@ -16,6 +16,10 @@
  *     load import a suspect layer again; run refuses it.
  * A layer.json without a boot id was written by a writer that synced before every commit, and
  * where the boot id cannot be read the writer still does (LayerWriter.end).
+ *
+ * What this gives up: a write-back I/O error in the same boot is no longer reported by the pull
+ * (syncfs before commit would have failed it); the background sync then fails, no marker is
+ * made, and the layer is suspect after the next reboot. podman and docker sync nothing.
  */
 import { readFileSync } from 'node:fs';
 
@@ -91,12 +95,13 @@ export function stateOf(
 }
 
 /**
- * Starts `sync -f root` in its own session, detached from the command's terminal and output,
- * and has it create `markers` under syncedDir once it has returned. The command does not wait:
- * if the sync never finishes (the machine goes down first), the markers never appear and the
- * layers count as suspect after the reboot, which is the safe side.
+ * Starts `sync -f dir` (syncfs of the filesystem holding dir) in its own session, detached from
+ * the command's terminal and output, and has it create `markers` under syncedDir once it has
+ * returned. The command does not wait: if the sync never finishes (the machine goes down
+ * first), the markers never appear and the layers count as suspect after the reboot, which is
+ * the safe side.
  */
-export function syncInBackground(root: string, syncedDir: string, markers: string[]): void {
+export function syncInBackground(dir: string, syncedDir: string, markers: string[]): void {
   if (!markers.length) return;
   try {
     const child = childProcess().spawn(
@@ -105,7 +110,7 @@ export function syncInBackground(root: string, syncedDir: string, markers: strin
         '-c',
         'sync -f -- "$1" && cd -- "$2" && shift 2 && exec touch -- "$@"',
         'sh',
-        root,
+        dir,
         syncedDir,
         ...markers,
       ],

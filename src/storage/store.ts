@@ -246,7 +246,10 @@ export class ImageStore {
    * ids). The caller holds the layer's lock.
    */
   retireLayer(diffId: string): string {
-    const tmp = join(this.dir('tmp'), `${process.pid}-suspect-${hexOf(diffId).slice(0, 16)}`);
+    const tmp = join(
+      this.dir('tmp'),
+      `${process.pid}-suspect-${hexOf(diffId).slice(0, 16)}-${Math.random().toString(36).slice(2, 8)}`,
+    );
     try {
       renameSync(this.layerDir(diffId), tmp);
     } catch (err) {
@@ -284,19 +287,25 @@ export class ImageStore {
 
   /**
    * Has the layers this process committed, and those of `diffIds` still unsynced (committed by
-   * a process killed before it got here), synced in the background and marked so.
+   * a process killed before it got here), synced in the background and marked so. Never fails:
+   * a layer left unmarked costs at most a re-import after a reboot.
    */
   syncLater(diffIds: Iterable<string> = []): void {
-    const markers = new Set(this.unsynced);
-    for (const d of diffIds) {
-      if (this.layerState(d) !== 'unsynced') continue;
-      const token = this.layerMeta(d)?.token;
-      if (token) markers.add(markerName(d, token));
+    try {
+      const markers = new Set(this.unsynced);
+      this.unsynced.length = 0;
+      for (const d of diffIds) {
+        if (this.layerState(d) !== 'unsynced') continue;
+        const token = this.layerMeta(d)?.token;
+        if (token) markers.add(markerName(d, token));
+      }
+      if (!markers.size) return;
+      this.dir('synced');
+      // layers/ itself, not the root: it may be a link to, or a mount of, another filesystem.
+      syncInBackground(join(this.root, 'layers'), join(this.root, 'synced'), [...markers]);
+    } catch {
+      // See above.
     }
-    this.unsynced.length = 0;
-    if (!markers.size) return;
-    this.dir('synced');
-    syncInBackground(this.root, join(this.root, 'synced'), [...markers]);
   }
 
   /** Marker files, for garbage collection: those of absent layers or other tokens are stale. */

@@ -7,8 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import {
+  chownSync,
   existsSync,
+  mkdirSync,
   readFileSync,
   readdirSync,
   rmSync,
@@ -23,9 +26,10 @@ import {
   buildBusyboxImage,
   corruptBlobOnDisk,
   pushImage,
+  withWrongDiffId,
   type TestImage,
 } from '../fixtures/images.ts';
-import { sandbox, tsctr, type Sandbox } from './harness.ts';
+import { BIN, sandbox, tsctr, tsctrAwait, type Sandbox } from './harness.ts';
 
 let reg: TestRegistry;
 let image: TestImage;
@@ -66,7 +70,8 @@ function ok(r: { code: number | null; stderr: string }) {
 
 /** Waits for the background sync to mark every layer of the image. */
 async function markers(sb: Sandbox): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  // A whole-filesystem sync can take a while on a busy machine.
+  for (let i = 0; i < 1200; i++) {
     if (image.layers.every((l) => existsSync(marker(sb, readMeta(sb, l.diffId))))) return;
     await sleep(100);
   }
@@ -155,7 +160,7 @@ describe('a layer left unsynced by a crash', () => {
       expect(run.code).toBe(125);
       expect(run.stderr).toBe(
         `Error: layer ${base().diffId} of image ${ref} may be incomplete: the machine went down before it was written to disk\n` +
-          `Hint: pull (or load) the image again to repair it: tsctr pull ${ref}\n`,
+          `Hint: pull the image again to repair it: tsctr pull ${ref}\n`,
       );
 
       // The registry's copy is made bad: only the kept blob can give the layer back.
@@ -222,6 +227,162 @@ describe('a layer left unsynced by a crash', () => {
       expect(readdirSync(join(sb.root, 'synced'))).toHaveLength(image.layers.length);
       ok(tsctr(sb, ['rmi', ref]));
       expect(readdirSync(join(sb.root, 'synced'))).toEqual([]);
+    } finally {
+      sb.cleanup();
+    }
+  });
+});
+
+const AS_ROOT = process.getuid!() === 0;
+
+/** Which programs called syncfs(2) during `tsctr ARGS`, traced with strace -f as the user. */
+function syncingPrograms(sb: Sandbox, args: string[], wrap: string[] = []): Set<string> {
+  const trace = join(sb.dir, 'strace.out');
+  const r = spawnSync(
+    wrap[0] ?? 'strace',
+    [
+      ...wrap.slice(1),
+      ...(wrap.length ? ['strace'] : []),
+      ...['-f', '-qq', '-e', 'trace=execve,syncfs', '-o', trace, '-u', sb.user.name],
+      ...[BIN, ...args],
+    ],
+    { env: sb.env, encoding: 'utf8', timeout: 120_000 },
+  );
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const program = new Map<string, string>();
+  const out = new Set<string>();
+  for (const line of readFileSync(trace, 'utf8').split('\n')) {
+    const exec = /^(\d+) +execve\("([^"]+)".* = 0$/.exec(line);
+    if (exec) program.set(exec[1]!, exec[2]!.slice(exec[2]!.lastIndexOf('/') + 1));
+    const sync = /^(\d+) +syncfs\(/.exec(line);
+    if (sync) out.add(program.get(sync[1]!) ?? `pid ${sync[1]}`);
+  }
+  return out;
+}
+
+describe('when layers reach the disk', () => {
+  it('marks layers only after sync -f of the layers filesystem has returned', async () => {
+    const sb = sandbox();
+    try {
+      // A sync that records its arguments and waits to be let go.
+      const shim = join(sb.dir, 'shim');
+      mkdirSync(shim);
+      if (AS_ROOT) chownSync(shim, sb.user.uid, sb.user.gid);
+      writeFileSync(
+        join(shim, 'sync'),
+        `#!/bin/sh\necho "$@" > ${shim}/args\nwhile [ ! -e ${shim}/go ]; do sleep 0.05; done\nexec /bin/sync "$@"\n`,
+        { mode: 0o755 },
+      );
+      sb.env.PATH = `${shim}:${sb.env.PATH}`;
+      ok(tsctr(sb, ['pull', '-q', ref]));
+      for (let i = 0; i < 200 && !existsSync(join(shim, 'args')); i++) await sleep(50);
+      expect(readFileSync(join(shim, 'args'), 'utf8')).toBe(`-f -- ${join(sb.root, 'layers')}\n`);
+      await sleep(500);
+      expect(readdirSync(join(sb.root, 'synced'))).toEqual([]);
+      // Usable meanwhile: committed in this boot.
+      expect(tsctr(sb, ['run', '--rm', ref, 'cat', '/etc/salt']).stdout).toBe('durable\n');
+      writeFileSync(join(shim, 'go'), '');
+      await markers(sb);
+    } finally {
+      sb.cleanup();
+    }
+  });
+
+  it('leaves syncing to the background: the layer writers do not sync', () => {
+    const sb = sandbox();
+    try {
+      expect(syncingPrograms(sb, ['pull', '-q', ref])).toEqual(new Set(['sync']));
+    } finally {
+      sb.cleanup();
+    }
+  });
+
+  // Hiding the boot id takes a mount namespace of root's; CI runs as root.
+  it.runIf(AS_ROOT)('syncs each layer before its commit where the boot id cannot be read', () => {
+    const sb = sandbox();
+    try {
+      const empty = join(sb.dir, 'no-boot-id');
+      writeFileSync(empty, '');
+      const hide = [
+        'unshare',
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount --bind "$0" /proc/sys/kernel/random/boot_id && exec "$@"',
+        empty,
+      ];
+      expect(syncingPrograms(sb, ['pull', '-q', ref], hide)).toEqual(new Set(['tsctr-unpack']));
+      for (const l of image.layers) {
+        expect(readMeta(sb, l.diffId)).toEqual({ diffId: l.diffId, size: expect.any(Number) });
+      }
+      expect(existsSync(join(sb.root, 'synced'))).toBe(false);
+      expect(tsctr(sb, ['run', '--rm', ref, 'cat', '/etc/salt']).stdout).toBe('durable\n');
+    } finally {
+      sb.cleanup();
+    }
+  });
+});
+
+describe('importing again', () => {
+  it('keeps a shared blob when an image lies about the diff_id of its layer', async () => {
+    const sb = sandbox();
+    try {
+      ok(tsctr(sb, ['pull', '-q', ref]));
+      // Same layer blob, another diff_id: the layer is missing, its blob is kept.
+      const bad = withWrongDiffId(image, 0);
+      await pushImage(reg.host, 'durable/liar', 'v1', bad, { format: 'docker' });
+      const r = tsctr(sb, ['pull', `${reg.host}/durable/liar:v1`]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(/does not match the image config: diff_id/);
+      expect(existsSync(join(sb.root, 'blobs/sha256', hex(base().digest)))).toBe(true);
+      ok(tsctr(sb, ['save', '-o', join(sb.dir, 'still.tar'), ref]));
+    } finally {
+      sb.cleanup();
+    }
+  });
+
+  it('repairs a suspect layer once when two pulls meet it', async () => {
+    const sb = sandbox();
+    try {
+      ok(tsctr(sb, ['pull', '-q', ref]));
+      await markers(sb);
+      const whole = busyboxSize(sb, base().diffId);
+      crashBefore(sb, base().diffId);
+      const [a, b] = await Promise.all([
+        tsctrAwait(sb, ['pull', ref]),
+        tsctrAwait(sb, ['pull', ref]),
+      ]);
+      ok(a);
+      ok(b);
+      expect(busyboxSize(sb, base().diffId)).toBe(whole);
+      expect(readdirSync(join(sb.root, 'tmp'))).toEqual([]);
+      expect(tsctr(sb, ['run', '--rm', ref, 'cat', '/etc/salt']).stdout).toBe('durable\n');
+    } finally {
+      sb.cleanup();
+    }
+  });
+
+  it('garbage collection drops the marker of an earlier copy of a layer still present', async () => {
+    const sb = sandbox();
+    try {
+      ok(tsctr(sb, ['pull', '-q', ref]));
+      await markers(sb);
+      const other = `${reg.host}/durable/other:v1`;
+      await pushImage(reg.host, 'durable/other', 'v1', await buildBusyboxImage({ salt: 'other' }), {
+        format: 'docker',
+      });
+      ok(tsctr(sb, ['pull', '-q', other]));
+      const stale = `${hex(base().diffId)}-${'0'.repeat(16)}`;
+      writeFileSync(join(sb.root, 'synced', stale), '');
+      ok(tsctr(sb, ['rmi', other]));
+      const left = readdirSync(join(sb.root, 'synced'));
+      expect(left).not.toContain(stale);
+      expect(left.sort()).toEqual(
+        image.layers.map((l) => `${hex(l.diffId)}-${readMeta(sb, l.diffId).token}`).sort(),
+      );
     } finally {
       sb.cleanup();
     }
