@@ -3,7 +3,8 @@
 //   npm run bench          as root (runs the engines as BENCH_USER via setpriv) or as a normal user
 //   BENCH_RUNS=15 BENCH_WARMUP=3 BENCH_USER=tsctr-test BENCH_PODMAN=podman   (defaults)
 //   BENCH_TSCTR=path/to/bin/tsctr   (default: this checkout's bin/tsctr)
-//   The pull of a large image is bench/pull.ts (`npm run bench:pull`).
+//   The pull of a large image is bench/pull.ts (`npm run bench:pull`); here the small busybox
+//   image is pulled into a store that has it (one manifest request) and into an empty one.
 //
 // Every figure is the wall time of one whole CLI process as seen from Node. Timing budgets are
 // informational: the exit status is non-zero only when a command itself fails.
@@ -11,7 +12,17 @@ import { release } from 'node:os';
 import { seedBusybox } from '../test/fixtures/images.ts';
 import { startRegistry } from '../test/fixtures/registry.ts';
 import { median, ms, percentile, table } from './stats.ts';
-import { AS_ROOT, TSCTR, USER, cleanup, engines, exec, intEnv } from './engines.ts';
+import {
+  AS_ROOT,
+  TSCTR,
+  USER,
+  cleanup,
+  engines,
+  exec,
+  freshStore,
+  intEnv,
+  type Tool,
+} from './engines.ts';
 
 const RUNS = intEnv('BENCH_RUNS', 15);
 const WARMUP = intEnv('BENCH_WARMUP', 3);
@@ -40,10 +51,12 @@ async function main(): Promise<number> {
 
     for (const tool of tools) {
       // The registry is on loopback: tsctr treats it as insecure by default, podman needs telling.
-      const pull = tool.argv(
-        tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image],
+      const r = exec(
+        tool.argv(
+          tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image],
+        ),
+        tool.env,
       );
-      const r = exec(pull, tool.env);
       if (!r.ok) failures.push(r.detail);
       else console.log(`  ${tool.name} pull ${image}: ${ms(r.ms)} ms`);
     }
@@ -61,23 +74,34 @@ async function main(): Promise<number> {
       `  baseline \`${how}\`: ${ms(wrapper)} ms median, subtracted from every figure below`,
     );
 
-    const commands: [string, string[]][] = [
-      ['--version', ['--version']],
-      ['ps (no containers)', ['ps']],
+    const pullArgs = (tool: Tool) =>
+      tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image];
+    // Each case may give the engine a store of its own for the sample (made before the clock
+    // starts, and initialised by an untimed `images`).
+    const commands: { label: string; args: (tool: Tool) => string[]; store?: string }[] = [
+      { label: '--version', args: () => ['--version'] },
+      { label: 'ps (no containers)', args: () => ['ps'] },
       // tsctr has only --network none so far; podman would otherwise set up slirp4netns/pasta.
-      ['run --rm IMAGE true', ['run', '--rm', '--network', 'none', image, 'true']],
-      ['images', ['images']],
+      {
+        label: 'run --rm IMAGE true',
+        args: () => ['run', '--rm', '--network', 'none', image, 'true'],
+      },
+      { label: 'images', args: () => ['images'] },
+      { label: 'pull IMAGE (up to date)', args: pullArgs },
+      { label: 'pull IMAGE (empty store)', args: pullArgs, store: 'pull' },
     ];
     const samples = new Map<string, number[]>(); // `${command}|${tool}` -> net ms
     const failed = new Set<string>();
-    for (const [label, args] of commands) {
+    for (const { label, args, store } of commands) {
       for (let i = 0; i < WARMUP + RUNS && !interrupted; i++) {
         // Alternate which engine goes first, so neither always runs right after the other.
         const order = i % 2 ? [...tools].reverse() : tools;
-        for (const tool of order) {
-          const key = `${label}|${tool.name}`;
+        for (const engine of order) {
+          const key = `${label}|${engine.name}`;
           if (failed.has(key)) continue; // one report per failing command is enough
-          const r = exec(tool.argv(args), tool.env);
+          const tool = store ? freshStore(engine, dirs.base, `${store}-${i}`) : engine;
+          if (store) exec(tool.argv(['images']), tool.env);
+          const r = exec(tool.argv(args(engine)), tool.env);
           if (!r.ok) {
             failed.add(key);
             failures.push(`${tool.name}: ${r.detail}`);
@@ -92,7 +116,7 @@ async function main(): Promise<number> {
       failed.has(key) ? 'FAILED' : ms(f(samples.get(key) ?? []));
     const header = ['command (ms)', 'tsctr p50', 'p90'];
     if (havePodman) header.push('podman p50', 'p90', 'tsctr/podman');
-    const rows = commands.map(([label]) => {
+    const rows = commands.map(({ label }) => {
       const [t, p] = [`${label}|tsctr`, `${label}|podman`];
       const row = [label, cell(t, median), cell(t, (s) => percentile(s, 90))];
       if (havePodman) {

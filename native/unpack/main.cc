@@ -1,6 +1,8 @@
 // tsctr-unpack: the layer writer. Started by the CLI as root inside the user's user namespace
-// (src/storage/layer-writer.ts); reads records (protocol.h) on stdin, replies on stdout.
+// (src/storage/layer-writer.ts); reads records (protocol.h) on stdin, replies on stdout, and
+// likewise on each further lane (main, below).
 #include <cerrno>
+#include <cstdlib>
 #include <fcntl.h>
 #include <sched.h>
 #include <string>
@@ -10,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 #include "fdio.h"
 #include "protocol.h"
@@ -59,11 +62,8 @@ int probe_overlay(const std::string &dir, const std::string &options) {
 
 } // namespace
 
-int main() {
-    prctl(PR_SET_NAME, "tsctr-unpack");
-    // Entries are created with their final permission bits; the caller's umask must not mask
-    // them (tar's --same-permissions, which docker's applier uses).
-    umask(0);
+// One lane: records on fd 0, replies on fd 1, until EOF on fd 0.
+int serve() {
     // A pipe holds 64 KiB by default: one layer's stream of small records would then cost a
     // context switch every few dozen files. 1 MiB is the unprivileged maximum (pipe-max-size);
     // failing leaves the default, which is only slower.
@@ -138,4 +138,42 @@ int main() {
         if (rc < 0)
             fail(h.op, errno, path);
     }
+}
+
+// argv[1], if given, is the number of lanes: independent writers, so that one spawn (a clone
+// and newuidmap/newgidmap, ~50 ms) serves every layer a pull unpacks at once. Lane 0 is fds
+// 0/1; lane i > 0 is fds 3+2(i-1) (records) and 4+2(i-1) (replies), served by a forked child.
+// The process exits once every lane has reached EOF, so that the CLI's waitpid covers them all.
+int main(int argc, char **argv) {
+    prctl(PR_SET_NAME, "tsctr-unpack");
+    // Entries are created with their final permission bits; the caller's umask must not mask
+    // them (tar's --same-permissions, which docker's applier uses).
+    umask(0);
+    int lanes = argc > 1 ? atoi(argv[1]) : 1;
+    if (lanes < 1 || lanes > 16)
+        fail(0, EINVAL, "<lanes>");
+    const int first = 3, last = first + 2 * (lanes - 1); // lane fds: [first, last)
+    std::vector<pid_t> children;
+    for (int i = 1; i < lanes; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            fail(0, errno, "<fork>");
+        if (pid == 0) {
+            int in = first + 2 * (i - 1);
+            if (dup2(in, 0) < 0 || dup2(in + 1, 1) < 0)
+                _exit(1);
+            for (int fd = first; fd < last; fd++)
+                close(fd);
+            _exit(serve());
+        }
+        children.push_back(pid);
+    }
+    for (int fd = first; fd < last; fd++)
+        close(fd);
+    int rc = serve();
+    for (pid_t pid : children) {
+        while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    }
+    return rc;
 }

@@ -10,10 +10,9 @@ import { createReadStream, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TsctrError } from '../errors.ts';
 import type { ImageStore } from '../storage/store.ts';
-import { LayerWriter } from '../storage/layer-writer.ts';
+import type { LayerWriter, WriterPool } from '../storage/layer-writer.ts';
 import { FileLock } from '../storage/lock.ts';
 import { unpackLayer } from '../storage/unpack.ts';
-import type { IdMap } from '../runtime/idmap.ts';
 
 export interface LayerSource {
   /** The diff_id the image config lists for this layer. */
@@ -50,7 +49,7 @@ export interface LayerFailures {
  */
 export async function importLayer(
   store: ImageStore,
-  idmap: IdMap,
+  writers: WriterPool,
   src: LayerSource,
   fail: LayerFailures,
   onWait?: () => void,
@@ -69,7 +68,7 @@ export async function importLayer(
       haveBlob = false;
     }
     const from = haveBlob ? { ...src, file: kept, open: () => createReadStream(kept) } : src;
-    await unpackVerified(store, idmap, from, fail, retired);
+    await unpackVerified(store, writers, from, fail, retired);
   } finally {
     lock.release();
   }
@@ -87,7 +86,7 @@ async function fileHasDigest(path: string, digest: string): Promise<boolean> {
 
 async function unpackVerified(
   store: ImageStore,
-  idmap: IdMap,
+  writers: WriterPool,
   src: LayerSource,
   fail: LayerFailures,
   retired?: string,
@@ -95,12 +94,25 @@ async function unpackVerified(
   const temp = store.newTemp();
   // A blob read from a file is moved in afterwards; one read from the network is teed to a file.
   const blobTemp = src.file === undefined ? store.newBlobTemp() : undefined;
-  const writer = await LayerWriter.start(idmap);
+  // The download (or the read) starts while the writer is spawned, which takes ~50 ms of
+  // newuidmap and newgidmap that would otherwise come before the first byte; what arrives
+  // meanwhile waits in the stream's buffer (its high-water mark bounds it).
+  const blob = src.open();
+  blob.read(0);
+  let consumed = false;
+  let writer: LayerWriter;
+  try {
+    writer = await writers.acquire();
+  } catch (err) {
+    blob.destroy();
+    throw err;
+  }
   let committed = false;
   try {
     // The suspect copy goes first, so the store never holds two copies' worth of the layer.
     if (retired !== undefined) await writer.remove(retired);
-    const got = await unpackLayer(src.open(), `${temp}/diff`, writer, {
+    consumed = true;
+    const got = await unpackLayer(blob, `${temp}/diff`, writer, {
       expectedSize: src.size,
       blobFile: blobTemp,
       sync: !store.deferSync,
@@ -113,8 +125,9 @@ async function unpackVerified(
     if (!store.hasBlob(src.digest)) store.commitBlob(blobTemp ?? src.file!, src.digest);
     if (!store.hasLayer(src.diffId)) committed = store.commitLayer(temp, src.diffId, got.size);
   } finally {
+    if (!consumed) blob.destroy();
     if (blobTemp !== undefined) rmSync(blobTemp, { force: true });
     if (!committed) await writer.remove(temp).catch(() => undefined);
-    await writer.close();
+    writers.release(writer);
   }
 }

@@ -22,6 +22,7 @@ import { extractArchive } from './archive-extract.ts';
 import { planImages, type PlannedImage, type PlannedLayer } from './load-plan.ts';
 import { familiar, synthesizeManifest } from './archive-format.ts';
 import { importLayer, type LayerFailures } from './layer-import.ts';
+import { WriterPool } from '../storage/layer-writer.ts';
 
 export type LoadEvent =
   /** docker: a name moved off another image, which keeps its ID. */
@@ -105,10 +106,11 @@ export async function loadImages(opts: LoadOptions): Promise<void> {
   const emit = opts.onEvent ?? (() => undefined);
   const input = await openInput(opts.input);
   const store = new ImageStore(opts.paths);
-  const idmap = currentIdMap();
   // Shared, as pulls hold it: image removal cannot collect a layer this load has found present.
   const gcLock = await FileLock.acquire(store.lockPath('gc'), { exclusive: false });
   const temp = store.newTemp();
+  // Layers are imported one after the other, all through one writer.
+  const writers = new WriterPool(currentIdMap(), 1);
   try {
     const root = join(temp, 'archive');
     mkdirSync(root, { mode: 0o700 });
@@ -123,7 +125,7 @@ export async function loadImages(opts: LoadOptions): Promise<void> {
       for (const layer of img.layers) {
         await importLayer(
           store,
-          idmap,
+          writers,
           {
             diffId: layer.diffId,
             digest: layer.digest,
@@ -163,6 +165,7 @@ export async function loadImages(opts: LoadOptions): Promise<void> {
     store.syncLater(images.flatMap((img) => img.config.rootfs!.diff_ids));
     for (const e of events) emit(e);
   } finally {
+    await writers.close();
     store.syncLater();
     rmSync(temp, { recursive: true, force: true });
     gcLock.release();

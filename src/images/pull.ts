@@ -40,7 +40,7 @@ import { getCredentials } from '../registry/credentials.ts';
 import { MirrorHealth } from '../registry/mirror-health.ts';
 import { PullSources, type SourceEvent } from './pull-sources.ts';
 import { ImageStore, type ImageConfigBody, type ImageRecord } from '../storage/store.ts';
-import { LayerWriter } from '../storage/layer-writer.ts';
+import { LayerWriter, WriterPool } from '../storage/layer-writer.ts';
 import { importLayer } from './layer-import.ts';
 import { currentIdMap, type IdMap } from '../runtime/idmap.ts';
 import { FileLock } from '../storage/lock.ts';
@@ -134,7 +134,9 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
       });
       try {
         const resolved = await sources.first((client, src) =>
-          resolveImage(client, src.repository, ref, want, !!opts.platform),
+          resolveImage(client, src.repository, ref, want, !!opts.platform, (digest) =>
+            storedDocument(store, digest),
+          ),
         );
         return await fetchImage(store, idmap, sources, ref, resolved, opts.concurrency, emit);
       } catch (err) {
@@ -215,12 +217,28 @@ interface ResolvedImage {
 }
 
 /** Fetches and verifies the manifest (choosing the platform from an index) and the config. */
+/**
+ * A platform manifest or config the store already holds, when its bytes still have their
+ * digest: docker, too, fetches no config it has (distribution/pull_v2.go), so an image that is
+ * up to date costs one request, for the tag's manifest.
+ */
+function storedDocument(store: ImageStore, digest: string): Buffer | undefined {
+  if (!store.hasBlob(digest)) return undefined;
+  try {
+    const body = store.readBlob(digest);
+    return sha256(body) === digest ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function resolveImage(
   client: RegistryClient,
   repo: string,
   ref: ImageReference,
   want: Platform,
   explicitPlatform: boolean,
+  stored: (digest: string) => Buffer | undefined,
 ): Promise<ResolvedImage> {
   const name = canonicalName(ref);
   const top = await client.getManifest(repo, ref.digest ?? ref.tag!, manifestAccept);
@@ -235,7 +253,10 @@ async function resolveImage(
   let classified = classifyManifest(top.body, top.contentType, name);
   if (classified.kind === 'index') {
     const d = choosePlatform(classified.index, want, name);
-    const sub = await client.getManifest(repo, d.digest, manifestAccept);
+    const kept = stored(d.digest);
+    const sub = kept
+      ? { body: kept, contentType: d.mediaType }
+      : await client.getManifest(repo, d.digest, manifestAccept);
     if (sha256(sub.body) !== d.digest) {
       throw new TsctrError(
         `manifest digest mismatch for ${name}: expected ${d.digest}, got ${sha256(sub.body)}`,
@@ -257,11 +278,13 @@ async function resolveImage(
   }
   // Through the same retry policy as layers: a 429 or a dropped connection on the config is
   // as likely as on any other blob.
-  const configBuf = await readLimited(
-    downloadBlob(client, repo, manifest.config.digest),
-    MAX_MANIFEST,
-    `config of ${name}`,
-  );
+  const configBuf =
+    stored(manifest.config.digest) ??
+    (await readLimited(
+      downloadBlob(client, repo, manifest.config.digest),
+      MAX_MANIFEST,
+      `config of ${name}`,
+    ));
   if (sha256(configBuf) !== manifest.config.digest) {
     throw new TsctrError(
       `config digest mismatch for ${name}: expected ${manifest.config.digest}, got ${sha256(configBuf)}`,
@@ -325,17 +348,23 @@ async function fetchImage(
   const limit = concurrency ?? LAYER_CONCURRENCY;
   const downloads = new Semaphore(limit);
   const bySize = [...todo].sort((a, b) => manifest.layers[b]!.size - manifest.layers[a]!.size);
-  await mapLimit(bySize, limit + 1, async (i) => {
-    const desc = manifest.layers[i]!;
-    const shortId = short(desc.digest);
-    await sources.blob((client, src) =>
-      fetchLayer(client, store, idmap, src.repository, desc, diffIds[i]!, downloads, {
-        onWait: () => emit({ kind: 'layer', id: shortId, status: 'Waiting' }),
-        onBytes: (current) => emit({ kind: 'progress', id: shortId, current, total: desc.size }),
-      }),
-    );
-    emit({ kind: 'layer', id: shortId, status: 'Pull complete' });
-  });
+  // One writer process, with a lane per layer in progress, serves every layer.
+  const writers = new WriterPool(idmap, Math.min(todo.length, limit + 1));
+  try {
+    await mapLimit(bySize, limit + 1, async (i) => {
+      const desc = manifest.layers[i]!;
+      const shortId = short(desc.digest);
+      await sources.blob((client, src) =>
+        fetchLayer(client, store, writers, src.repository, desc, diffIds[i]!, downloads, {
+          onWait: () => emit({ kind: 'layer', id: shortId, status: 'Waiting' }),
+          onBytes: (current) => emit({ kind: 'progress', id: shortId, current, total: desc.size }),
+        }),
+      );
+      emit({ kind: 'layer', id: shortId, status: 'Pull complete' });
+    });
+  } finally {
+    await writers.close();
+  }
 
   // The documents as served, so push and save can send the same bytes (and digests).
   store.putBlob(id, r.configBuf);
@@ -405,7 +434,7 @@ async function* counted(
 async function fetchLayer(
   client: RegistryClient,
   store: ImageStore,
-  idmap: IdMap,
+  writers: WriterPool,
   repo: string,
   desc: Descriptor,
   diffId: string,
@@ -415,7 +444,7 @@ async function fetchLayer(
   const digest = desc.digest;
   await importLayer(
     store,
-    idmap,
+    writers,
     {
       diffId,
       digest,

@@ -43,6 +43,12 @@ const STAGE = 256 * 1024;
 /** File data up to this size is copied into the stage; larger slices are sent as they are. */
 const COPY_MAX = 16 * 1024;
 
+/** One tsctr-unpack process: reaped once the last of its lanes is closed. */
+interface WriterProcess {
+  pid: number;
+  open: number;
+}
+
 export class LayerWriter {
   private readonly input: Socket;
   private readonly replies: Socket;
@@ -53,7 +59,7 @@ export class LayerWriter {
   private readonly failed: Promise<never>;
   private rejectFailed!: (e: Error) => void;
 
-  private readonly pid: number;
+  private readonly proc: WriterProcess;
   private closing = false;
   /** Records not yet handed to the socket: stage[sent, used). */
   private stage = Buffer.allocUnsafe(STAGE);
@@ -61,8 +67,8 @@ export class LayerWriter {
   private used = 0;
   private corked = false;
 
-  private constructor(pid: number, input: Socket, replies: Socket) {
-    this.pid = pid;
+  private constructor(proc: WriterProcess, input: Socket, replies: Socket) {
+    this.proc = proc;
     this.input = input;
     this.replies = replies;
     this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
@@ -78,34 +84,67 @@ export class LayerWriter {
   }
 
   static async start(idmap: IdMap): Promise<LayerWriter> {
+    return (await LayerWriter.startLanes(idmap, 1))[0]!;
+  }
+
+  /**
+   * `lanes` independent writers from one tsctr-unpack process (its first lane is the process
+   * itself, the others forked children: native/unpack/main.cc), for one clone and one
+   * newuidmap/newgidmap however many layers are unpacked at once.
+   */
+  static async startLanes(idmap: IdMap, lanes: number): Promise<LayerWriter[]> {
     const n = native();
-    const [inR, inW] = n.pipe();
-    const [outR, outW] = n.pipe();
+    const local: number[] = []; // per lane: records (write end), replies (read end)
+    const remote: number[] = []; // per lane: records (read end), replies (write end)
+    try {
+      for (let i = 0; i < lanes; i++) {
+        const [inR, inW] = n.pipe();
+        const [outR, outW] = n.pipe();
+        local.push(inW, outR);
+        remote.push(inR, outW);
+      }
+    } catch (err) {
+      for (const fd of [...local, ...remote]) closeSync(fd);
+      throw err;
+    }
     let pid: number;
     try {
       const file = helperPath('tsctr-unpack');
       pid = await spawnInUserNamespace({
         file,
-        argv: [file],
+        argv: lanes > 1 ? [file, String(lanes)] : [file],
         env: [],
-        stdio: [inR, outW, 2],
+        // Lane 0 on fds 0 and 1, lane i on 3+2(i-1) and 4+2(i-1).
+        stdio: [remote[0]!, remote[1]!, 2, ...remote.slice(2)],
         idmap,
       });
     } catch (err) {
-      for (const fd of [inW, outR]) closeSync(fd);
+      for (const fd of local) closeSync(fd);
       throw err;
     } finally {
-      closeSync(inR);
-      closeSync(outW);
+      for (const fd of remote) closeSync(fd);
     }
-    // Headroom above the pipe's own buffer, so that a burst of small records does not stall
-    // (a stream option the Socket type omits, passed through to the Writable).
-    const input = { fd: inW, readable: false, writable: true, writableHighWaterMark: 1 << 20 };
-    return new LayerWriter(
-      pid,
-      new Socket(input),
-      new Socket({ fd: outR, readable: true, writable: false }),
-    );
+    const proc: WriterProcess = { pid, open: lanes };
+    return Array.from({ length: lanes }, (_, i) => {
+      // Headroom above the pipe's own buffer, so that a burst of small records does not stall
+      // (a stream option the Socket type omits, passed through to the Writable).
+      const input = {
+        fd: local[2 * i]!,
+        readable: false,
+        writable: true,
+        writableHighWaterMark: 1 << 20,
+      };
+      return new LayerWriter(
+        proc,
+        new Socket(input),
+        new Socket({ fd: local[2 * i + 1]!, readable: true, writable: false }),
+      );
+    });
+  }
+
+  /** Whether the writer has failed (and exited): it takes no more records. */
+  get broken(): boolean {
+    return this.failure !== undefined;
   }
 
   private onReply(chunk: string): void {
@@ -261,9 +300,49 @@ export class LayerWriter {
   }
 
   async close(): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
     this.input.end();
     if (!this.replies.readableEnded) await once(this.replies, 'close').catch(() => undefined);
-    native().waitpid(this.pid, true);
+    if (--this.proc.open === 0) native().waitpid(this.proc.pid, true);
+  }
+}
+
+/**
+ * Writers for the layers of one pull or load: `lanes` of them from one process, started on
+ * first use and each reused for layer after layer. A writer that failed is not reused; if
+ * every lane is busy or broken, a writer of its own is started.
+ */
+export class WriterPool {
+  private readonly idmap: IdMap;
+  private readonly lanes: number;
+  private starting: Promise<void> | undefined;
+  private readonly idle: LayerWriter[] = [];
+  private readonly all: LayerWriter[] = [];
+
+  constructor(idmap: IdMap, lanes: number) {
+    this.idmap = idmap;
+    this.lanes = Math.max(1, lanes);
+  }
+
+  async acquire(): Promise<LayerWriter> {
+    this.starting ??= LayerWriter.startLanes(this.idmap, this.lanes).then((lanes) => {
+      this.all.push(...lanes);
+      this.idle.push(...lanes);
+    });
+    await this.starting;
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    const own = await LayerWriter.start(this.idmap);
+    this.all.push(own);
+    return own;
+  }
+
+  release(w: LayerWriter): void {
+    if (!w.broken) this.idle.push(w);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.close()));
   }
 }

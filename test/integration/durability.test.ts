@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import {
   chownSync,
   existsSync,
@@ -29,7 +28,8 @@ import {
   withWrongDiffId,
   type TestImage,
 } from '../fixtures/images.ts';
-import { BIN, sandbox, tsctr, tsctrAwait, type Sandbox } from './harness.ts';
+import { sandbox, tsctr, tsctrAwait, type Sandbox } from './harness.ts';
+import { traceTsctr } from './trace.ts';
 
 let reg: TestRegistry;
 let image: TestImage;
@@ -235,32 +235,6 @@ describe('a layer left unsynced by a crash', () => {
 
 const AS_ROOT = process.getuid!() === 0;
 
-/** Which programs called syncfs(2) during `tsctr ARGS`, traced with strace -f as the user. */
-function syncingPrograms(sb: Sandbox, args: string[], wrap: string[] = []): Set<string> {
-  const trace = join(sb.dir, 'strace.out');
-  const r = spawnSync(
-    wrap[0] ?? 'strace',
-    [
-      ...wrap.slice(1),
-      ...(wrap.length ? ['strace'] : []),
-      ...['-f', '-qq', '-e', 'trace=execve,syncfs', '-o', trace, '-u', sb.user.name],
-      ...[BIN, ...args],
-    ],
-    { env: sb.env, encoding: 'utf8', timeout: 120_000 },
-  );
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  const program = new Map<string, string>();
-  const out = new Set<string>();
-  for (const line of readFileSync(trace, 'utf8').split('\n')) {
-    const exec = /^(\d+) +execve\("([^"]+)".* = 0$/.exec(line);
-    if (exec) program.set(exec[1]!, exec[2]!.slice(exec[2]!.lastIndexOf('/') + 1));
-    const sync = /^(\d+) +syncfs\(/.exec(line);
-    if (sync) out.add(program.get(sync[1]!) ?? `pid ${sync[1]}`);
-  }
-  return out;
-}
-
 describe('when layers reach the disk', () => {
   it('marks layers only after sync -f of the layers filesystem has returned', async () => {
     const sb = sandbox();
@@ -292,7 +266,9 @@ describe('when layers reach the disk', () => {
   it('leaves syncing to the background: the layer writers do not sync', () => {
     const sb = sandbox();
     try {
-      expect(syncingPrograms(sb, ['pull', '-q', ref])).toEqual(new Set(['sync']));
+      expect(traceTsctr(sb, ['pull', '-q', ref], ['syncfs']).callers('syncfs')).toEqual(
+        new Set(['sync']),
+      );
     } finally {
       sb.cleanup();
     }
@@ -314,7 +290,9 @@ describe('when layers reach the disk', () => {
         'mount --bind "$0" /proc/sys/kernel/random/boot_id && exec "$@"',
         empty,
       ];
-      expect(syncingPrograms(sb, ['pull', '-q', ref], hide)).toEqual(new Set(['tsctr-unpack']));
+      expect(traceTsctr(sb, ['pull', '-q', ref], ['syncfs'], hide).callers('syncfs')).toEqual(
+        new Set(['tsctr-unpack']),
+      );
       for (const l of image.layers) {
         expect(readMeta(sb, l.diffId)).toEqual({ diffId: l.diffId, size: expect.any(Number) });
       }

@@ -16,6 +16,7 @@ import {
   type TestImage,
 } from '../fixtures/images.ts';
 import { sandbox, tsctr, tsctrAwait, type Sandbox } from './harness.ts';
+import { traceTsctr } from './trace.ts';
 
 let reg: TestRegistry;
 let sb: Sandbox;
@@ -29,6 +30,11 @@ afterAll(async () => {
   sb?.cleanup();
   await reg?.stop();
 });
+
+function ok(r: { code: number | null; stderr: string }): void {
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+}
 
 function layerCount(s: Sandbox): number {
   return existsSync(join(s.root, 'layers')) ? readdirSync(join(s.root, 'layers')).length : 0;
@@ -64,6 +70,67 @@ describe('formats', () => {
     const r = tsctr(sb, ['pull', `${reg.host}/docker/plain@sha256:${'0'.repeat(64)}`]);
     expect(r.code).toBe(125);
     expect(r.stderr).toMatch(/^Error: manifest for .* not found/);
+  });
+});
+
+describe('layer writers', () => {
+  it('unpacks the layers of a pull through one writer process, a lane per layer', async () => {
+    const image = await buildBusyboxImage({ salt: 'lanes' });
+    await pushImage(reg.host, 'lanes/busybox', 'v1', image, { format: 'docker' });
+    const fresh = sandbox();
+    try {
+      const t = traceTsctr(fresh, ['pull', '-q', `${reg.host}/lanes/busybox:v1`], []);
+      const count = (program: string) => t.execs.filter((e) => e === program).length;
+      expect(image.layers).toHaveLength(3);
+      expect([count('tsctr-unpack'), count('newuidmap'), count('newgidmap')]).toEqual([1, 1, 1]);
+      expect(
+        tsctr(fresh, ['run', '--rm', `${reg.host}/lanes/busybox:v1`, 'cat', '/etc/salt']).stdout,
+      ).toBe('lanes\n');
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
+  it('loads every layer of an archive through one writer', async () => {
+    const fresh = sandbox();
+    try {
+      const ref = `${reg.host}/lanes/busybox:v1`;
+      ok(tsctr(fresh, ['pull', '-q', ref]));
+      const archive = join(fresh.dir, 'image.tar');
+      ok(tsctr(fresh, ['save', '-o', archive, ref]));
+      ok(tsctr(fresh, ['rmi', ref]));
+      const t = traceTsctr(fresh, ['load', '-q', '-i', archive], []);
+      expect(t.execs.filter((e) => e === 'tsctr-unpack')).toHaveLength(1);
+      expect(tsctr(fresh, ['run', '--rm', ref, 'cat', '/etc/salt']).stdout).toBe('lanes\n');
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
+
+describe('an image the store has', () => {
+  it('is checked with one request: its platform manifest and config come from the store', async () => {
+    const image = await buildBusyboxImage({ salt: 'stored' });
+    const pushed = await pushImage(reg.host, 'stored/busybox', 'v1', image, {
+      format: 'oci',
+      index: true,
+    });
+    const ref = `${reg.host}/stored/busybox:v1`;
+    const fresh = sandbox();
+    try {
+      ok(tsctr(fresh, ['pull', '-q', ref]));
+      // From now on the registry serves both damaged: a pull that fetched either would fail.
+      await corruptBlobOnDisk(reg, image.configDigest);
+      await corruptBlobOnDisk(reg, pushed.manifestDigest);
+      const again = tsctr(fresh, ['pull', ref]);
+      ok(again);
+      expect(again.stdout).toContain(`Digest: ${pushed.indexDigest}`);
+      expect(again.stdout).toContain(`Status: Image is up to date for ${ref}`);
+    } finally {
+      await corruptBlobOnDisk(reg, image.configDigest, image.config);
+      await corruptBlobOnDisk(reg, pushed.manifestDigest, pushed.manifest);
+      fresh.cleanup();
+    }
   });
 });
 
