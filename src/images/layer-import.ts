@@ -98,6 +98,9 @@ async function unpackVerified(
   // newuidmap and newgidmap that would otherwise come before the first byte; what arrives
   // meanwhile waits in the stream's buffer (its high-water mark bounds it).
   const blob = src.open();
+  // A failure before the pipeline takes the stream (a 404 answered at once) stays in it and is
+  // what the pipeline rejects with; unheard, it would be an uncaught exception.
+  blob.on('error', () => undefined);
   blob.read(0);
   let consumed = false;
   let writer: LayerWriter;

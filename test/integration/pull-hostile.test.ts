@@ -16,6 +16,7 @@ import {
   DOCKER_HUB_RATE_LIMIT_MESSAGE,
   firstAttemptOnly,
   rateLimited,
+  respond,
   stall,
   startBlackHole,
   startRegistryProxy,
@@ -126,6 +127,32 @@ describe('rate limits', () => {
 });
 
 describe('broken downloads', () => {
+  it('reports a blob the registry does not have, even before the layer writer is up', async () => {
+    const sb = sandbox();
+    try {
+      const image = await seed('hostile/noblob', 'noblob');
+      const missing = image.layers[0]!.digest;
+      proxy.reset();
+      // Answered at once: the error reaches the download's stream while its writer starts.
+      proxy.setBehaviour((req) =>
+        req.route.reference === missing
+          ? respond(404, {
+              errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }],
+            })
+          : undefined,
+      );
+      const r = await tsctrAwait(sb, ['pull', `${proxy.host}/hostile/noblob:v1`]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(new RegExp(`^Error: blob ${missing} of .*blob unknown to registry`));
+      expect(r.stderr).not.toMatch(/stopped before|at .*\.js/);
+      expect(entries(sb, 'images')).toEqual([]);
+      expect(entries(sb, 'tmp')).toEqual([]);
+    } finally {
+      proxy.setBehaviour(() => undefined);
+      sb.cleanup();
+    }
+  });
+
   it('resumes a blob whose connection dropped mid-body with a Range request', async () => {
     const sb = sandbox();
     try {
