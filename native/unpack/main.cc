@@ -143,7 +143,8 @@ int serve() {
 // argv[1], if given, is the number of lanes: independent writers, so that one spawn (a clone
 // and newuidmap/newgidmap, ~50 ms) serves every layer a pull unpacks at once. Lane 0 is fds
 // 0/1; lane i > 0 is fds 3+2(i-1) (records) and 4+2(i-1) (replies), served by a forked child.
-// The process exits once every lane has reached EOF, so that the CLI's waitpid covers them all.
+// The process exits once every lane has reached EOF, so that the CLI's waitpid covers them all
+// (a failure on lane 0 exits at once; the other lanes' children then finish on their own).
 int main(int argc, char **argv) {
     prctl(PR_SET_NAME, "tsctr-unpack");
     // Entries are created with their final permission bits; the caller's umask must not mask

@@ -102,7 +102,6 @@ async function unpackVerified(
   // what the pipeline rejects with; unheard, it would be an uncaught exception.
   blob.on('error', () => undefined);
   blob.read(0);
-  let consumed = false;
   let writer: LayerWriter;
   try {
     writer = await writers.acquire();
@@ -114,7 +113,6 @@ async function unpackVerified(
   try {
     // The suspect copy goes first, so the store never holds two copies' worth of the layer.
     if (retired !== undefined) await writer.remove(retired);
-    consumed = true;
     const got = await unpackLayer(blob, `${temp}/diff`, writer, {
       expectedSize: src.size,
       blobFile: blobTemp,
@@ -128,9 +126,30 @@ async function unpackVerified(
     if (!store.hasBlob(src.digest)) store.commitBlob(blobTemp ?? src.file!, src.digest);
     if (!store.hasLayer(src.diffId)) committed = store.commitLayer(temp, src.diffId, got.size);
   } finally {
-    if (!consumed) blob.destroy();
+    // Also after a failure before the pipeline took it: the download would keep its slot.
+    blob.destroy();
     if (blobTemp !== undefined) rmSync(blobTemp, { force: true });
-    if (!committed) await writer.remove(temp).catch(() => undefined);
+    if (!committed) await removeTemp(writers, writer, temp);
     writers.release(writer);
+  }
+}
+
+/**
+ * Removes a layer's work directory after a failure. A writer left in the middle of a file
+ * (the blob ended inside it) would take the removal for file data: it is given up, and
+ * another removes the directory. What cannot be removed now is a stale temp for later.
+ */
+async function removeTemp(writers: WriterPool, writer: LayerWriter, temp: string): Promise<void> {
+  if (writer.inStep) {
+    await writer.remove(temp).catch(() => undefined);
+    return;
+  }
+  writer.abandon();
+  try {
+    const other = await writers.acquire();
+    await other.remove(temp).catch(() => undefined);
+    writers.release(other);
+  } catch {
+    // As above.
   }
 }

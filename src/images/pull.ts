@@ -6,6 +6,7 @@
  * its digests are checked: the blob against the manifest, the tar against the config's diff_id.
  */
 import { createHash } from 'node:crypto';
+import { rmSync, statSync } from 'node:fs';
 import { TsctrError } from '../errors.ts';
 import type { StatePaths } from '../config/paths.ts';
 import {
@@ -219,14 +220,19 @@ interface ResolvedImage {
 /** Fetches and verifies the manifest (choosing the platform from an index) and the config. */
 /**
  * A platform manifest or config the store already holds, when its bytes still have their
- * digest: docker, too, fetches no config it has (distribution/pull_v2.go), so an image that is
- * up to date costs one request, for the tag's manifest.
+ * digest: docker, too, fetches no config it has (distribution/pull_v2.go), and tsctr fetches
+ * no platform manifest it has either, so an image that is up to date costs one request, for
+ * the tag's manifest. A blob larger than a document may be (a manifest naming a layer's digest
+ * as its config) is not read; a damaged one is fetched again.
  */
 function storedDocument(store: ImageStore, digest: string): Buffer | undefined {
-  if (!store.hasBlob(digest)) return undefined;
   try {
+    if (statSync(store.blobPath(digest)).size > MAX_MANIFEST) return undefined;
     const body = store.readBlob(digest);
-    return sha256(body) === digest ? body : undefined;
+    if (sha256(body) === digest) return body;
+    // Damaged: dropped, so that the copy fetched now is stored in its place.
+    rmSync(store.blobPath(digest), { force: true });
+    return undefined;
   } catch {
     return undefined;
   }

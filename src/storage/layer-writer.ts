@@ -66,6 +66,8 @@ export class LayerWriter {
   private sent = 0;
   private used = 0;
   private corked = false;
+  /** Bytes of the current File record's data not yet staged. */
+  private owed = 0;
 
   private constructor(proc: WriterProcess, input: Socket, replies: Socket) {
     this.proc = proc;
@@ -147,6 +149,20 @@ export class LayerWriter {
     return this.failure !== undefined;
   }
 
+  /**
+   * Whether the writer is between records. A layer that fails in the middle of a file leaves
+   * it expecting the rest of that file's data, so whatever came next would be read as data.
+   */
+  get inStep(): boolean {
+    return this.owed === 0;
+  }
+
+  /** Gives the writer up: it reads end of input, reports the record cut short and exits. */
+  abandon(): void {
+    this.fail(new TsctrError('the layer writer was given up in the middle of a record'));
+    this.input.destroy();
+  }
+
   private onReply(chunk: string): void {
     this.buffered += chunk;
     let nl;
@@ -207,10 +223,12 @@ export class LayerWriter {
     b.writeUInt32LE(size >>> 0, at + 40);
     b.writeUInt32LE(Math.floor(size / 2 ** 32), at + 44);
     this.used = at + HEADER + pathLen + linkLen;
+    this.owed = size;
   }
 
   /** Stages file data: small slices are copied, large ones sent after what is staged. */
   data(chunk: Buffer): void {
+    this.owed -= chunk.length;
     if (chunk.length <= COPY_MAX) {
       if (this.stage.length - this.used < chunk.length) this.restage(chunk.length);
       chunk.copy(this.stage, this.used);
@@ -322,7 +340,8 @@ export class WriterPool {
 
   constructor(idmap: IdMap, lanes: number) {
     this.idmap = idmap;
-    this.lanes = Math.max(1, lanes);
+    // tsctr-unpack serves at most 16 lanes.
+    this.lanes = Math.min(16, Math.max(1, lanes));
   }
 
   async acquire(): Promise<LayerWriter> {
@@ -331,7 +350,9 @@ export class WriterPool {
       this.idle.push(...lanes);
     });
     await this.starting;
-    const idle = this.idle.pop();
+    // A lane can break while idle (its process died): skip it.
+    let idle;
+    while ((idle = this.idle.pop()) && idle.broken);
     if (idle) return idle;
     const own = await LayerWriter.start(this.idmap);
     this.all.push(own);
@@ -339,7 +360,7 @@ export class WriterPool {
   }
 
   release(w: LayerWriter): void {
-    if (!w.broken) this.idle.push(w);
+    if (!w.broken && w.inStep) this.idle.push(w);
   }
 
   async close(): Promise<void> {

@@ -153,6 +153,32 @@ describe('broken downloads', () => {
     }
   });
 
+  it('fails a layer whose blob ends in the middle of a file, then pulls it once it is whole', async () => {
+    const sb = sandbox();
+    try {
+      const image = await seed('hostile/short', 'short');
+      const cut = image.layers[0]!; // busybox itself: half its blob ends inside the binary
+      proxy.reset();
+      proxy.setBehaviour((req) =>
+        req.route.reference === cut.digest ? truncate(cut.size >> 1, 'short') : undefined,
+      );
+      const t0 = Date.now();
+      const r = await tsctrAwait(sb, ['pull', `${proxy.host}/hostile/short:v1`]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(new RegExp(`^Error: layer ${cut.digest} failed verification`));
+      expect(Date.now() - t0).toBeLessThan(60_000);
+      expect(entries(sb, 'images')).toEqual([]);
+      expect(entries(sb, 'tmp')).toEqual([]);
+      proxy.setBehaviour(() => undefined);
+      const again = await tsctrAwait(sb, ['pull', `${proxy.host}/hostile/short:v1`]);
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
+    } finally {
+      proxy.setBehaviour(() => undefined);
+      sb.cleanup();
+    }
+  });
+
   it('resumes a blob whose connection dropped mid-body with a Range request', async () => {
     const sb = sandbox();
     try {

@@ -4,7 +4,7 @@
  * refused with nothing stored, and the next pull must work.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 import {
@@ -126,6 +126,12 @@ describe('an image the store has', () => {
       ok(again);
       expect(again.stdout).toContain(`Digest: ${pushed.indexDigest}`);
       expect(again.stdout).toContain(`Status: Image is up to date for ${ref}`);
+      // A damaged copy in the store is fetched again, and replaced.
+      await corruptBlobOnDisk(reg, image.configDigest, image.config);
+      const kept = join(fresh.root, 'blobs/sha256', image.configDigest.slice(7));
+      writeFileSync(kept, 'damaged');
+      ok(tsctr(fresh, ['pull', '-q', ref]));
+      expect(readFileSync(kept)).toEqual(image.config);
     } finally {
       await corruptBlobOnDisk(reg, image.configDigest, image.config);
       await corruptBlobOnDisk(reg, pushed.manifestDigest, pushed.manifest);
