@@ -129,6 +129,7 @@ export async function pullImage(input: string, opts: PullOptions): Promise<Image
         credentials: (registry, repository) =>
           getCredentials(registry, {
             repository,
+            helpers: { names: conf.credentialHelpers, file: conf.credentialHelpersFile },
             ...(opts.authfile ? { authfile: opts.authfile } : {}),
           }),
         onEvent: (e) => emit(e),
@@ -184,6 +185,7 @@ async function pullAllTags(input: string, opts: PullOptions): Promise<ImageRecor
     credentials: (registry, repository) =>
       getCredentials(registry, {
         repository,
+        helpers: { names: conf.credentialHelpers, file: conf.credentialHelpersFile },
         ...(opts.authfile ? { authfile: opts.authfile } : {}),
       }),
     onEvent: () => undefined,

@@ -5,6 +5,7 @@
  *   get    stdin: the server URL        stdout: {"ServerURL","Username","Secret"}
  *   store  stdin: {"ServerURL","Username","Secret"}
  *   erase  stdin: the server URL
+ *   list   stdin: nothing                stdout: {"<server URL>": "<username>", …}
  *
  * A helper reports failure by exiting non-zero with the message on stdout. The message
  * "credentials not found in native keychain" means "nothing stored", which is not an error.
@@ -97,6 +98,21 @@ export async function helperErase(
   throw helperFailed(helper, 'erasing', r, opts);
 }
 
+/** `list`: the server URLs the helper holds credentials for. */
+export async function helperList(helper: string, opts: HelperOptions = {}): Promise<string[]> {
+  const r = await runHelper(helper, 'list', '', opts);
+  if (r.code !== 0) throw helperFailed(helper, 'listing', r, opts);
+  try {
+    const parsed = JSON.parse(r.stdout) as unknown;
+    return parsed && typeof parsed === 'object' ? Object.keys(parsed) : [];
+  } catch (err) {
+    throw new TsctrError(`${HELPER_PREFIX}${helper} list printed invalid JSON`, {
+      hint: 'expected {"<server URL>": "<username>", …} on stdout; check the helper',
+      cause: err,
+    });
+  }
+}
+
 function helperFailed(
   helper: string,
   doing: string,
@@ -120,7 +136,7 @@ function namedBy(opts: HelperOptions): string {
 
 function runHelper(
   helper: string,
-  action: 'get' | 'store' | 'erase',
+  action: 'get' | 'store' | 'erase' | 'list',
   input: string,
   opts: HelperOptions,
 ): Promise<HelperResult> {
@@ -185,6 +201,6 @@ function runHelper(
   });
 }
 
-function actionDoing(action: 'get' | 'store' | 'erase'): string {
-  return action === 'get' ? 'getting' : action === 'store' ? 'storing' : 'erasing';
+function actionDoing(action: 'get' | 'store' | 'erase' | 'list'): string {
+  return { get: 'getting', store: 'storing', erase: 'erasing', list: 'listing' }[action];
 }

@@ -8,6 +8,12 @@
  * entries come before `credsStore` so that a file podman wrote into docker's config.json still
  * works (podman ignores credsStore), and no helper is run when the file already has the answer.
  * The first file that yields credentials wins.
+ *
+ * Around the files, registries.conf's `credential-helpers` (containers-registries.conf(5)), as
+ * containers/image reads it: a list of docker-credential-NAME helpers and the reserved name
+ * "containers-auth.json" for the files, by default the files alone. Lookup takes the first that
+ * has credentials, login stores into the first that takes them, logout removes from all. With
+ * --authfile only that file is used.
  */
 import { resolve } from 'node:path';
 import { TsctrError } from '../errors.ts';
@@ -28,7 +34,14 @@ import {
   type HelperRef,
 } from './auth-file.ts';
 import { editAuthFile, prepareWrite } from './auth-file-write.ts';
-import { HELPER_PREFIX, helperErase, helperGet, helperStore } from './credential-helper.ts';
+import {
+  HELPER_PREFIX,
+  helperErase,
+  helperGet,
+  helperList,
+  helperStore,
+} from './credential-helper.ts';
+import { AUTH_FILES_HELPER, loadRegistriesConfig } from './registries-conf.ts';
 
 export { authFilePath, dockerConfigPath } from './auth-file.ts';
 
@@ -50,6 +63,39 @@ export interface CredentialOptions {
   env?: Env;
   /** --authfile: the only file read and the file written. Overrides REGISTRY_AUTH_FILE. */
   authfile?: string;
+  /** registries.conf's `credential-helpers`; read from the configuration when not given. */
+  helpers?: HelperChain;
+}
+
+export interface HelperChain {
+  names: string[];
+  /** The file that set them, for messages; undefined for the default. */
+  file?: string;
+}
+
+function helperChain(opts: CredentialOptions, env: Env): HelperChain {
+  if (opts.authfile) return { names: [AUTH_FILES_HELPER] };
+  if (opts.helpers) return opts.helpers;
+  const conf = loadRegistriesConfig(env);
+  return { names: conf.credentialHelpers, file: conf.credentialHelpersFile };
+}
+
+function settingIn(chain: HelperChain): string {
+  return `the "credential-helpers" setting in ${chain.file ?? 'registries.conf'}`;
+}
+
+/** Every failure, when no source succeeded: one as it is, several in one message. */
+function failures(errors: unknown[], doing: string): unknown {
+  if (errors.length === 1) return errors[0];
+  const messages = errors.map((e) => (e instanceof Error ? e.message : String(e)));
+  return new TsctrError(`errors ${doing}: ${messages.join('; ')}`, {
+    hint: errors.find((e): e is TsctrError => e instanceof TsctrError && !!e.hint)?.hint,
+  });
+}
+
+/** A missing docker-credential-NAME program (exec ENOENT). */
+function helperMissing(err: unknown): boolean {
+  return (err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT';
 }
 
 export interface LookupOptions extends CredentialOptions {
@@ -116,13 +162,50 @@ export async function getCredentials(
     });
   }
   const repository = opts.repository?.replace(/^\/+|\/+$/g, '') || undefined;
-  for (const ref of await authFileChain(env, opts.authfile)) {
+  const chain = helperChain(opts, env);
+  const errors: unknown[] = [];
+  for (const name of chain.names) {
+    try {
+      const found =
+        name === AUTH_FILES_HELPER
+          ? await fromAuthFiles(host, repository, env, opts.authfile)
+          : await fromListedHelper(name, host, chain, env);
+      if (found) return found;
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length) throw failures(errors, `looking up credentials for ${host}`);
+  return undefined;
+}
+
+async function fromAuthFiles(
+  host: string,
+  repository: string | undefined,
+  env: Env,
+  authfile: string | undefined,
+): Promise<Credentials | undefined> {
+  for (const ref of await authFileChain(env, authfile)) {
     const file = await readAuthFile(ref);
     if (!file) continue;
     const found = await lookupInFile(file, host, repository, env);
     if (found) return found;
   }
   return undefined;
+}
+
+/** A helper registries.conf lists: asked for the registry (helpers know no namespaces). */
+async function fromListedHelper(
+  name: string,
+  host: string,
+  chain: HelperChain,
+  env: Env,
+): Promise<Credentials | undefined> {
+  const configuredIn = settingIn(chain);
+  const creds = await helperGet(name, host, { env, configuredIn });
+  if (!creds) return undefined;
+  const source = `${HELPER_PREFIX}${name} (named by ${configuredIn})`;
+  return { ...creds, source, file: chain.file ?? '', helper: name };
 }
 
 async function lookupInFile(
@@ -165,6 +248,37 @@ export async function storeCredentials(
 ): Promise<StoredCredentials> {
   const env = opts.env ?? process.env;
   const key = credentialKey(registry);
+  const chain = helperChain(opts, env);
+  const errors: unknown[] = [];
+  for (const name of chain.names) {
+    try {
+      if (name === AUTH_FILES_HELPER) return await storeInAuthFile(key, username, password, opts);
+      if (key.includes('/')) {
+        throw new TsctrError(`namespaced key is not supported for credential helper ${name}`, {
+          hint: `log in to the registry itself, or put "${AUTH_FILES_HELPER}" first in ${settingIn(chain)}`,
+        });
+      }
+      const creds = { username, password, identityToken: opts.identityToken };
+      await helperStore(name, key, creds, { env, configuredIn: settingIn(chain) });
+      return {
+        file: chain.file ?? '',
+        helper: name,
+        location: `credential helper ${HELPER_PREFIX}${name}`,
+      };
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  throw failures(errors, 'storing credentials');
+}
+
+async function storeInAuthFile(
+  key: string,
+  username: string,
+  password: string,
+  opts: StoreOptions,
+): Promise<StoredCredentials> {
+  const env = opts.env ?? process.env;
   const path = targetFile(opts, env);
   const namespaced = key.includes('/');
   await prepareWrite(path, env);
@@ -212,6 +326,26 @@ export async function removeCredentials(
 ): Promise<boolean> {
   const env = opts.env ?? process.env;
   const key = credentialKey(registry);
+  const chain = helperChain(opts, env);
+  let removed = false;
+  const errors: unknown[] = [];
+  for (const name of chain.names) {
+    try {
+      if (name === AUTH_FILES_HELPER) {
+        if (await removeFromAuthFile(key, opts)) removed = true;
+      } else if (!key.includes('/')) {
+        if (await helperErase(name, key, { env, configuredIn: settingIn(chain) })) removed = true;
+      }
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length) throw failures(errors, `removing credentials for ${key}`);
+  return removed;
+}
+
+async function removeFromAuthFile(key: string, opts: CredentialOptions): Promise<boolean> {
+  const env = opts.env ?? process.env;
   const path = targetFile(opts, env);
   const existing = await readAuthFile({ path, legacy: false });
   if (!existing) return false;
@@ -248,6 +382,37 @@ function isEmptyEntry(v: unknown): boolean {
  * themselves are configuration, and stay. Returns the keys that were removed.
  */
 export async function removeAllCredentials(opts: CredentialOptions = {}): Promise<string[]> {
+  const env = opts.env ?? process.env;
+  const chain = helperChain(opts, env);
+  const removed = new Set<string>();
+  const errors: unknown[] = [];
+  for (const name of chain.names) {
+    try {
+      if (name === AUTH_FILES_HELPER) {
+        for (const k of await removeAllFromAuthFile(opts)) removed.add(k);
+        continue;
+      }
+      const configuredIn = settingIn(chain);
+      let urls: string[];
+      try {
+        urls = await helperList(name, { env, configuredIn });
+      } catch (err) {
+        // A helper that is not installed holds nothing, as containers/image sees it.
+        if (helperMissing(err)) continue;
+        throw err;
+      }
+      for (const url of urls) {
+        if (await helperErase(name, url, { env, configuredIn })) removed.add(url);
+      }
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length) throw failures(errors, 'removing all credentials');
+  return [...removed];
+}
+
+async function removeAllFromAuthFile(opts: CredentialOptions): Promise<string[]> {
   const env = opts.env ?? process.env;
   const path = targetFile(opts, env);
   const existing = await readAuthFile({ path, legacy: false });

@@ -16,6 +16,8 @@ export interface RegistriesConfFile {
   registries: RegistryEntry[];
   unqualifiedSearchRegistries: string[] | undefined;
   shortNameMode: ShortNameMode | undefined;
+  /** `credential-helpers`: helper names, or the reserved "containers-auth.json". */
+  credentialHelpers: string[] | undefined;
   /** '' means: remove an alias an earlier file set. */
   aliases: Map<string, string>;
 }
@@ -58,8 +60,21 @@ export function parseRegistriesConf(
     registries: checkRegistries(registries, file),
     unqualifiedSearchRegistries: searchRegistries(doc['unqualified-search-registries'], file),
     shortNameMode: mode,
+    credentialHelpers: credentialHelpers(doc['credential-helpers'], file),
     aliases: parseAliases(doc.aliases, file),
   };
+}
+
+/** Each name becomes a program, docker-credential-NAME, looked up on $PATH. */
+function credentialHelpers(raw: unknown, file: string): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = strings(raw, file, '"credential-helpers"');
+  for (const n of names) {
+    if (n === '' || n.includes('/') || /\s/.test(n)) {
+      throw invalid(file, `"credential-helpers" entry ${JSON.stringify(n)} is not a helper name`);
+    }
+  }
+  return names;
 }
 
 /**
@@ -101,6 +116,7 @@ function fromV1(doc: Table, file: string, dropIn: boolean): RegistriesConfFile {
     registries: checkRegistries([...byLocation.values()], file),
     unqualifiedSearchRegistries: searchRegistries(hosts('search'), file),
     shortNameMode: undefined,
+    credentialHelpers: undefined,
     aliases: new Map(),
   };
 }

@@ -62,11 +62,21 @@ export interface RegistriesConfig extends TsctrRegistrySettings {
   /** The file that set unqualifiedSearchRegistries. */
   searchFile: string | undefined;
   shortNameMode: ShortNameMode;
+  /**
+   * Where credentials are looked up, in order, and stored (the first that takes them):
+   * docker-credential-NAME helpers, and "containers-auth.json" for the auth files.
+   */
+  credentialHelpers: string[];
+  /** The file that set credentialHelpers; undefined for the default. */
+  credentialHelpersFile: string | undefined;
   /** Short name (no tag) → alias; consulted, and checked, only when search registries are set. */
   aliases: ReadonlyMap<string, AliasEntry>;
   /** Every file that was read, in order. */
   files: string[];
 }
+
+/** The reserved credential-helpers name that stands for the auth files (containers-auth.json(5)). */
+export const AUTH_FILES_HELPER = 'containers-auth.json';
 
 export interface LoadOptions {
   /** The system-wide directory, /etc/containers. */
@@ -82,6 +92,8 @@ export function emptyRegistriesConfig(): RegistriesConfig {
     unqualifiedSearchRegistries: [],
     searchFile: undefined,
     shortNameMode: 'permissive',
+    credentialHelpers: [AUTH_FILES_HELPER],
+    credentialHelpersFile: undefined,
     aliases: new Map(),
     files: [],
     registryMirrors: [],
@@ -178,6 +190,8 @@ class Merged {
   search: string[] = [];
   searchFile: string | undefined;
   mode: ShortNameMode = 'permissive';
+  helpers: string[] = [AUTH_FILES_HELPER];
+  helpersFile: string | undefined;
   aliases = new Map<string, AliasEntry>();
   files: string[] = [];
 
@@ -189,6 +203,11 @@ class Merged {
       this.searchFile = f.file;
     }
     if (f.shortNameMode !== undefined) this.mode = f.shortNameMode;
+    // An empty list leaves the earlier one, as in containers/image.
+    if (f.credentialHelpers?.length) {
+      this.helpers = f.credentialHelpers;
+      this.helpersFile = f.file;
+    }
     for (const [name, value] of f.aliases) {
       if (value === '') this.aliases.delete(name);
       else this.aliases.set(name, { value, file: f.file });
@@ -201,6 +220,8 @@ class Merged {
       unqualifiedSearchRegistries: this.search,
       searchFile: this.searchFile,
       shortNameMode: this.mode,
+      credentialHelpers: this.helpers,
+      credentialHelpersFile: this.helpersFile,
       aliases: this.aliases,
       files: this.files,
     };

@@ -4,11 +4,18 @@
  * $XDG_RUNTIME_DIR/containers, or from --authfile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 import { buildBusyboxImage, pushImage } from '../fixtures/images.ts';
 import { sandbox, tsctr, tsctrAwait, type Sandbox } from './harness.ts';
-import { writeAuthJson, writeUserFile } from './user-files.ts';
+import { writeAuthJson, writeRegistriesConf, writeUserFile } from './user-files.ts';
+import { CRED_HELPER } from '../fixtures/cred-helper.ts';
+
+function ok(r: { code: number | null; stderr: string }): void {
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+}
 
 describe('HTTP Basic authentication', () => {
   let reg: TestRegistry;
@@ -69,6 +76,41 @@ describe('HTTP Basic authentication', () => {
       const r = tsctr(sb, ['pull', '--authfile', file, ref]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
+    });
+  });
+
+  it('logs in, pulls and logs out through a helper that registries.conf lists', () => {
+    withSandbox((sb) => {
+      // docker-credential-test on the user's PATH, keeping its secrets in a directory of theirs.
+      const bin = join(sb.home, 'bin');
+      const store = join(sb.home, 'secrets');
+      writeUserFile(sb, join(bin, 'docker-credential-test'), CRED_HELPER);
+      chmodSync(join(bin, 'docker-credential-test'), 0o755);
+      writeUserFile(sb, join(store, 'log'), '');
+      sb.env.PATH = `${bin}:${sb.env.PATH}`;
+      sb.env.TEST_CRED_STORE = store;
+      writeRegistriesConf(sb, 'credential-helpers = ["test"]\n');
+      const { username, password } = reg.credentials!;
+
+      const login = tsctr(sb, ['login', '-u', username, '--password-stdin', reg.host], {
+        input: password,
+      });
+      expect(login.stderr).toBe('');
+      expect(login.stdout).toBe('Login Succeeded\n');
+      expect(existsSync(join(sb.env.XDG_RUNTIME_DIR!, 'containers/auth.json'))).toBe(false);
+      expect(readdirSync(store).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+      const pull = tsctr(sb, ['pull', '-q', ref]);
+      expect(pull.stderr).toBe('');
+      expect(pull.code).toBe(0);
+
+      const logout = tsctr(sb, ['logout', reg.host]);
+      expect(logout).toMatchObject({
+        code: 0,
+        stdout: `Removing login credentials for ${reg.host}\n`,
+      });
+      expect(readdirSync(store).filter((f) => f.endsWith('.json'))).toEqual([]);
+      ok(tsctr(sb, ['rmi', ref]));
+      expect(tsctr(sb, ['pull', ref]).code).toBe(125);
     });
   });
 

@@ -24,31 +24,10 @@ import {
   storeCredentials,
 } from '../../src/registry/credentials.ts';
 import { helperGet } from '../../src/registry/credential-helper.ts';
+import { CRED_HELPER as HELPER } from '../fixtures/cred-helper.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const auth = (user: string, pass: string) => ({ auth: b64(`${user}:${pass}`) });
-
-// A real credential helper, speaking the docker-credential-helpers protocol from a shell
-// script: one JSON file per server URL in $TEST_CRED_STORE, each request logged.
-const HELPER = String.raw`#!/bin/sh
-set -e
-store="$TEST_CRED_STORE"
-input=$(cat)
-echo "$1 $input" >> "$store/log"
-name() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
-case "$1" in
-get)
-  f="$store/$(name "$input").json"
-  if [ -f "$f" ]; then cat "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-store)
-  url=$(printf %s "$input" | sed -n 's/.*"ServerURL":"\([^"]*\)".*/\1/p')
-  printf %s "$input" > "$store/$(name "$url").json" ;;
-erase)
-  f="$store/$(name "$input").json"
-  if [ -f "$f" ]; then rm "$f"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-*) echo "unknown action $1"; exit 1 ;;
-esac
-`;
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -635,6 +614,97 @@ describe('removeAllCredentials', () => {
     expect(
       await removeAllCredentials({ env: { ...env, XDG_RUNTIME_DIR: join(dir, 'none') } }),
     ).toEqual([]);
+  });
+});
+
+describe('registries.conf credential-helpers', () => {
+  const conf = () => join(config, 'containers/registries.conf');
+  const helpers = (...names: string[]) =>
+    write(conf(), `credential-helpers = ${JSON.stringify(names)}\n`);
+  const setting = () => `the "credential-helpers" setting in ${conf()}`;
+
+  it('asks the helpers and the files in the order listed', async () => {
+    helpers('test', 'containers-auth.json');
+    helperHas('quay.io', 'hu', 'hs');
+    write(runtimeFile(), { auths: { 'quay.io': auth('fu', 'fs') } });
+    expect(await getCredentials('quay.io', { env })).toEqual({
+      username: 'hu',
+      password: 'hs',
+      source: `docker-credential-test (named by ${setting()})`,
+      file: conf(),
+      helper: 'test',
+    });
+    expect(helperLog()).toEqual(['get quay.io']);
+    helpers('containers-auth.json', 'test');
+    expect((await getCredentials('quay.io', { env }))?.username).toBe('fu');
+    // Nothing in the helper: the files after it answer.
+    helpers('test', 'containers-auth.json');
+    expect((await getCredentials('ghcr.io', { env }))?.username).toBeUndefined();
+    write(runtimeFile(), { auths: { 'ghcr.io': auth('gu', 'gs') } });
+    expect((await getCredentials('ghcr.io', { env }))?.username).toBe('gu');
+  });
+
+  it('passes over a helper that fails when another source has credentials, else reports it', async () => {
+    helpers('missing', 'containers-auth.json');
+    write(runtimeFile(), { auths: { 'quay.io': auth('fu', 'fs') } });
+    expect((await getCredentials('quay.io', { env }))?.username).toBe('fu');
+    const err = await failure(getCredentials('ghcr.io', { env }));
+    expect(err.message).toBe(
+      'error getting credentials - err: exec: "docker-credential-missing": executable file not found in $PATH',
+    );
+    expect(err.hint).toBe(`install docker-credential-missing on $PATH, or remove ${setting()}`);
+  });
+
+  it('stores into the first that takes them: the files stay untouched', async () => {
+    helpers('broken', 'test', 'containers-auth.json');
+    expect(await storeCredentials('quay.io', 'u', 'p', { env })).toEqual({
+      file: conf(),
+      helper: 'test',
+      location: 'credential helper docker-credential-test',
+    });
+    expect(helperLog()).toEqual(['store {"ServerURL":"quay.io","Username":"u","Secret":"p"}']);
+    expect(existsSync(runtimeFile())).toBe(false);
+    // A namespace cannot go into a helper; the file after it takes it.
+    expect((await storeCredentials('quay.io/team', 'n', 'p', { env })).location).toBe(
+      runtimeFile(),
+    );
+    helpers('broken');
+    const err = await failure(storeCredentials('quay.io', 'u', 'p', { env }));
+    expect(err.message).toBe(
+      'error storing credentials - err: exit status 3, out: `keyring is locked`',
+    );
+    helpers('test');
+    expect((await failure(storeCredentials('quay.io/team', 'n', 'p', { env }))).message).toBe(
+      'namespaced key is not supported for credential helper test',
+    );
+  });
+
+  it('removes from every helper and file; logout --all lists what each helper holds', async () => {
+    helpers('test', 'containers-auth.json');
+    helperHas('quay.io', 'hu', 'hs');
+    helperHas('ghcr.io', 'gu', 'gs');
+    write(runtimeFile(), { auths: { 'quay.io': auth('fu', 'fs'), 'x.io': auth('x', 'p') } });
+    expect(await removeCredentials('quay.io', { env })).toBe(true);
+    expect(helperEntries()).toHaveLength(1);
+    expect(readJson(runtimeFile())).toEqual({ auths: { 'x.io': auth('x', 'p') } });
+    expect(await removeCredentials('quay.io', { env })).toBe(false);
+    expect((await removeAllCredentials({ env })).sort()).toEqual(['ghcr.io', 'x.io']);
+    expect(helperEntries()).toEqual([]);
+    // A helper that is not installed holds nothing.
+    helpers('missing', 'containers-auth.json');
+    expect(await removeAllCredentials({ env })).toEqual([]);
+  });
+
+  it('uses only the file with --authfile', async () => {
+    helpers('test');
+    helperHas('quay.io', 'hu', 'hs');
+    const file = join(dir, 'mine.json');
+    write(file, { auths: { 'quay.io': auth('fu', 'fs') } });
+    expect((await getCredentials('quay.io', { env, authfile: file }))?.username).toBe('fu');
+    expect((await storeCredentials('ghcr.io', 'u', 'p', { env, authfile: file })).location).toBe(
+      file,
+    );
+    expect(helperLog()).toEqual([]);
   });
 });
 

@@ -223,6 +223,35 @@ location = "second.example"
   });
 });
 
+describe('credential-helpers', () => {
+  it('is the auth files alone by default; a later file with a list replaces it', () => {
+    expect(load()).toMatchObject({
+      credentialHelpers: ['containers-auth.json'],
+      credentialHelpersFile: undefined,
+    });
+    write(SYSTEM_CONF, 'credential-helpers = ["secretservice", "containers-auth.json"]\n');
+    expect(load()).toMatchObject({
+      credentialHelpers: ['secretservice', 'containers-auth.json'],
+      credentialHelpersFile: at(SYSTEM_CONF),
+    });
+    // An empty list in a drop-in leaves the list as it was.
+    write(`${SYSTEM_DIR}/a.conf`, 'credential-helpers = []\n');
+    const drop = write(`${SYSTEM_DIR}/b.conf`, 'credential-helpers = ["pass"]\n');
+    expect(load()).toMatchObject({ credentialHelpers: ['pass'], credentialHelpersFile: drop });
+  });
+
+  it('refuses a name that is no helper name', () => {
+    write(USER_CONF, 'credential-helpers = ["../bin/evil"]\n');
+    expect(loadError().message).toBe(
+      `invalid registries configuration ${at(USER_CONF)}: "credential-helpers" entry "../bin/evil" is not a helper name`,
+    );
+    write(USER_CONF, 'credential-helpers = "pass"\n');
+    expect(loadError().message).toBe(
+      `invalid registries configuration ${at(USER_CONF)}: "credential-helpers" must be an array of strings`,
+    );
+  });
+});
+
 describe('version 1 files', () => {
   it('converts search, insecure and block as containers/image does', () => {
     write(
