@@ -74,7 +74,8 @@ export interface HelperChain {
 }
 
 function helperChain(opts: CredentialOptions, env: Env): HelperChain {
-  if (opts.authfile) return { names: [AUTH_FILES_HELPER] };
+  // The file the user named (--authfile, REGISTRY_AUTH_FILE) is the only place used.
+  if (opts.authfile || env.REGISTRY_AUTH_FILE) return { names: [AUTH_FILES_HELPER] };
   if (opts.helpers) return opts.helpers;
   const conf = loadRegistriesConfig(env);
   return { names: conf.credentialHelpers, file: conf.credentialHelpersFile };
@@ -84,12 +85,26 @@ function settingIn(chain: HelperChain): string {
   return `the "credential-helpers" setting in ${chain.file ?? 'registries.conf'}`;
 }
 
+interface SourceError {
+  /** docker-credential-NAME, or "auth files". */
+  source: string;
+  err: unknown;
+}
+
+const sourceName = (name: string) =>
+  name === AUTH_FILES_HELPER ? 'auth files' : `${HELPER_PREFIX}${name}`;
+
 /** Every failure, when no source succeeded: one as it is, several in one message. */
-function failures(errors: unknown[], doing: string): unknown {
-  if (errors.length === 1) return errors[0];
-  const messages = errors.map((e) => (e instanceof Error ? e.message : String(e)));
-  return new TsctrError(`errors ${doing}: ${messages.join('; ')}`, {
-    hint: errors.find((e): e is TsctrError => e instanceof TsctrError && !!e.hint)?.hint,
+function failures(errors: SourceError[], doing: string): unknown {
+  if (errors.length === 1) return errors[0]!.err;
+  const parts = errors.map(
+    ({ source, err }) => `${source}: ${err instanceof Error ? err.message : String(err)}`,
+  );
+  const hints = errors.flatMap(({ err }) =>
+    err instanceof TsctrError && err.hint ? [err.hint] : [],
+  );
+  return new TsctrError(`errors ${doing}: ${parts.join('; ')}`, {
+    hint: hints.length ? hints.join('; ') : undefined,
   });
 }
 
@@ -163,7 +178,7 @@ export async function getCredentials(
   }
   const repository = opts.repository?.replace(/^\/+|\/+$/g, '') || undefined;
   const chain = helperChain(opts, env);
-  const errors: unknown[] = [];
+  const errors: SourceError[] = [];
   for (const name of chain.names) {
     try {
       const found =
@@ -172,7 +187,7 @@ export async function getCredentials(
           : await fromListedHelper(name, host, chain, env);
       if (found) return found;
     } catch (err) {
-      errors.push(err);
+      errors.push({ source: sourceName(name), err });
     }
   }
   if (errors.length) throw failures(errors, `looking up credentials for ${host}`);
@@ -249,7 +264,7 @@ export async function storeCredentials(
   const env = opts.env ?? process.env;
   const key = credentialKey(registry);
   const chain = helperChain(opts, env);
-  const errors: unknown[] = [];
+  const errors: SourceError[] = [];
   for (const name of chain.names) {
     try {
       if (name === AUTH_FILES_HELPER) return await storeInAuthFile(key, username, password, opts);
@@ -266,7 +281,7 @@ export async function storeCredentials(
         location: `credential helper ${HELPER_PREFIX}${name}`,
       };
     } catch (err) {
-      errors.push(err);
+      errors.push({ source: sourceName(name), err });
     }
   }
   throw failures(errors, 'storing credentials');
@@ -328,7 +343,7 @@ export async function removeCredentials(
   const key = credentialKey(registry);
   const chain = helperChain(opts, env);
   let removed = false;
-  const errors: unknown[] = [];
+  const errors: SourceError[] = [];
   for (const name of chain.names) {
     try {
       if (name === AUTH_FILES_HELPER) {
@@ -337,7 +352,7 @@ export async function removeCredentials(
         if (await helperErase(name, key, { env, configuredIn: settingIn(chain) })) removed = true;
       }
     } catch (err) {
-      errors.push(err);
+      errors.push({ source: sourceName(name), err });
     }
   }
   if (errors.length) throw failures(errors, `removing credentials for ${key}`);
@@ -385,7 +400,7 @@ export async function removeAllCredentials(opts: CredentialOptions = {}): Promis
   const env = opts.env ?? process.env;
   const chain = helperChain(opts, env);
   const removed = new Set<string>();
-  const errors: unknown[] = [];
+  const errors: SourceError[] = [];
   for (const name of chain.names) {
     try {
       if (name === AUTH_FILES_HELPER) {
@@ -405,7 +420,7 @@ export async function removeAllCredentials(opts: CredentialOptions = {}): Promis
         if (await helperErase(name, url, { env, configuredIn })) removed.add(url);
       }
     } catch (err) {
-      errors.push(err);
+      errors.push({ source: sourceName(name), err });
     }
   }
   if (errors.length) throw failures(errors, 'removing all credentials');

@@ -203,10 +203,10 @@ class Merged {
       this.searchFile = f.file;
     }
     if (f.shortNameMode !== undefined) this.mode = f.shortNameMode;
-    // An empty list leaves the earlier one, as in containers/image.
-    if (f.credentialHelpers?.length) {
-      this.helpers = f.credentialHelpers;
-      this.helpersFile = f.file;
+    // Replaced whenever set, as in containers/image: an empty list restores the default.
+    if (f.credentialHelpers !== undefined) {
+      this.helpers = f.credentialHelpers.length ? f.credentialHelpers : [AUTH_FILES_HELPER];
+      this.helpersFile = f.credentialHelpers.length ? f.file : undefined;
     }
     for (const [name, value] of f.aliases) {
       if (value === '') this.aliases.delete(name);

@@ -677,6 +677,17 @@ describe('registries.conf credential-helpers', () => {
     expect((await failure(storeCredentials('quay.io/team', 'n', 'p', { env }))).message).toBe(
       'namespaced key is not supported for credential helper test',
     );
+    // Every source failed: each is named, with every hint.
+    helpers('broken', 'missing');
+    const both = await failure(storeCredentials('quay.io', 'u', 'p', { env }));
+    expect(both.message).toBe(
+      'errors storing credentials: docker-credential-broken: error storing credentials - err: exit status 3, out: `keyring is locked`; ' +
+        'docker-credential-missing: error storing credentials - err: exec: "docker-credential-missing": executable file not found in $PATH',
+    );
+    expect(both.hint).toBe(
+      `docker-credential-broken failed; it is named by ${setting()}; ` +
+        `install docker-credential-missing on $PATH, or remove ${setting()}`,
+    );
   });
 
   it('removes from every helper and file; logout --all lists what each helper holds', async () => {
@@ -695,7 +706,7 @@ describe('registries.conf credential-helpers', () => {
     expect(await removeAllCredentials({ env })).toEqual([]);
   });
 
-  it('uses only the file with --authfile', async () => {
+  it('uses only the file with --authfile or REGISTRY_AUTH_FILE', async () => {
     helpers('test');
     helperHas('quay.io', 'hu', 'hs');
     const file = join(dir, 'mine.json');
@@ -704,6 +715,9 @@ describe('registries.conf credential-helpers', () => {
     expect((await storeCredentials('ghcr.io', 'u', 'p', { env, authfile: file })).location).toBe(
       file,
     );
+    const named = { ...env, REGISTRY_AUTH_FILE: file };
+    expect((await getCredentials('quay.io', { env: named }))?.username).toBe('fu');
+    expect(await removeCredentials('ghcr.io', { env: named })).toBe(true);
     expect(helperLog()).toEqual([]);
   });
 });

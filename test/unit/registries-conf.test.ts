@@ -224,7 +224,7 @@ location = "second.example"
 });
 
 describe('credential-helpers', () => {
-  it('is the auth files alone by default; a later file with a list replaces it', () => {
+  it('is the auth files alone by default; a later file that sets it replaces it', () => {
     expect(load()).toMatchObject({
       credentialHelpers: ['containers-auth.json'],
       credentialHelpersFile: undefined,
@@ -234,10 +234,15 @@ describe('credential-helpers', () => {
       credentialHelpers: ['secretservice', 'containers-auth.json'],
       credentialHelpersFile: at(SYSTEM_CONF),
     });
-    // An empty list in a drop-in leaves the list as it was.
-    write(`${SYSTEM_DIR}/a.conf`, 'credential-helpers = []\n');
-    const drop = write(`${SYSTEM_DIR}/b.conf`, 'credential-helpers = ["pass"]\n');
+    const drop = write(`${SYSTEM_DIR}/a.conf`, 'credential-helpers = ["pass"]\n');
     expect(load()).toMatchObject({ credentialHelpers: ['pass'], credentialHelpersFile: drop });
+    // An empty list restores the default; a file without the key changes nothing.
+    write(`${SYSTEM_DIR}/b.conf`, 'credential-helpers = []\n');
+    write(`${SYSTEM_DIR}/c.conf`, 'short-name-mode = "enforcing"\n');
+    expect(load()).toMatchObject({
+      credentialHelpers: ['containers-auth.json'],
+      credentialHelpersFile: undefined,
+    });
   });
 
   it('refuses a name that is no helper name', () => {
