@@ -30,7 +30,7 @@ export default class Login extends TsctrCommand {
   static override flags = {
     authfile: Flags.string({
       description:
-        'Path of the authentication file (default $XDG_RUNTIME_DIR/containers/auth.json; REGISTRY_AUTH_FILE overrides it)',
+        'Path of the authentication file, the only place credentials are used when set (default $XDG_RUNTIME_DIR/containers/auth.json; REGISTRY_AUTH_FILE overrides it)',
     }),
     password: Flags.string({
       char: 'p',

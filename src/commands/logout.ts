@@ -12,11 +12,12 @@ export default class Logout extends TsctrCommand {
   static override flags = {
     all: Flags.boolean({
       char: 'a',
-      description: 'Remove the credentials of every registry from the authentication file',
+      description:
+        "Remove the credentials of every registry from the authentication file and from the helpers registries.conf's credential-helpers lists",
     }),
     authfile: Flags.string({
       description:
-        'Path of the authentication file (default $XDG_RUNTIME_DIR/containers/auth.json; REGISTRY_AUTH_FILE overrides it)',
+        'Path of the authentication file, the only place credentials are used when set (default $XDG_RUNTIME_DIR/containers/auth.json; REGISTRY_AUTH_FILE overrides it)',
     }),
   };
 

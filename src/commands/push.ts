@@ -14,7 +14,7 @@ export default class Push extends TsctrCommand {
     }),
     authfile: Flags.string({
       description:
-        'Path of the authentication file (default $XDG_RUNTIME_DIR/containers/auth.json; REGISTRY_AUTH_FILE overrides it)',
+        'Path of the authentication file, the only place credentials are used when set (default $XDG_RUNTIME_DIR/containers/auth.json; REGISTRY_AUTH_FILE overrides it)',
     }),
     platform: Flags.string({
       description: 'Push the image only if it is for this platform (os[/arch[/variant]])',
