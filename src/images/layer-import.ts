@@ -5,7 +5,6 @@
  * then are the blob (blobs/) and the layer (layers/) renamed in. A failure leaves nothing but
  * the work directory, which is removed through the writer (its files belong to subordinate ids).
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TsctrError } from '../errors.ts';
@@ -13,6 +12,8 @@ import type { ImageStore } from '../storage/store.ts';
 import type { LayerWriter, WriterPool } from '../storage/layer-writer.ts';
 import { FileLock } from '../storage/lock.ts';
 import { unpackLayer } from '../storage/unpack.ts';
+import { usable } from '../storage/durability.ts';
+import { fileSha256 } from '../storage/file-digest.ts';
 
 export interface LayerSource {
   /** The diff_id the image config lists for this layer. */
@@ -58,13 +59,13 @@ export async function importLayer(
   try {
     const state = store.layerState(src.diffId);
     let haveBlob = store.hasBlob(src.digest);
-    if ((state === 'sound' || state === 'unsynced') && haveBlob) return;
+    if (usable(state) && haveBlob) return;
     const retired = state === 'suspect' ? store.retireLayer(src.diffId) : undefined;
     // The kept blob gives the layer without a download, once its bytes are shown to be the
     // digest's; a damaged one is dropped and fetched again with the layer.
     const kept = store.blobPath(src.digest);
-    if (haveBlob && !(await fileHasDigest(kept, src.digest))) {
-      rmSync(kept, { force: true });
+    if (haveBlob && (await fileSha256(kept).catch(() => undefined)) !== src.digest) {
+      store.dropBlob(src.digest);
       haveBlob = false;
     }
     const from = haveBlob ? { ...src, file: kept, open: () => createReadStream(kept) } : src;
@@ -72,16 +73,6 @@ export async function importLayer(
   } finally {
     lock.release();
   }
-}
-
-async function fileHasDigest(path: string, digest: string): Promise<boolean> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch {
-    return false;
-  }
-  return `sha256:${hash.digest('hex')}` === digest;
 }
 
 async function unpackVerified(

@@ -12,7 +12,7 @@
  * Nothing is stored here; every document read is checked against its digest.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { TsctrError, fromSystemError } from '../errors.ts';
 import {
   choosePlatform,
@@ -22,6 +22,7 @@ import {
   type ImageManifest,
 } from '../registry/manifest.ts';
 import type { ImageConfigBody } from '../storage/store.ts';
+import { fileSha256 } from '../storage/file-digest.ts';
 import type { ExtractedArchive } from './archive-extract.ts';
 import {
   OciLayerType,
@@ -85,14 +86,11 @@ function readDocument(archive: ExtractedArchive, path: string, what: string): Bu
 }
 
 async function hashFile(file: string): Promise<string> {
-  const h = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 }))
-      h.update(chunk as Buffer);
+    return await fileSha256(file);
   } catch (err) {
     throw fromSystemError('cannot read a layer from the archive', err);
   }
-  return `sha256:${h.digest('hex')}`;
 }
 
 function layerMediaType(file: string): string {

@@ -6,7 +6,7 @@
  * its digests are checked: the blob against the manifest, the tar against the config's diff_id.
  */
 import { createHash } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { TsctrError } from '../errors.ts';
 import type { StatePaths } from '../config/paths.ts';
 import {
@@ -219,7 +219,6 @@ interface ResolvedImage {
   config: ImageConfigBody;
 }
 
-/** Fetches and verifies the manifest (choosing the platform from an index) and the config. */
 /**
  * A platform manifest or config the store already holds, when its bytes still have their
  * digest: docker, too, fetches no config it has (distribution/pull_v2.go), and tsctr fetches
@@ -232,14 +231,14 @@ function storedDocument(store: ImageStore, digest: string): Buffer | undefined {
     if (statSync(store.blobPath(digest)).size > MAX_MANIFEST) return undefined;
     const body = store.readBlob(digest);
     if (sha256(body) === digest) return body;
-    // Damaged: dropped, so that the copy fetched now is stored in its place.
-    rmSync(store.blobPath(digest), { force: true });
+    store.dropBlob(digest);
     return undefined;
   } catch {
     return undefined;
   }
 }
 
+/** Fetches and verifies the manifest (choosing the platform from an index) and the config. */
 async function resolveImage(
   client: RegistryClient,
   repo: string,
@@ -336,12 +335,13 @@ async function fetchImage(
   const known = ref.tag
     ? existing?.names.includes(name)
     : existing?.digests.includes(`${ref.domain}/${ref.path}@${manifestDigest}`);
-  const complete = !!existing && diffIds.every((d) => store.layerUsable(d));
+  const usable = diffIds.map((d) => store.layerUsable(d));
+  const complete = !!existing && usable.every(Boolean);
   const upToDate = !!known && complete;
 
   const todo: number[] = [];
   manifest.layers.forEach((l, i) => {
-    if (store.layerUsable(diffIds[i]!)) {
+    if (usable[i]) {
       // docker shows no layers at all for an image it already has (under any name).
       if (!complete) emit({ kind: 'layer', id: short(l.digest), status: 'Already exists' });
     } else {

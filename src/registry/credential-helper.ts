@@ -98,6 +98,11 @@ export async function helperErase(
   throw helperFailed(helper, 'erasing', r, opts);
 }
 
+/** Whether `err` says the helper program is not installed (not found on $PATH). */
+export function isHelperMissing(err: unknown): boolean {
+  return (err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT';
+}
+
 /** `list`: the server URLs the helper holds credentials for. */
 export async function helperList(helper: string, opts: HelperOptions = {}): Promise<string[]> {
   const r = await runHelper(helper, 'list', '', opts);

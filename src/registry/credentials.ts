@@ -39,6 +39,7 @@ import {
   helperErase,
   helperGet,
   helperList,
+  isHelperMissing,
   helperStore,
 } from './credential-helper.ts';
 import { AUTH_FILES_HELPER, loadRegistriesConfig } from './registries-conf.ts';
@@ -106,11 +107,6 @@ function failures(errors: SourceError[], doing: string): unknown {
   return new TsctrError(`errors ${doing}: ${parts.join('; ')}`, {
     hint: hints.length ? hints.join('; ') : undefined,
   });
-}
-
-/** A missing docker-credential-NAME program (exec ENOENT). */
-function helperMissing(err: unknown): boolean {
-  return (err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT';
 }
 
 export interface LookupOptions extends CredentialOptions {
@@ -413,7 +409,7 @@ export async function removeAllCredentials(opts: CredentialOptions = {}): Promis
         urls = await helperList(name, { env, configuredIn });
       } catch (err) {
         // A helper that is not installed holds nothing, as containers/image sees it.
-        if (helperMissing(err)) continue;
+        if (isHelperMissing(err)) continue;
         throw err;
       }
       for (const url of urls) {

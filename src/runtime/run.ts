@@ -103,8 +103,10 @@ async function imageFor(opts: RunOptions): Promise<ImageRecord> {
  * still unsynced (their pull was killed before its background sync) are synced now.
  */
 function checkLayers(store: ImageStore, image: ImageRecord, name: string): void {
+  const unsynced: string[] = [];
   for (const d of image.layers) {
     const state = store.layerState(d);
+    if (state === 'unsynced') unsynced.push(d);
     if (state !== 'missing' && state !== 'suspect') continue;
     // A pulled image's record names the registry it came from; a loaded one's does not.
     const source = image.names[0] ?? image.digests[0];
@@ -120,7 +122,7 @@ function checkLayers(store: ImageStore, image: ImageRecord, name: string): void 
       },
     );
   }
-  store.syncLater(image.layers);
+  store.syncLater(unsynced);
 }
 
 const HOSTS = `127.0.0.1\tlocalhost

@@ -5,7 +5,7 @@
  * files to be written back: a syncfs before each commit was a fifth of a large pull. Instead
  *   - layer.json records the boot the layer was committed in (the kernel's random boot id) and a
  *     token of its own;
- *   - when the command has finished its work, a detached `sync -f ROOT` runs, and only after it
+ *   - when the command has finished its work, a detached `sync -f ROOT/layers` runs, and only after it
  *     returns creates synced/<hex>-<token>: a marker that exists only if the layer reached the
  *     disk before it did (the token keeps a marker of an earlier copy of the same layer from
  *     vouching for a new one);
@@ -36,6 +36,9 @@ export type LayerState =
   | 'unsynced'
   /** Committed in an earlier boot and never known to have reached the disk. */
   | 'suspect';
+
+/** Whether pull, load and run can use a layer in this state as it is. */
+export const usable = (s: LayerState): boolean => s === 'sound' || s === 'unsynced';
 
 /** What layer.json holds. */
 export interface LayerMeta {

@@ -37,6 +37,7 @@ import {
   stateOf,
   syncInBackground,
   unsyncedStamp,
+  usable,
   type LayerMeta,
   type LayerState,
 } from './durability.ts';
@@ -134,6 +135,11 @@ export class ImageStore {
     }
   }
 
+  /** Removes a blob found damaged, so that the copy fetched next takes its place. */
+  dropBlob(digest: string): void {
+    rmSync(this.blobPath(digest), { force: true });
+  }
+
   /** Stores a small verified blob (manifest, config): temp file, fsync, rename. */
   putBlob(digest: string, data: Buffer): void {
     if (this.hasBlob(digest)) return;
@@ -223,21 +229,26 @@ export class ImageStore {
 
   /** Whether the layer is present and can be trusted to hold its files (durability.ts). */
   layerState(diffId: string): LayerState {
-    let json: string | undefined;
-    try {
-      json = readFileSync(join(this.layerDir(diffId), 'layer.json'), 'utf8');
-    } catch {
-      return 'missing';
-    }
-    return stateOf(json, (token) =>
-      existsSync(join(this.root, 'synced', markerName(diffId, token))),
-    );
+    return this.readLayer(diffId).state;
   }
 
   /** A layer that pull, load and run can use as it is. */
   layerUsable(diffId: string): boolean {
-    const s = this.layerState(diffId);
-    return s === 'sound' || s === 'unsynced';
+    return usable(this.layerState(diffId));
+  }
+
+  /** layer.json read once: the layer's state and, when it parses, what it holds. */
+  private readLayer(diffId: string): { state: LayerState; meta?: LayerMeta } {
+    let json: string;
+    try {
+      json = readFileSync(join(this.layerDir(diffId), 'layer.json'), 'utf8');
+    } catch {
+      return { state: 'missing' };
+    }
+    const state = stateOf(json, (token) =>
+      existsSync(join(this.root, 'synced', markerName(diffId, token))),
+    );
+    return state === 'suspect' ? { state } : { state, meta: JSON.parse(json) as LayerMeta };
   }
 
   /**
@@ -271,7 +282,7 @@ export class ImageStore {
   /** Moves a verified layer into place. Returns false when another pull got there first. */
   commitLayer(temp: string, diffId: string, size: number): boolean {
     this.dir('layers');
-    const stamp = this.deferSync ? unsyncedStamp() : undefined;
+    const stamp = unsyncedStamp();
     const meta: LayerMeta = { diffId, size, ...stamp };
     writeFileSync(join(temp, 'layer.json'), JSON.stringify(meta));
     try {
@@ -295,9 +306,8 @@ export class ImageStore {
       const markers = new Set(this.unsynced);
       this.unsynced.length = 0;
       for (const d of diffIds) {
-        if (this.layerState(d) !== 'unsynced') continue;
-        const token = this.layerMeta(d)?.token;
-        if (token) markers.add(markerName(d, token));
+        const { state, meta } = this.readLayer(d);
+        if (state === 'unsynced' && meta?.token) markers.add(markerName(d, meta.token));
       }
       if (!markers.size) return;
       this.dir('synced');

@@ -86,6 +86,18 @@ function crashBefore(sb: Sandbox, diffId: string): void {
   truncateSync(join(sb.root, 'layers', hex(diffId), 'diff/bin/busybox'), 0);
 }
 
+/** A sandbox of its own with the image pulled and its layers marked synced, for `fn`. */
+async function withMarkedPull(fn: (sb: Sandbox) => Promise<void>): Promise<void> {
+  const sb = sandbox();
+  try {
+    ok(tsctr(sb, ['pull', '-q', ref]));
+    await markers(sb);
+    await fn(sb);
+  } finally {
+    sb.cleanup();
+  }
+}
+
 const busyboxSize = (sb: Sandbox, diffId: string) =>
   statSync(join(sb.root, 'layers', hex(diffId), 'diff/bin/busybox')).size;
 
@@ -106,10 +118,7 @@ describe('deferred sync', () => {
   });
 
   it('uses an unsynced layer of this boot, and the next pull has it synced', async () => {
-    const sb = sandbox();
-    try {
-      ok(tsctr(sb, ['pull', '-q', ref]));
-      await markers(sb);
+    await withMarkedPull(async (sb) => {
       // As a pull killed before its background sync leaves them.
       for (const l of image.layers) rmSync(marker(sb, readMeta(sb, l.diffId)), { force: true });
       const run = tsctr(sb, ['run', '--rm', ref, 'cat', '/etc/salt']);
@@ -118,16 +127,11 @@ describe('deferred sync', () => {
       ok(again);
       expect(again.stdout).toContain('Image is up to date');
       await markers(sb);
-    } finally {
-      sb.cleanup();
-    }
+    });
   });
 
   it('keeps using layers of an earlier boot that were marked, and older layers without boot ids', async () => {
-    const sb = sandbox();
-    try {
-      ok(tsctr(sb, ['pull', '-q', ref]));
-      await markers(sb);
+    await withMarkedPull(async (sb) => {
       const [first, second] = image.layers.map((l) => readMeta(sb, l.diffId));
       writeFileSync(
         metaPath(sb, first!.diffId),
@@ -141,18 +145,13 @@ describe('deferred sync', () => {
       const again = tsctr(sb, ['pull', ref]);
       ok(again);
       expect(again.stdout).toContain('Image is up to date');
-    } finally {
-      sb.cleanup();
-    }
+    });
   });
 });
 
 describe('a layer left unsynced by a crash', () => {
   it('is refused by run and imported again by pull, from the kept blob', async () => {
-    const sb = sandbox();
-    try {
-      ok(tsctr(sb, ['pull', '-q', ref]));
-      await markers(sb);
+    await withMarkedPull(async (sb) => {
       const whole = busyboxSize(sb, base().diffId);
       crashBefore(sb, base().diffId);
 
@@ -178,16 +177,11 @@ describe('a layer left unsynced by a crash', () => {
       expect(readdirSync(join(sb.root, 'tmp'))).toEqual([]);
       expect(tsctr(sb, ['run', '--rm', ref, 'cat', '/etc/salt']).stdout).toBe('durable\n');
       await markers(sb);
-    } finally {
-      sb.cleanup();
-    }
+    });
   });
 
   it('is downloaded again when the kept blob is damaged too', async () => {
-    const sb = sandbox();
-    try {
-      ok(tsctr(sb, ['pull', '-q', ref]));
-      await markers(sb);
+    await withMarkedPull(async (sb) => {
       crashBefore(sb, base().diffId);
       const blob = join(sb.root, 'blobs/sha256', hex(base().digest));
       writeFileSync(blob, 'not the blob');
@@ -195,16 +189,11 @@ describe('a layer left unsynced by a crash', () => {
       const kept = readFileSync(blob);
       expect(`sha256:${createHash('sha256').update(kept).digest('hex')}`).toBe(base().digest);
       expect(tsctr(sb, ['run', '--rm', ref, 'cat', '/etc/salt']).stdout).toBe('durable\n');
-    } finally {
-      sb.cleanup();
-    }
+    });
   });
 
   it('counts an unreadable layer.json of an earlier boot as suspect; load imports it again', async () => {
-    const sb = sandbox();
-    try {
-      ok(tsctr(sb, ['pull', '-q', ref]));
-      await markers(sb);
+    await withMarkedPull(async (sb) => {
       const archive = join(sb.dir, 'image.tar');
       ok(tsctr(sb, ['save', '-o', archive, ref]));
       crashBefore(sb, base().diffId);
@@ -214,22 +203,15 @@ describe('a layer left unsynced by a crash', () => {
       ok(tsctr(sb, ['load', '-q', '-i', archive]));
       expect(readMeta(sb, base().diffId).bootId).toBe(BOOT);
       expect(tsctr(sb, ['run', '--rm', ref, 'cat', '/etc/salt']).stdout).toBe('durable\n');
-    } finally {
-      sb.cleanup();
-    }
+    });
   });
 
   it('garbage collection removes the markers of removed layers', async () => {
-    const sb = sandbox();
-    try {
-      ok(tsctr(sb, ['pull', '-q', ref]));
-      await markers(sb);
+    await withMarkedPull(async (sb) => {
       expect(readdirSync(join(sb.root, 'synced'))).toHaveLength(image.layers.length);
       ok(tsctr(sb, ['rmi', ref]));
       expect(readdirSync(join(sb.root, 'synced'))).toEqual([]);
-    } finally {
-      sb.cleanup();
-    }
+    });
   });
 });
 
@@ -323,10 +305,7 @@ describe('importing again', () => {
   });
 
   it('repairs a suspect layer once when two pulls meet it', async () => {
-    const sb = sandbox();
-    try {
-      ok(tsctr(sb, ['pull', '-q', ref]));
-      await markers(sb);
+    await withMarkedPull(async (sb) => {
       const whole = busyboxSize(sb, base().diffId);
       crashBefore(sb, base().diffId);
       const [a, b] = await Promise.all([
@@ -338,16 +317,11 @@ describe('importing again', () => {
       expect(busyboxSize(sb, base().diffId)).toBe(whole);
       expect(readdirSync(join(sb.root, 'tmp'))).toEqual([]);
       expect(tsctr(sb, ['run', '--rm', ref, 'cat', '/etc/salt']).stdout).toBe('durable\n');
-    } finally {
-      sb.cleanup();
-    }
+    });
   });
 
   it('garbage collection drops the marker of an earlier copy of a layer still present', async () => {
-    const sb = sandbox();
-    try {
-      ok(tsctr(sb, ['pull', '-q', ref]));
-      await markers(sb);
+    await withMarkedPull(async (sb) => {
       const other = `${reg.host}/durable/other:v1`;
       await pushImage(reg.host, 'durable/other', 'v1', await buildBusyboxImage({ salt: 'other' }), {
         format: 'docker',
@@ -361,8 +335,6 @@ describe('importing again', () => {
       expect(left.sort()).toEqual(
         image.layers.map((l) => `${hex(l.diffId)}-${readMeta(sb, l.diffId).token}`).sort(),
       );
-    } finally {
-      sb.cleanup();
-    }
+    });
   });
 });
