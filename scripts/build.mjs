@@ -1,85 +1,75 @@
-// Bundles the CLI with esbuild: dist/main.js (global options, the command table, help, errors)
-// and one file per command in dist/commands/, so a command's start-up pays only for itself.
+// Builds the CLI into dist/, all CommonJS (Node's CommonJS loader starts a bundle ~3 ms sooner
+// than its ES-module loader, measured on `tsctr ps`):
+//   dist/tsctr.cjs            bin/tsctr's entry: Node version check, V8 code cache, main.cjs
+//   dist/main.cjs             the front door and the commands in src/cli/hot.ts
+//   dist/commands/<id>.cjs    every other command, self-contained (a command loads one file)
+//   dist/oclif.cjs            @oclif/core, help, completion: loaded only when the front door
+//                             hands a command line over
+//   dist/oclif.manifest.json  oclif's manifest, from the same command classes
+// The command classes are read from src/ (Node 24 runs the TypeScript as it is) to derive the
+// route table and the manifest, so both come from each command's one definition.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-
-// `import { readFileSync } from 'node:fs'` makes Node build an ES-module facade of the builtin,
-// which reads every export — and fs's lazy ones load the whole streams stack (~10 ms per run,
-// measured with --cpu-prof). Bundling each builtin as a CommonJS module that returns
-// process.getBuiltinModule() keeps the named imports as plain property reads.
-const builtinsWithoutFacade = {
-  name: 'builtins-without-facade',
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === 'import-statement' || args.kind === 'dynamic-import'
-        ? { path: args.path, namespace: 'builtin' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-  },
-};
-
-// Each command is its own self-contained file, dist/commands/<verb>.js, loaded by the command
-// table in dist/main.js: a command costs two modules to load. (With esbuild's chunk splitting
-// a `ps` loaded ten small shared chunks, ~10 ms of Node's ES-module loader.)
-const commandsExternal = {
-  name: 'commands-external',
-  setup(b) {
-    b.onResolve({ filter: /\/commands\/[a-z-]+\.ts$/ }, (args) =>
-      args.kind === 'dynamic-import'
-        ? {
-            path: `./commands/${args.path.split('/').pop().replace(/\.ts$/, '.js')}`,
-            external: true,
-          }
-        : undefined,
-    );
-  },
-};
+import { existsSync, globSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { HOT_IDS } from '../src/cli/hot.ts';
+import { routesOf } from '../src/cli/routes.ts';
+import { commandClasses, manifestOf } from './commands.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const classes = await commandClasses();
+const routes = routesOf(classes);
+
 // Built beside dist/ and swapped in at the end, so a CLI started meanwhile (a test running
 // while someone rebuilds) finds either the old bundle or the new one, never half of one.
 const out = `dist.${process.pid}`;
-const staging = new URL(`../${out}`, import.meta.url);
-rmSync(staging, { recursive: true, force: true });
+rmSync(out, { recursive: true, force: true });
 const common = {
   bundle: true,
   splitting: false,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node24',
   minifySyntax: true,
   sourcemap: 'linked',
-  define: { __TSCTR_VERSION__: JSON.stringify(pkg.version) },
-  // Bundled CommonJS dependencies call require(); give the ESM bundle one.
-  banner: {
-    js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
+  outExtension: { '.js': '.cjs' },
+  define: {
+    __TSCTR_VERSION__: JSON.stringify(pkg.version),
+    // Only sources run as ES modules (the unit tests) have one; src/native/loader.ts checks.
+    'import.meta.url': 'undefined',
   },
+  // oclif reads tsconfig.json through `typescript` when it is installed, for ts-node users;
+  // tsctr's commands are bundled, so the require stays unresolved (and is caught by oclif).
+  external: ['typescript'],
   logLevel: 'warning',
 };
 await build({
   ...common,
-  // bin/tsctr may fall back to an older `node` on PATH; say so instead of a TypeError.
-  banner: {
-    js: `if (parseInt(process.versions.node, 10) < 24) { process.stderr.write('Error: tsctr needs Node.js 24 or newer, this is ' + process.version + '\\nHint: run \\'npm ci\\' in the tsctr checkout to install the pinned Node.js\\n'); process.exit(125); }\n${common.banner.js}`,
-  },
-  entryPoints: ['src/main.ts'],
-  outdir: out,
-  plugins: [builtinsWithoutFacade, commandsExternal],
+  entryPoints: Object.keys(classes)
+    .filter((id) => !HOT_IDS.includes(id))
+    .map((id) => ({
+      in: `src/commands/${id.replaceAll(':', '/')}.ts`,
+      out: id.replaceAll(':', '/'),
+    })),
+  outdir: `${out}/commands`,
 });
 await build({
   ...common,
-  entryPoints: readdirSync(new URL('../src/commands', import.meta.url))
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => `src/commands/${f}`),
-  outdir: `${out}/commands`,
-  plugins: [builtinsWithoutFacade],
+  entryPoints: { main: 'src/main.ts', oclif: 'src/cli/oclif/dispatch.ts', tsctr: 'src/boot.ts' },
+  outdir: out,
+  define: { ...common.define, __TSCTR_ROUTES__: JSON.stringify(routes) },
+  // bin/tsctr may fall back to an older `node` on PATH; say so instead of a TypeError.
+  banner: {
+    js: `if (parseInt(process.versions.node, 10) < 24) { process.stderr.write('Error: tsctr needs Node.js 24 or newer, this is ' + process.version + '\\nHint: run \\'npm ci\\' in the tsctr checkout to install the pinned Node.js\\n'); process.exit(125); }`,
+  },
+  external: [...common.external, './main.cjs'],
 });
-const dist = new URL('../dist', import.meta.url);
-const old = new URL(`../dist.old.${process.pid}`, import.meta.url);
-if (existsSync(dist)) renameSync(dist, old);
-renameSync(staging, dist);
+writeFileSync(`${out}/oclif.manifest.json`, JSON.stringify(await manifestOf(classes, out)));
+
+const old = `dist.old.${process.pid}`;
+if (existsSync('dist')) renameSync('dist', old);
+renameSync(out, 'dist');
 rmSync(old, { recursive: true, force: true });
+for (const stale of globSync('dist.*')) {
+  // Left by a build that was killed: its pid is gone.
+  const pid = Number(stale.split('.').pop());
+  if (pid && !existsSync(`/proc/${pid}`)) rmSync(stale, { recursive: true, force: true });
+}

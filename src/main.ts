@@ -1,71 +1,69 @@
 /**
- * Entry point: global options, the command table, one `Error: …` for any failure, docker's exit
- * codes. Kept free of heavy imports: `tsctr --version` loads nothing else, and each command's
- * module is imported only when that command runs.
+ * Entry point of bin/tsctr (through dist/tsctr.cjs) and of the single binary dist/tsctr: the
+ * front door for well-formed command lines, oclif for everything else, one `Error: …` for any
+ * failure, docker's exit codes.
+ *
+ * This file and the commands it names in HOT are the whole of what `tsctr ps`, `tsctr images`
+ * and `tsctr --version` load; in the binary they are its main script, compiled from the code
+ * cache the binary carries. Every other command is its own bundle (dist/commands/…), and oclif
+ * another (dist/oclif.cjs), loaded only when needed.
  */
-import module from 'node:module';
-import { describeError, ExitCode, TsctrError } from './errors.ts';
+import { setApp, requireApp, type App } from './binary/app.ts';
 import { writeErr, writeOut } from './cli/output.ts';
-
+import type { CommandClass } from './cli/command.ts';
+import { applyGlobal } from './cli/global-options.ts';
+import { plan, type Door } from './cli/front-door.ts';
+import { commandFile, type Routes } from './cli/routes.ts';
+import { describeError, ExitCode } from './errors.ts';
 import { VERSION } from './version.ts';
 
-function takeGlobal(argv: string[]): { rest: string[]; version: boolean; help: boolean } {
-  let i = 0;
-  let version = false;
-  let help = false;
-  while (i < argv.length && argv[i]!.startsWith('-')) {
-    const a = argv[i]!;
-    const [name, inline] = a.includes('=')
-      ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
-      : [a, undefined];
-    if (name === '--root' || name === '--runroot') {
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new TsctrError(`flag needs an argument: ${name}`);
-      process.env[name === '--root' ? 'TSCTR_ROOT' : 'TSCTR_RUNROOT'] = value;
-    } else if (a === '-v' || a === '--version') version = true;
-    else if (a === '-h' || a === '--help') help = true;
-    else throw new TsctrError(`unknown flag: ${a}`, { hint: "See 'tsctr --help'." });
-    i++;
+declare const __TSCTR_ROUTES__: Routes;
+
+type Loaded = { default: CommandClass };
+
+// Bundled into this file: what a user runs many times a day and expects at once.
+const HOT: Record<string, () => Promise<Loaded>> = {
+  'container:ls': () => import('./commands/container/ls.ts'),
+  'image:ls': () => import('./commands/image/ls.ts'),
+  version: () => import('./commands/version.ts'),
+};
+
+async function load(invoked: string, canonical: string): Promise<CommandClass> {
+  const hot = HOT[canonical];
+  const mod = hot ? await hot() : (requireApp(`commands/${commandFile(canonical)}.cjs`) as Loaded);
+  const cmd = mod.default;
+  cmd.id = invoked;
+  return cmd;
+}
+
+async function app(): Promise<App> {
+  if (process.getBuiltinModule('node:sea')?.isSea()) {
+    // Imported only here: a checkout's start-up does not carry the extraction code.
+    const { assetDir, extractAssets } = await import('./binary/assets.ts');
+    const dir = assetDir();
+    return { dir, nativeDir: `${dir}/native`, ensure: () => extractAssets(dir) };
   }
-  return { rest: argv.slice(i), version, help };
+  return { dir: __dirname, nativeDir: `${__dirname}/../build/Release`, ensure: () => __dirname };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const g = takeGlobal(argv);
-  if (g.version) {
+  setApp(await app());
+  const door: Door = { routes: __TSCTR_ROUTES__, load };
+  const p = await plan(argv, door);
+  if (p.kind === 'version') {
     writeOut(`tsctr version ${VERSION}\n`);
     return 0;
   }
-  const { commands, aliases } = await import('./cli/table.ts');
-  if (g.help || g.rest.length === 0) {
-    const { mainHelp } = await import('./cli/help.ts');
-    writeOut(mainHelp());
-    return 0;
+  if (p.kind === 'run') {
+    applyGlobal(p.global);
+    await p.cmd.runParsed(p.argv, p.parsed);
+  } else {
+    const oclif = requireApp('oclif.cjs') as typeof import('./cli/oclif/dispatch.ts');
+    await oclif.dispatch(argv, door);
   }
-  const two = `${g.rest[0]} ${g.rest[1] ?? ''}`;
-  const id = aliases[two] ?? g.rest[0]!;
-  const args = aliases[two] ? g.rest.slice(2) : g.rest.slice(1);
-  const entry = commands[id];
-  if (!entry) {
-    throw new TsctrError(`unknown command "${g.rest[0]}" for "tsctr"`, {
-      hint: "Run 'tsctr --help' for usage.",
-    });
-  }
-  const Cmd = (await entry.load()).default;
-  const { wantsHelp } = await import('./cli/flags.ts');
-  if (wantsHelp(args, Cmd.flags, Cmd.stopAtFirstArg)) {
-    const { commandHelp } = await import('./cli/help.ts');
-    writeOut(commandHelp(id, Cmd));
-    return 0;
-  }
-  await new Cmd(id, args).run();
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
-// V8's code cache, one per user: the default directory under /tmp belongs to whoever made it
-// first. Built from the environment alone, without loading node:os or node:path.
-const cacheHome = process.env.XDG_CACHE_HOME || (process.env.HOME && `${process.env.HOME}/.cache`);
-module.enableCompileCache?.(cacheHome ? `${cacheHome}/tsctr/compile-cache` : undefined);
 let settled = false;
 // Node exits, with status 0, once nothing is left to wait for, even while `main` still awaits
 // a promise that can no longer settle. Such a bug must not pass for success.

@@ -1,13 +1,18 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
+import { Args, Flags, type Completion } from '../cli/flags.ts';
+import { TsctrCommand } from '../cli/command.ts';
 import { describeError, TsctrError } from '../errors.ts';
 import { inspectObjects } from '../runtime/inspect-objects.ts';
 import { renderObject } from '../format/index.ts';
 
 export default class Inspect extends TsctrCommand {
   static override summary = 'Return low-level information on containers and images';
-  static override usageLine = '[OPTIONS] NAME|ID [NAME|ID...]';
-  static override variadic = true;
+  static override examples = [
+    '<%= config.bin %> inspect busybox',
+    "<%= config.bin %> inspect -f '{{.State.Status}}' mycontainer",
+  ];
+  static override completion: Completion[] = ['container', 'image'];
+  static override usage = '[OPTIONS] NAME|ID [NAME|ID...]';
+  static override strict = false;
   static override args = { name: Args.string({ required: true, description: 'object' }) };
   static override flags = {
     format: Flags.string({

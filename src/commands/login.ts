@@ -1,5 +1,5 @@
 import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
+import { TsctrCommand } from '../cli/command.ts';
 import {
   promptHidden,
   promptLine,
@@ -23,7 +23,11 @@ function usage(message: string): TsctrError {
 
 export default class Login extends TsctrCommand {
   static override summary = 'Authenticate to a registry';
-  static override usageLine = '[OPTIONS] [SERVER]';
+  static override examples = [
+    '<%= config.bin %> login 127.0.0.1:5000 -u me --password-stdin < token.txt',
+    '<%= config.bin %> login --authfile ./auth.json registry.example',
+  ];
+  static override usage = '[OPTIONS] [SERVER]';
   static override args = {
     server: Args.string({ description: 'registry (default docker.io)' }),
   };

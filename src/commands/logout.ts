@@ -1,11 +1,15 @@
 import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
+import { TsctrCommand } from '../cli/command.ts';
 import { TsctrError } from '../errors.ts';
 import { logout, logoutAll } from '../registry/login.ts';
 
 export default class Logout extends TsctrCommand {
   static override summary = 'Log out from a registry';
-  static override usageLine = '[OPTIONS] [SERVER]';
+  static override examples = [
+    '<%= config.bin %> logout 127.0.0.1:5000',
+    '<%= config.bin %> logout --all',
+  ];
+  static override usage = '[OPTIONS] [SERVER]';
   static override args = {
     server: Args.string({ description: 'registry (default docker.io)' }),
   };

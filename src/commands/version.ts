@@ -1,10 +1,14 @@
 import { Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
+import { TsctrCommand } from '../cli/command.ts';
 import { versionInfo } from '../host/version.ts';
 import { renderObject } from '../format/index.ts';
 
 export default class Version extends TsctrCommand {
   static override summary = 'Show the tsctr version information';
+  static override examples = [
+    '<%= config.bin %> version',
+    "<%= config.bin %> version --format '{{.Client.Version}}'",
+  ];
   static override flags = {
     format: Flags.string({ char: 'f', description: 'Format output using a custom template' }),
   };

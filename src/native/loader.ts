@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { accessSync, constants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { currentApp } from '../binary/app.ts';
 import { TsctrError } from '../errors.ts';
 import type { NativeAddon } from '../../native/tsctr.d.ts';
 
@@ -13,12 +14,18 @@ export type { NativeAddon } from '../../native/tsctr.d.ts';
 
 /** Directories that may hold a build, most specific first. */
 function candidateDirs(): string[] {
-  const here = dirname(fileURLToPath(import.meta.url));
   const dirs: string[] = [];
+  // The binary extracts its assets on first use.
+  currentApp()?.ensure();
   if (process.env.TSCTR_NATIVE_DIR) dirs.push(resolve(process.env.TSCTR_NATIVE_DIR));
-  // Bundled, this code lives in dist/commands/ (two levels down); run from source (tests) in
-  // src/native/ (two levels down as well). dist/main.js itself is one level down.
-  for (const up of ['..', '../..']) dirs.push(resolve(here, up, 'build/Release'));
+  // The app's own: build/Release beside dist/, or the binary's extracted assets.
+  const app = currentApp();
+  if (app) dirs.push(app.nativeDir);
+  // Run from TypeScript sources (the unit tests): src/native/ is two levels below the checkout.
+  // Bundles are CommonJS, where the build defines import.meta.url away.
+  else if (import.meta.url) {
+    dirs.push(resolve(dirname(fileURLToPath(import.meta.url)), '../../build/Release'));
+  }
   return [...new Set(dirs)];
 }
 
@@ -27,12 +34,11 @@ let addonDir: string | undefined;
 
 export function native(): NativeAddon {
   if (addon) return addon;
-  const require = createRequire(import.meta.url);
   const tried: string[] = [];
   for (const dir of candidateDirs()) {
     const file = join(dir, 'tsctr_native.node');
     try {
-      addon = require(file) as NativeAddon;
+      addon = createRequire(file)(file) as NativeAddon;
       addonDir = dir;
       return addon;
     } catch (err) {

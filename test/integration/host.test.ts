@@ -42,12 +42,6 @@ describe('version', () => {
     const r = tsctr(sb, ['version', '--format', '{{.Client.NodeVersion}}']);
     expect(r.stdout).toMatch(/^v24\./);
   });
-
-  it('refuses an unknown command with exit 125', () => {
-    const r = tsctr(sb, ['frobnicate']);
-    expect(r.code).toBe(125);
-    expect(r.stderr.split('\n')[0]).toBe('Error: unknown command "frobnicate" for "tsctr"');
-  });
 });
 
 describe('a store tsctr cannot write', () => {

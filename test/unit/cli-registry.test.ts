@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Args, Flags, parseArgv, wantsHelp } from '../../src/cli/flags.ts';
+import { Args, Flags } from '../../src/cli/flags.ts';
+import { parseArgv, wantsHelp } from '../../src/cli/parse.ts';
 import { parseChallenge, tokenFromResponse } from '../../src/registry/auth.ts';
 import { choosePlatform, classifyManifest } from '../../src/registry/manifest.ts';
 import { layerPath } from '../../src/storage/unpack.ts';
@@ -14,14 +15,14 @@ const runShape = {
     hostname: Flags.string({ char: 'h' }),
   },
   args: { image: Args.string({ required: true }) },
-  stopAtFirstArg: true,
-  variadic: true,
+  interspersed: false,
+  strict: false,
 };
 const pullShape = {
   flags: { quiet: Flags.boolean({ char: 'q' }) },
   args: { image: Args.string({ required: true }) },
-  stopAtFirstArg: false,
-  variadic: false,
+  interspersed: true,
+  strict: true,
 };
 
 describe('flag parsing (pflag semantics)', () => {
@@ -60,9 +61,9 @@ describe('flag parsing (pflag semantics)', () => {
     expect(() => parseArgv('run', ['-x', 'img'], runShape)).toThrow(
       "unknown shorthand flag: 'x' in -x",
     );
-    expect(() =>
-      parseArgv('run', ['img', '--name'], { ...runShape, stopAtFirstArg: false }),
-    ).toThrow('unknown flag: --name');
+    expect(() => parseArgv('run', ['img', '--name'], { ...runShape, interspersed: true })).toThrow(
+      'unknown flag: --name',
+    );
     expect(() => parseArgv('run', ['--hostname'], runShape)).toThrow(
       'flag needs an argument: --hostname',
     );
@@ -79,10 +80,12 @@ describe('flag parsing (pflag semantics)', () => {
   });
 
   it('treats -h as hostname when the command has one, --help always as help', () => {
-    expect(wantsHelp(['-h', 'x', 'img'], runShape.flags, true)).toBe(false);
-    expect(wantsHelp(['--help'], runShape.flags, true)).toBe(true);
-    expect(wantsHelp(['img', '--help'], runShape.flags, true)).toBe(false);
-    expect(wantsHelp(['-h'], {}, false)).toBe(true);
+    expect(wantsHelp(['-h', 'x', 'img'], runShape)).toBe(false);
+    expect(wantsHelp(['--help'], runShape)).toBe(true);
+    expect(wantsHelp(['img', '--help'], runShape)).toBe(false);
+    expect(wantsHelp(['-e', '--help', 'img'], runShape)).toBe(false);
+    expect(wantsHelp(['-eh', '--help'], runShape)).toBe(true);
+    expect(wantsHelp(['-h'], { ...pullShape, flags: {} })).toBe(true);
   });
 });
 

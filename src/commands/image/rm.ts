@@ -1,12 +1,18 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { describeError } from '../errors.ts';
-import { removeImages } from '../images/remove.ts';
+import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { describeError } from '../../errors.ts';
+import { removeImages } from '../../images/remove.ts';
 
 export default class Rmi extends TsctrCommand {
   static override summary = 'Remove one or more images';
-  static override usageLine = '[OPTIONS] IMAGE [IMAGE...]';
-  static override variadic = true;
+  static override aliases = ['image:remove', 'rmi'];
+  static override examples = [
+    '<%= config.bin %> rmi busybox',
+    '<%= config.bin %> image rm -f $(<%= config.bin %> images -q -f dangling=true)',
+  ];
+  static override completion: Completion[] = ['image'];
+  static override usage = '[OPTIONS] IMAGE [IMAGE...]';
+  static override strict = false;
   static override args = { image: Args.string({ required: true, description: 'image to remove' }) };
   static override flags = {
     force: Flags.boolean({ char: 'f', description: 'Force removal of the image' }),

@@ -1,11 +1,17 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { pushPrinter } from '../cli/push-progress.ts';
-import { pushImage } from '../images/push.ts';
+import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { pushPrinter } from '../../cli/push-progress.ts';
+import { pushImage } from '../../images/push.ts';
 
 export default class Push extends TsctrCommand {
   static override summary = 'Upload an image to a registry';
-  static override usageLine = '[OPTIONS] NAME[:TAG]';
+  static override aliases = ['push'];
+  static override examples = [
+    '<%= config.bin %> push 127.0.0.1:5000/busybox:latest',
+    '<%= config.bin %> push -a registry.example/team/app',
+  ];
+  static override completion: Completion[] = ['image'];
+  static override usage = '[OPTIONS] NAME[:TAG]';
   static override args = { image: Args.string({ required: true, description: 'image name' }) };
   static override flags = {
     'all-tags': Flags.boolean({

@@ -1,7 +1,6 @@
-import { Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { TsctrError } from '../errors.ts';
-import { loadImages, type LoadEvent } from '../images/load.ts';
+import { Flags } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { loadImages, type LoadEvent } from '../../images/load.ts';
 
 function line(e: LoadEvent): string {
   switch (e.kind) {
@@ -16,9 +15,12 @@ function line(e: LoadEvent): string {
 
 export default class Load extends TsctrCommand {
   static override summary = 'Load an image from a tar archive or STDIN';
-  static override usageLine = '[OPTIONS]';
-  // Checked below, for docker's wording ("accepts no arguments").
-  static override variadic = true;
+  static override aliases = ['load'];
+  static override examples = [
+    '<%= config.bin %> load -i busybox.tar',
+    'docker save nginx | <%= config.bin %> load',
+  ];
+  static override usage = '[OPTIONS]';
   static override flags = {
     input: Flags.string({ char: 'i', description: 'Read from tar archive file, instead of STDIN' }),
     // docker's -q hides the progress bars; the "Loaded image" lines are printed either way.
@@ -26,12 +28,7 @@ export default class Load extends TsctrCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, argv } = this.parse(Load);
-    if (argv.length) {
-      throw new TsctrError(`"tsctr load" accepts no arguments.`, {
-        hint: "See 'tsctr load --help'.",
-      });
-    }
+    const { flags } = this.parse(Load);
     await loadImages({
       paths: this.paths,
       ...(flags.input !== undefined ? { input: flags.input } : {}),

@@ -1,14 +1,21 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { pullPrinter } from '../cli/pull-progress.ts';
-import { runContainer } from '../runtime/run.ts';
-import { TsctrError } from '../errors.ts';
+import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { pullPrinter } from '../../cli/pull-progress.ts';
+import { runContainer } from '../../runtime/run.ts';
+import { TsctrError } from '../../errors.ts';
 
 export default class Run extends TsctrCommand {
   static override summary = 'Create and run a new container from an image';
-  static override usageLine = '[OPTIONS] IMAGE [COMMAND] [ARG...]';
-  static override stopAtFirstArg = true;
-  static override variadic = true;
+  static override aliases = ['run'];
+  static override examples = [
+    '<%= config.bin %> run --rm busybox echo hello',
+    "<%= config.bin %> run --rm -e GREETING=hi -w /tmp busybox sh -c 'echo $GREETING; pwd'",
+    '<%= config.bin %> run --name box -u 1000:1000 busybox id',
+  ];
+  static override completion: Completion[] = ['image'];
+  static override usage = '[OPTIONS] IMAGE [COMMAND] [ARG...]';
+  static override interspersed = false;
+  static override strict = false;
   static override args = { image: Args.string({ required: true, description: 'image to run' }) };
   static override flags = {
     detach: Flags.boolean({
@@ -22,6 +29,7 @@ export default class Run extends TsctrCommand {
     name: Flags.string({ description: 'Assign a name to the container' }),
     network: Flags.string({
       aliases: ['net'],
+      completion: 'network',
       description: 'Connect a container to a network (only "none" for now)',
     }),
     rm: Flags.boolean({

@@ -1,7 +1,7 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { historyRows, imageHistory } from '../images/history.ts';
-import { humanDuration, humanSize, renderList } from '../format/index.ts';
+import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { historyRows, imageHistory } from '../../images/history.ts';
+import { humanDuration, humanSize, renderList } from '../../format/index.ts';
 
 const headers = {
   ID: 'IMAGE',
@@ -14,7 +14,13 @@ const headers = {
 
 export default class History extends TsctrCommand {
   static override summary = 'Show the history of an image';
-  static override usageLine = '[OPTIONS] IMAGE';
+  static override aliases = ['history'];
+  static override examples = [
+    '<%= config.bin %> history busybox',
+    "<%= config.bin %> history --no-trunc --format '{{.CreatedBy}}' busybox",
+  ];
+  static override completion: Completion[] = ['image'];
+  static override usage = '[OPTIONS] IMAGE';
   static override args = { image: Args.string({ required: true, description: 'image' }) };
   static override flags = {
     format: Flags.string({

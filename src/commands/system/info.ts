@@ -1,10 +1,15 @@
-import { Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { formatInfo, systemInfo } from '../host/info.ts';
-import { renderObject } from '../format/index.ts';
+import { Flags } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { formatInfo, systemInfo } from '../../host/info.ts';
+import { renderObject } from '../../format/index.ts';
 
 export default class Info extends TsctrCommand {
   static override summary = 'Display system-wide information';
+  static override aliases = ['info'];
+  static override examples = [
+    '<%= config.bin %> info',
+    "<%= config.bin %> info --format '{{json .}}'",
+  ];
   static override flags = {
     format: Flags.string({
       char: 'f',

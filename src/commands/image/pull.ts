@@ -1,12 +1,18 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { pullPrinter } from '../cli/pull-progress.ts';
-import { writeOut } from '../cli/output.ts';
-import { pullImage } from '../images/pull.ts';
+import { Args, Flags } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { pullPrinter } from '../../cli/pull-progress.ts';
+import { writeOut } from '../../cli/output.ts';
+import { pullImage } from '../../images/pull.ts';
 
 export default class Pull extends TsctrCommand {
   static override summary = 'Download an image from a registry';
-  static override usageLine = '[OPTIONS] NAME[:TAG|@DIGEST]';
+  static override aliases = ['pull'];
+  static override examples = [
+    '<%= config.bin %> pull busybox',
+    '<%= config.bin %> pull docker.m.daocloud.io/library/nginx:alpine',
+    '<%= config.bin %> pull --platform linux/arm64 127.0.0.1:5000/busybox',
+  ];
+  static override usage = '[OPTIONS] NAME[:TAG|@DIGEST]';
   static override args = { image: Args.string({ required: true, description: 'image reference' }) };
   static override flags = {
     'all-tags': Flags.boolean({

@@ -1,7 +1,7 @@
-import { Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { containerRows } from '../runtime/list.ts';
-import { humanDuration, renderList } from '../format/index.ts';
+import { Flags } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { containerRows } from '../../runtime/list.ts';
+import { humanDuration, renderList } from '../../format/index.ts';
 
 const headers = {
   ID: 'CONTAINER ID',
@@ -21,6 +21,12 @@ const headers = {
 
 export default class Ps extends TsctrCommand {
   static override summary = 'List containers';
+  static override aliases = ['container:list', 'container:ps', 'ps'];
+  static override examples = [
+    '<%= config.bin %> ps',
+    "<%= config.bin %> ps -a --format '{{.Names}}\\t{{.Status}}'",
+    '<%= config.bin %> container ls -aq',
+  ];
   static override flags = {
     all: Flags.boolean({
       char: 'a',

@@ -1,13 +1,18 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { describeError } from '../errors.ts';
-import { inspectImages } from '../images/inspect.ts';
-import { renderObject } from '../format/index.ts';
+import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { describeError } from '../../errors.ts';
+import { inspectImages } from '../../images/inspect.ts';
+import { renderObject } from '../../format/index.ts';
 
 export default class ImageInspect extends TsctrCommand {
   static override summary = 'Display detailed information on one or more images';
-  static override usageLine = '[OPTIONS] IMAGE [IMAGE...]';
-  static override variadic = true;
+  static override examples = [
+    '<%= config.bin %> image inspect busybox',
+    "<%= config.bin %> image inspect -f '{{.Config.Cmd}}' busybox",
+  ];
+  static override completion: Completion[] = ['image'];
+  static override usage = '[OPTIONS] IMAGE [IMAGE...]';
+  static override strict = false;
   static override args = { image: Args.string({ required: true, description: 'image' }) };
   static override flags = {
     format: Flags.string({

@@ -1,9 +1,9 @@
-import { Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { confirm } from '../cli/prompt.ts';
-import { parseFilters } from '../images/filters.ts';
-import { pruneImages } from '../images/prune.ts';
-import { humanSize } from '../format/index.ts';
+import { Flags } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { confirm } from '../../cli/prompt.ts';
+import { parseFilters } from '../../images/filters.ts';
+import { pruneImages } from '../../images/prune.ts';
+import { humanSize } from '../../format/index.ts';
 
 const DANGLING_WARNING = 'WARNING! This will remove all dangling images.';
 const ALL_WARNING =
@@ -11,7 +11,11 @@ const ALL_WARNING =
 
 export default class ImagePrune extends TsctrCommand {
   static override summary = 'Remove unused images';
-  static override usageLine = '[OPTIONS]';
+  static override examples = [
+    '<%= config.bin %> image prune -f',
+    '<%= config.bin %> image prune -a --filter until=24h',
+  ];
+  static override usage = '[OPTIONS]';
   static override flags = {
     all: Flags.boolean({
       char: 'a',

@@ -1,8 +1,8 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { imageRows } from '../images/list.ts';
-import { addFilter, parseFilters } from '../images/filters.ts';
-import { humanDuration, humanSize, renderList } from '../format/index.ts';
+import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { imageRows } from '../../images/list.ts';
+import { addFilter, parseFilters } from '../../images/filters.ts';
+import { humanDuration, humanSize, renderList } from '../../format/index.ts';
 
 const headers = {
   Repository: 'REPOSITORY',
@@ -20,7 +20,14 @@ const headers = {
 
 export default class Images extends TsctrCommand {
   static override summary = 'List images';
-  static override usageLine = '[OPTIONS] [REPOSITORY[:TAG]]';
+  static override aliases = ['image:list', 'images'];
+  static override examples = [
+    '<%= config.bin %> images',
+    "<%= config.bin %> images --format '{{.Repository}}:{{.Tag}} {{.Size}}'",
+    '<%= config.bin %> image ls -f dangling=true -q',
+  ];
+  static override completion: Completion[] = ['image'];
+  static override usage = '[OPTIONS] [REPOSITORY[:TAG]]';
   static override args = {
     reference: Args.string({ description: 'only images whose name matches REPOSITORY[:TAG]' }),
   };

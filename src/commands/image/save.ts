@@ -1,12 +1,18 @@
-import { Args, Flags } from '../cli/flags.ts';
-import { TsctrCommand } from '../cli/base.ts';
-import { saveImages } from '../images/save.ts';
+import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { TsctrCommand } from '../../cli/command.ts';
+import { saveImages } from '../../images/save.ts';
 
 export default class Save extends TsctrCommand {
   static override summary =
     'Save one or more images to a tar archive (streamed to STDOUT by default)';
-  static override usageLine = '[OPTIONS] IMAGE [IMAGE...]';
-  static override variadic = true;
+  static override aliases = ['save'];
+  static override examples = [
+    '<%= config.bin %> save -o busybox.tar busybox',
+    '<%= config.bin %> save busybox | gzip > busybox.tar.gz',
+  ];
+  static override completion: Completion[] = ['image'];
+  static override usage = '[OPTIONS] IMAGE [IMAGE...]';
+  static override strict = false;
   static override args = { image: Args.string({ required: true, description: 'image to save' }) };
   static override flags = {
     output: Flags.string({ char: 'o', description: 'Write to a file, instead of STDOUT' }),
