@@ -12,7 +12,8 @@ import { setApp, requireApp, type App } from './binary/app.ts';
 import { writeErr, writeOut } from './cli/output.ts';
 import type { CommandClass } from './cli/command.ts';
 import { applyGlobal } from './cli/global-options.ts';
-import { plan, type Door } from './cli/front-door.ts';
+import { plan } from './cli/front-door.ts';
+import type { HotId } from './cli/hot.ts';
 import { commandFile, type Routes } from './cli/routes.ts';
 import { describeError, ExitCode } from './errors.ts';
 import { VERSION } from './version.ts';
@@ -21,12 +22,12 @@ declare const __TSCTR_ROUTES__: Routes;
 
 type Loaded = { default: CommandClass };
 
-// Bundled into this file: what a user runs many times a day and expects at once.
+// Bundled into this file (src/cli/hot.ts says why); the build leaves them no file of their own.
 const HOT: Record<string, () => Promise<Loaded>> = {
   'container:ls': () => import('./commands/container/ls.ts'),
   'image:ls': () => import('./commands/image/ls.ts'),
   version: () => import('./commands/version.ts'),
-};
+} satisfies Record<HotId, () => Promise<Loaded>>;
 
 async function load(invoked: string, canonical: string): Promise<CommandClass> {
   const hot = HOT[canonical];
@@ -37,18 +38,20 @@ async function load(invoked: string, canonical: string): Promise<CommandClass> {
 }
 
 async function app(): Promise<App> {
+  const commands = { routes: __TSCTR_ROUTES__, load };
   if (process.getBuiltinModule('node:sea')?.isSea()) {
     // Imported only here: a checkout's start-up does not carry the extraction code.
     const { assetDir, extractAssets } = await import('./binary/assets.ts');
     const dir = assetDir();
-    return { dir, nativeDir: `${dir}/native`, ensure: () => extractAssets(dir) };
+    return { ...commands, dir, nativeDir: `${dir}/native`, ensure: () => extractAssets(dir) };
   }
-  return { dir: __dirname, nativeDir: `${__dirname}/../build/Release`, ensure: () => __dirname };
+  const dir = __dirname;
+  return { ...commands, dir, nativeDir: `${dir}/../build/Release`, ensure: () => dir };
 }
 
 async function main(argv: string[]): Promise<number> {
-  setApp(await app());
-  const door: Door = { routes: __TSCTR_ROUTES__, load };
+  const door = await app();
+  setApp(door);
   const p = await plan(argv, door);
   if (p.kind === 'version') {
     writeOut(`tsctr version ${VERSION}\n`);

@@ -1,10 +1,13 @@
 /**
- * Where this tsctr's own files are: the command bundles, oclif's bundle and manifest, the native
- * addon and helpers. Built from a checkout (bin/tsctr) they are dist/ and build/Release/; in the
+ * This tsctr's commands and where its own files are: the command bundles, oclif's bundle and
+ * manifest, the native addon and helpers. Built from a checkout (bin/tsctr) they are dist/ and build/Release/; in the
  * single binary (dist/tsctr) they are the assets it extracts once per build (./assets.ts). The
  * entry point (src/main.ts) records the answer in a global: every command is its own bundle with
  * its own copy of this module, and they must all find the same files.
  */
+import type { CommandClass } from '../cli/command.ts';
+import type { Routes } from '../cli/routes.ts';
+
 const KEY = Symbol.for('tsctr.app');
 
 export interface App {
@@ -14,6 +17,10 @@ export interface App {
   nativeDir: string;
   /** Makes sure the files exist (the binary extracts them on first use) and returns `dir`. */
   ensure(): string;
+  /** Every command name (ids and aliases) to its canonical id. */
+  routes: Routes;
+  /** A command's class, its `id` set to the name it is invoked by. */
+  load(invoked: string, canonical: string): Promise<CommandClass>;
 }
 
 export function setApp(app: App): void {
