@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import { existsSync, globSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { HOT_IDS } from '../src/cli/hot.ts';
 import { routesOf } from '../src/cli/routes.ts';
-import { commandClasses, manifestOf } from './commands.mjs';
+import { commandClasses, manifestOf } from './commands.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const classes = await commandClasses();
@@ -41,8 +41,9 @@ const common = {
   external: ['typescript'],
   logLevel: 'warning',
 };
-await build({
+const commands = await build({
   ...common,
+  metafile: true,
   entryPoints: Object.keys(classes)
     .filter((id) => !HOT_IDS.includes(id))
     .map((id) => ({
@@ -51,8 +52,9 @@ await build({
     })),
   outdir: `${out}/commands`,
 });
-await build({
+const entries = await build({
   ...common,
+  metafile: true,
   entryPoints: { main: 'src/main.ts', oclif: 'src/cli/oclif/dispatch.ts', tsctr: 'src/boot.ts' },
   outdir: out,
   define: { ...common.define, __TSCTR_ROUTES__: JSON.stringify(routes) },
@@ -62,6 +64,16 @@ await build({
   },
   external: [...common.external, './main.cjs'],
 });
+// The front door's promise, checked on what was built: only oclif.cjs contains @oclif/core.
+for (const [file, output] of Object.entries({
+  ...commands.metafile.outputs,
+  ...entries.metafile.outputs,
+})) {
+  const oclif = Object.keys(output.inputs).filter((i) => i.includes('node_modules/@oclif/'));
+  if (oclif.length && !file.endsWith('/oclif.cjs')) {
+    throw new Error(`${file} bundles ${oclif[0]}: only dist/oclif.cjs may load oclif`);
+  }
+}
 writeFileSync(`${out}/oclif.manifest.json`, JSON.stringify(await manifestOf(classes, out)));
 
 const old = `dist.old.${process.pid}`;

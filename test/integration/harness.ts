@@ -9,7 +9,14 @@ import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const BIN = resolve(import.meta.dirname, '../../bin/tsctr');
+/**
+ * The CLI under test: bin/tsctr (the checkout's dist/), or the single binary when TSCTR_BIN
+ * names it (CI runs the suite against both).
+ */
+export const BIN = process.env.TSCTR_BIN
+  ? resolve(process.env.TSCTR_BIN)
+  : resolve(import.meta.dirname, '../../bin/tsctr');
+export const IS_BINARY = process.env.TSCTR_BIN !== undefined;
 
 export interface TestUser {
   name: string;

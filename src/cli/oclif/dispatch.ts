@@ -12,10 +12,8 @@ import { TsctrError } from '../../errors.ts';
 import type { CommandClass } from '../command.ts';
 import type { Door } from '../front-door.ts';
 import { applyGlobal, takeGlobal } from '../global-options.ts';
-import { writeOut } from '../output.ts';
 import { spoken, wantsHelp } from '../parse.ts';
 import { resolveCommand } from '../routes.ts';
-import { VERSION } from '../../version.ts';
 import { pluginCommands } from './completion/index.ts';
 import { TsctrHelp } from './help.ts';
 import { loadConfig } from './plugin.ts';
@@ -33,11 +31,8 @@ const isTsctrCommand = (c: unknown): c is CommandClass =>
   typeof (c as CommandClass).runParsed === 'function';
 
 export async function dispatch(argv: readonly string[], door: Door): Promise<void> {
+  // `--version` never comes here: the front door answers it before anything can fail.
   const global = takeGlobal(argv);
-  if (global.version) {
-    writeOut(`tsctr version ${VERSION}\n`);
-    return;
-  }
   const app = currentApp();
   if (!app) throw new Error('no tsctr app directory for oclif');
   const config = await loadConfig(app.ensure(), classLoader(door));

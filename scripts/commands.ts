@@ -2,12 +2,19 @@
 // command, its oclif id taken from its path (src/commands/image/ls.ts is `image:ls`), as
 // oclif's own pattern discovery names them.
 import { globSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from '@oclif/core';
+import type { CommandClass } from '../src/cli/command.ts';
 
-export async function commandClasses() {
-  const classes = {};
+export async function commandClasses(): Promise<Record<string, CommandClass>> {
+  const classes: Record<string, CommandClass> = {};
   for (const file of globSync('src/commands/**/*.ts').sort()) {
     const id = file.slice('src/commands/'.length, -'.ts'.length).replaceAll('/', ':');
-    const cmd = (await import(`../${file}`)).default;
+    const mod = (await import(/* @vite-ignore */ pathToFileURL(resolve(file)).href)) as {
+      default: CommandClass;
+    };
+    const cmd = mod.default;
     cmd.id = id;
     classes[id] = cmd;
   }
@@ -15,10 +22,13 @@ export async function commandClasses() {
 }
 
 /** oclif's manifest of tsctr's commands and the completion commands, built by oclif itself. */
-export async function manifestOf(classes, root) {
+export async function manifestOf(classes: Record<string, CommandClass>, root: string) {
   const { TsctrPlugin } = await import('../src/cli/oclif/plugin.ts');
   const { pluginCommands } = await import('../src/cli/oclif/completion/index.ts');
-  const all = { ...classes, ...pluginCommands };
+  const all: Record<string, Command.Class> = {
+    ...(classes as unknown as Record<string, Command.Class>),
+    ...pluginCommands,
+  };
   const plugin = new TsctrPlugin(root, async (id) => all[id], all);
   await plugin.load();
   return plugin.manifest;

@@ -1,0 +1,282 @@
+/**
+ * The two ways into a command must agree. A corpus of command lines — every command under every
+ * name, each of its flags in every spelling, missing and extra arguments, docker's classics —
+ * goes through the front door (src/cli/front-door.ts, no oclif) and through oclif's dispatch
+ * (src/cli/oclif/dispatch.ts: oclif's Config, manifest, alias resolution and runCommand). Where
+ * the front door runs a command, oclif must run the same command with the same flags and
+ * arguments; where it hands over, oclif must answer with help or one of docker's errors.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { setApp, type App } from '../../src/binary/app.ts';
+import type { CommandClass } from '../../src/cli/command.ts';
+import type { FlagDef } from '../../src/cli/flags.ts';
+import { plan } from '../../src/cli/front-door.ts';
+import { dispatch } from '../../src/cli/oclif/dispatch.ts';
+import type { Parsed } from '../../src/cli/parse.ts';
+import { routesOf } from '../../src/cli/routes.ts';
+import { TsctrError } from '../../src/errors.ts';
+import { commandClasses, manifestOf } from '../../scripts/commands.ts';
+
+type Outcome =
+  { ran: string; parsed: Parsed } | { error: string; exitCode: number } | { help: string };
+
+let classes: Record<string, CommandClass>;
+let app: App;
+let dir: string;
+let ran: { id: string; parsed: Parsed } | undefined;
+
+beforeAll(async () => {
+  classes = await commandClasses();
+  dir = mkdtempSync(join(tmpdir(), 'tsctr-parity-'));
+  writeFileSync(join(dir, 'oclif.manifest.json'), JSON.stringify(await manifestOf(classes, dir)));
+  // Every command records what it was given instead of doing it.
+  for (const cmd of Object.values(classes)) {
+    cmd.prototype.run = async function (this: { id: string; parse(c: unknown): Parsed }) {
+      ran = { id: this.id, parsed: this.parse(cmd) };
+    };
+  }
+  app = {
+    dir,
+    nativeDir: dir,
+    ensure: () => dir,
+    routes: routesOf(classes),
+    load: async (invoked, canonical) => {
+      const cmd = classes[canonical]!;
+      cmd.id = invoked;
+      return cmd;
+    },
+  };
+  setApp(app);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function viaFrontDoor(argv: string[]): Promise<Outcome | 'handed over'> {
+  const p = await plan(argv, app);
+  if (p.kind === 'oclif') return 'handed over';
+  if (p.kind === 'version') throw new Error('no --version in the corpus');
+  return { ran: p.cmd.id, parsed: p.parsed };
+}
+
+async function viaOclif(argv: string[]): Promise<Outcome> {
+  ran = undefined;
+  let out = '';
+  // oclif's Help prints through console.log.
+  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    out += `${args.join(' ')}\n`;
+  });
+  try {
+    await dispatch(argv, app);
+  } catch (err) {
+    if (!(err instanceof TsctrError)) throw err;
+    return { error: err.message + (err.hint ? `\n${err.hint}` : ''), exitCode: err.exitCode };
+  } finally {
+    spy.mockRestore();
+  }
+  const got = ran as { id: string; parsed: Parsed } | undefined;
+  if (got) return { ran: got.id, parsed: got.parsed };
+  return { help: out };
+}
+
+/** Every name of every command (`ps`, `container ls`, …) as words. */
+function names(): [string[], CommandClass][] {
+  return Object.entries(app.routes).map(([name, id]) => [name.split(':'), classes[id]!]);
+}
+
+function flagSpellings(name: string, f: FlagDef): string[][] {
+  const c = f.char ? `-${f.char}` : undefined;
+  if (f.type === 'boolean') {
+    return [
+      [`--${name}`],
+      [`--${name}=false`],
+      [`--${name}=true`],
+      [`--${name}=maybe`],
+      ...(c ? [[c], [`${c}=false`]] : []),
+    ];
+  }
+  return [
+    [`--${name}`, 'v1'],
+    [`--${name}=v2`],
+    [`--${name}`, 'v3', `--${name}`, 'v4'],
+    [`--${name}`, '--rm'],
+    [`--${name}`],
+    ...(c ? [[c, 'v5'], [`${c}v6`], [`${c}=v7`], [c]] : []),
+  ];
+}
+
+function argsFor(cmd: CommandClass): string[][] {
+  const n = Object.keys(cmd.args).length;
+  const required = Object.values(cmd.args).filter((a) => a.required).length;
+  const sets = [[], ['a1'], ['a1', 'a2'], ['a1', 'a2', 'a3']].filter((s) => s.length <= n + 2);
+  return sets.length ? sets : [Array.from({ length: required }, (_, i) => `a${i}`)];
+}
+
+function corpus(): string[][] {
+  const lines: string[][] = [];
+  for (const [words, cmd] of names()) {
+    for (const args of argsFor(cmd)) {
+      lines.push([...words, ...args]);
+      lines.push([...words, '--nope', ...args]);
+      lines.push([...words, '-Z', ...args]);
+      lines.push([...words, ...args, '--help']);
+      lines.push([...words, '--', ...args]);
+    }
+    const minimal = Object.values(cmd.args)
+      .filter((a) => a.required)
+      .map((_, i) => `x${i}`);
+    for (const [name, f] of Object.entries(cmd.flags)) {
+      for (const spelling of flagSpellings(name, f)) {
+        lines.push([...words, ...spelling, ...minimal]);
+        lines.push([...words, ...minimal, ...spelling]);
+      }
+    }
+  }
+  return lines;
+}
+
+// docker's classics, and what each must become.
+const classics: [string[], Outcome][] = [
+  [
+    ['run', '-it', '--rm', '-eA=b', '-e', 'C', 'img', 'sh', '-c', 'echo $A'],
+    {
+      ran: 'run',
+      parsed: {
+        flags: {
+          detach: false,
+          entrypoint: undefined,
+          env: ['A=b', 'C'],
+          hostname: undefined,
+          interactive: true,
+          name: undefined,
+          network: undefined,
+          rm: true,
+          tty: true,
+          user: undefined,
+          workdir: undefined,
+        },
+        args: { image: 'img' },
+        argv: ['img', 'sh', '-c', 'echo $A'],
+      },
+    },
+  ],
+  [
+    ['container', 'run', '--name', '--rm', 'img', 'ls', '--help'],
+    expect.objectContaining({
+      ran: 'container:run',
+      parsed: expect.objectContaining({ argv: ['img', 'ls', '--help'] }),
+    }) as Outcome,
+  ],
+  [
+    ['run', '-p80:80', 'img'],
+    { error: "unknown shorthand flag: 'p' in -p80:80\nSee 'tsctr run --help'.", exitCode: 125 },
+  ],
+  [
+    ['run', '--rm=maybe', 'img'],
+    {
+      error:
+        'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax\nSee \'tsctr run --help\'.',
+      exitCode: 125,
+    },
+  ],
+  [
+    ['pull'],
+    {
+      error: '"tsctr pull" requires exactly 1 argument.\nSee \'tsctr pull --help\'.',
+      exitCode: 125,
+    },
+  ],
+  [
+    ['version', 'x'],
+    {
+      error: '"tsctr version" accepts no arguments.\nSee \'tsctr version --help\'.',
+      exitCode: 125,
+    },
+  ],
+  [
+    ['tag', 'a'],
+    {
+      error: '"tsctr tag" requires exactly 2 arguments.\nSee \'tsctr tag --help\'.',
+      exitCode: 125,
+    },
+  ],
+  [
+    ['rmi'],
+    {
+      error: '"tsctr rmi" requires at least 1 argument.\nSee \'tsctr rmi --help\'.',
+      exitCode: 125,
+    },
+  ],
+  [['--root', '/r', 'image', 'ls', '-q'], expect.objectContaining({ ran: 'image:ls' }) as Outcome],
+  [['--root'], { error: "flag needs an argument: --root\nSee 'tsctr --help'.", exitCode: 125 }],
+  [['--frob', 'ps'], { error: "unknown flag: --frob\nSee 'tsctr --help'.", exitCode: 125 }],
+  [
+    ['imagess'],
+    {
+      error:
+        "unknown command: tsctr imagess\nDid you mean 'tsctr images'? Run 'tsctr --help' for more information.",
+      exitCode: 1,
+    },
+  ],
+  [
+    ['image', 'lss'],
+    {
+      error:
+        "unknown command: tsctr image lss\nDid you mean 'tsctr image ls'? Run 'tsctr image --help' for more information.",
+      exitCode: 1,
+    },
+  ],
+  [
+    ['frobnicate'],
+    {
+      error: "unknown command: tsctr frobnicate\nRun 'tsctr --help' for more information.",
+      exitCode: 1,
+    },
+  ],
+];
+
+describe('front door and oclif', () => {
+  it('agree on docker’s classic command lines', async () => {
+    for (const [argv, want] of classics) {
+      const front = await viaFrontDoor(argv);
+      const oclif = await viaOclif(argv);
+      expect(oclif, argv.join(' ')).toEqual(want);
+      if (front !== 'handed over') expect(front, argv.join(' ')).toEqual(oclif);
+      else expect('ran' in oclif, argv.join(' ')).toBe(false);
+    }
+  });
+
+  it('agree on every command, name, flag spelling and argument count', async () => {
+    const lines = corpus();
+    expect(lines.length).toBeGreaterThan(1000);
+    const tally = { ran: 0, help: 0, error: 0 };
+    for (const argv of lines) {
+      const front = await viaFrontDoor(argv);
+      const oclif = await viaOclif(argv);
+      const what = argv.join(' ');
+      if (front === 'handed over') {
+        // Handed over: help or a usage error in docker's words, never a run.
+        expect('ran' in oclif, what).toBe(false);
+        if ('error' in oclif) {
+          expect(oclif.exitCode, what).toBe(125);
+          expect(oclif.error, what).toMatch(
+            /^(unknown (shorthand )?flag: |flag needs an argument: |invalid argument "|"tsctr [a-z ]+" (requires|accepts) )/,
+          );
+          tally.error++;
+        } else {
+          expect(oclif, what).toHaveProperty('help');
+          expect((oclif as { help: string }).help, what).toMatch(/^\S.*\n\nUSAGE\n {2}\$ tsctr /);
+          tally.help++;
+        }
+      } else {
+        expect(oclif, what).toEqual(front);
+        tally.ran++;
+      }
+    }
+    // The corpus exercises all three outcomes in quantity.
+    expect(tally.ran).toBeGreaterThan(300);
+    expect(tally.help).toBeGreaterThan(50);
+    expect(tally.error).toBeGreaterThan(300);
+  });
+});
