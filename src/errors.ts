@@ -80,7 +80,7 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
     const what = /^[A-Z0-9_]+: ([^,]+)/.exec(sys.message)?.[1] ?? sys.code;
     // rename, link, copyfile name two paths.
     const where = (sys.path ? ` ${sys.path}` : '') + (sys.dest ? ` -> ${sys.dest}` : '');
-    const hint = SYSTEM_HINTS[sys.code];
+    const hint = systemHint(sys.code);
     return {
       text: `Error: ${sys.syscall}${where}: ${what}${hint ? `\nHint: ${hint}` : ''}`,
       exitCode: ExitCode.Failed,
@@ -88,6 +88,11 @@ export function describeError(err: unknown): { text: string; exitCode: number } 
   }
   const e = err as Error;
   return { text: `Error: ${e?.stack ?? String(err)}`, exitCode: ExitCode.Failed };
+}
+
+/** What to do about an errno that is the machine's trouble rather than tsctr's input. */
+export function systemHint(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : SYSTEM_HINTS[code];
 }
 
 const SYSTEM_HINTS: Record<string, string> = {
@@ -98,6 +103,18 @@ const SYSTEM_HINTS: Record<string, string> = {
   EDQUOT: 'your disk quota is used up; `tsctr image prune` removes dangling images',
   EROFS: 'the filesystem is mounted read-only',
 };
+
+/**
+ * "no such file or directory" for 2: what went wrong in words, as Go's tools (docker, podman)
+ * print it, for messages built from a native errno.
+ */
+export function errnoMessage(n: number): string {
+  try {
+    return process.getBuiltinModule('node:util').getSystemErrorMessage(-n);
+  } catch {
+    return errnoName(n);
+  }
+}
 
 /** ENOENT for 2: the name Node and the man pages use, for messages built from a native errno. */
 export function errnoName(n: number): string {

@@ -16,16 +16,13 @@ namespace tsctr::unpack {
 
 namespace {
 
-// Opens the parent of `path` inside root as a real directory fd (the *at calls need one).
-int open_dir(int rootfd, const std::string &path, std::string &name) {
-    int p = open_parent_in_root(rootfd, path, name);
-    if (p < 0)
+// Opens the parent of an existing `path` inside root as a real directory fd (the *at calls need
+// one). Nothing is created: a missing parent means a missing entry (ENOENT).
+int open_existing_parent(int rootfd, const std::string &path, std::string &name) {
+    std::string dir;
+    if (split_parent(clean_relative(path), dir, name) < 0)
         return -1;
-    int d = open_in_root(p, "", O_DIRECTORY | O_RDONLY);
-    int e = errno;
-    close(p);
-    errno = e;
-    return d;
+    return open_in_root(rootfd, dir, O_DIRECTORY | O_RDONLY);
 }
 
 // A later entry replaces an earlier one of the same name, whatever its type (GNU tar's
@@ -213,7 +210,7 @@ int LayerWriter::symlink(const std::string &path, const std::string &target, con
 
 int LayerWriter::hardlink(const std::string &path, const std::string &target) {
     std::string tname, name;
-    int td = open_dir(root_, target, tname);
+    int td = open_existing_parent(root_, target, tname);
     if (td < 0)
         return -1;
     int d = parent(path, name);

@@ -9,7 +9,8 @@ import { createReadStream, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { TsctrError } from '../errors.ts';
 import type { ImageStore } from '../storage/store.ts';
-import type { LayerWriter, WriterPool } from '../storage/layer-writer.ts';
+import { LayerWriteError, type LayerWriter, type WriterPool } from '../storage/layer-writer.ts';
+import { LayerEntryError } from '../storage/layer-refusal.ts';
 import { FileLock } from '../storage/lock.ts';
 import { unpackLayer } from '../storage/unpack.ts';
 import { usable } from '../storage/durability.ts';
@@ -35,6 +36,8 @@ export interface LayerSource {
 export interface LayerFailures {
   /** Reading, decompressing or parsing failed (truncated, corrupt, too long). */
   corrupt(err: unknown): TsctrError;
+  /** An entry of the layer cannot be stored (storage/layer-refusal.ts): the image is at fault. */
+  refused(err: LayerEntryError): TsctrError;
   /** The blob's sha256 is not the expected digest. */
   digest(got: string): TsctrError;
   /** The uncompressed tar's sha256 is not the config's diff_id. */
@@ -109,7 +112,7 @@ async function unpackVerified(
       blobFile: blobTemp,
       sync: !store.deferSync,
     }).catch((err: unknown) => {
-      throw fail.corrupt(err);
+      throw failure(err, fail);
     });
     if (got.digest !== src.digest) throw fail.digest(got.digest);
     if (got.diffId !== src.diffId) throw fail.diffId(got.diffId);
@@ -125,17 +128,27 @@ async function unpackVerified(
   }
 }
 
+/** Which of the caller's wordings an unpacking failure takes. */
+function failure(err: unknown, fail: LayerFailures): unknown {
+  if (err instanceof LayerEntryError) return fail.refused(err);
+  // The writer could not write what it was given (the disk is full, read-only, failing): the
+  // store's trouble, in its own words, not the blob's.
+  if (err instanceof LayerWriteError) return err;
+  return fail.corrupt(err);
+}
+
 /**
- * Removes a layer's work directory after a failure. A writer left in the middle of a file
- * (the blob ended inside it) would take the removal for file data: it is given up, and
- * another removes the directory. What cannot be removed now is a stale temp for later.
+ * Removes a layer's work directory after a failure. A writer that failed has exited; one left
+ * in the middle of a file (the blob ended inside it) would take the removal for file data and
+ * is given up. Either way another writer removes the directory. What cannot be removed now is
+ * a stale temp for later.
  */
 async function removeTemp(writers: WriterPool, writer: LayerWriter, temp: string): Promise<void> {
-  if (writer.inStep) {
+  if (!writer.broken && writer.inStep) {
     await writer.remove(temp).catch(() => undefined);
     return;
   }
-  writer.abandon();
+  if (!writer.broken) writer.abandon();
   try {
     const other = await writers.acquire();
     await other.remove(temp).catch(() => undefined);

@@ -67,6 +67,11 @@ function failures(layer: PlannedLayer): LayerFailures {
         cause: err,
         hint,
       }),
+    refused: (err) =>
+      new TsctrError(`layer ${layer.path} in the archive: ${err.message}`, {
+        cause: err,
+        hint: `nothing was loaded; ${err.hint ?? 'the image is malformed'}`,
+      }),
     digest: (got) =>
       new TsctrError(`layer ${layer.path} does not match its digest ${layer.digest}: got ${got}`, {
         hint,

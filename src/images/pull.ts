@@ -472,6 +472,11 @@ async function fetchLayer(
               cause: err,
               hint: 'nothing was stored; the download was truncated or the registry served a damaged blob — pull again',
             }),
+      refused: (err) =>
+        new TsctrError(`layer ${digest}: ${err.message}`, {
+          cause: err,
+          hint: `nothing was stored; ${err.hint ?? 'the image is malformed'}`,
+        }),
       digest: (got) =>
         new TsctrError(
           `layer ${digest} failed verification: the registry sent content with digest ${got}`,

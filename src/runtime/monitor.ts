@@ -97,6 +97,10 @@ export async function startMonitor(opts: {
   }
   const sock = new Socket({ fd: r, readable: true, writable: false });
   const lines = createInterface({ input: sock, crlfDelay: Infinity });
+  // readline re-emits a read error of its input as its own 'error'. While `events` is iterated,
+  // the iteration rejects with it; before or after, no listener would make it an uncaught
+  // exception, and a status pipe that fails once the exit is known changes nothing.
+  lines.on('error', () => undefined);
   let pipeClosed = false;
   async function* events(): AsyncGenerator<MonitorEvent> {
     let exited = false;

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { native, helperPath } from '../native/loader.ts';
 import { spawnInUserNamespace } from '../runtime/userns.ts';
 import type { IdMap } from '../runtime/idmap.ts';
-import { TsctrError, errnoName } from '../errors.ts';
+import { TsctrError, errnoMessage, errnoName, systemHint } from '../errors.ts';
 
 export const Op = {
   Begin: 1,
@@ -37,6 +37,33 @@ export interface EntryMeta {
 
 const noMeta: EntryMeta = { mode: 0, uid: 0, gid: 0, mtimeSec: 0, mtimeNsec: 0 };
 
+/**
+ * A record the writer could not apply ("ERR <op> <errno> <path>"). Its own message suits a
+ * removal or a probe; for a layer's entries, unpack.ts words it with what the entry was.
+ */
+export class LayerWriteError extends TsctrError {
+  /** The record's op, by name ("file", "hardlink", …); "record" when the reply is garbled. */
+  readonly op: string;
+  /** What went wrong in words ("no such file or directory"). */
+  readonly reason: string;
+
+  constructor(op: string, errno: number | undefined, path: string | undefined, line: string) {
+    const name = errno === undefined ? undefined : errnoName(errno);
+    const reason = errno === undefined ? 'error' : errnoMessage(errno);
+    const what = path === undefined ? line : `${op} ${path}`;
+    super(`writing layer failed: ${what}: ${name ?? 'error'}`, {
+      errno: name,
+      path,
+      hint:
+        name === 'EINVAL'
+          ? 'the image may use uids or gids beyond the ranges in /etc/subuid and /etc/subgid'
+          : systemHint(name),
+    });
+    this.op = op;
+    this.reason = reason;
+  }
+}
+
 const HEADER = 48;
 /** Records are staged in buffers of this size and sent a buffer at a time. */
 const STAGE = 256 * 1024;
@@ -50,6 +77,8 @@ interface WriterProcess {
 }
 
 export class LayerWriter {
+  /** The mapping the writer runs under: which owners it can give files. */
+  readonly idmap: IdMap;
   private readonly input: Socket;
   private readonly replies: Socket;
   private buffered = '';
@@ -69,8 +98,9 @@ export class LayerWriter {
   /** Bytes of the current File record's data not yet staged. */
   private owed = 0;
 
-  private constructor(proc: WriterProcess, input: Socket, replies: Socket) {
+  private constructor(proc: WriterProcess, idmap: IdMap, input: Socket, replies: Socket) {
     this.proc = proc;
+    this.idmap = idmap;
     this.input = input;
     this.replies = replies;
     this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
@@ -80,6 +110,15 @@ export class LayerWriter {
     replies.on('end', () => {
       if (!this.closing) this.fail(new TsctrError('the layer writer exited unexpectedly'));
     });
+    // A socket's 'error' without a listener is an uncaught exception, past the command's own
+    // error handling: a read error fails the writer like any other failure.
+    replies.on('error', (err: NodeJS.ErrnoException) =>
+      this.fail(
+        new TsctrError(`reading the layer writer's replies failed: ${err.code ?? err.message}`, {
+          cause: err,
+        }),
+      ),
+    );
     input.on('error', () => {
       /* EPIPE: the reason arrives on the reply channel */
     });
@@ -138,6 +177,7 @@ export class LayerWriter {
       };
       return new LayerWriter(
         proc,
+        idmap,
         new Socket(input),
         new Socket({ fd: local[2 * i + 1]!, readable: true, writable: false }),
       );
@@ -173,17 +213,10 @@ export class LayerWriter {
         this.waiting.shift()?.resolve();
       } else {
         const m = /^ERR (\d+) (\d+) (.*)$/.exec(line);
-        const what = m ? `${opNames[Number(m[1])] ?? 'record'} ${m[3]}` : line;
-        const errno = m ? errnoName(Number(m[2])) : undefined;
         this.fail(
-          new TsctrError(`writing layer failed: ${what}: ${errno ?? 'error'}`, {
-            errno,
-            path: m?.[3],
-            hint:
-              errno === 'EINVAL'
-                ? 'the image may use uids or gids beyond the ranges in /etc/subuid and /etc/subgid'
-                : undefined,
-          }),
+          m
+            ? new LayerWriteError(opNames[Number(m[1])] ?? 'record', Number(m[2]), m[3], line)
+            : new LayerWriteError('record', undefined, undefined, line),
         );
       }
     }
@@ -288,23 +321,28 @@ export class LayerWriter {
     await this.flush();
   }
 
-  private reply(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  /**
+   * Sends a record that the writer answers with OK, and waits for the answer. The waiter is
+   * queued before the record goes out, since the answer can arrive before `record` returns.
+   * When sending fails first, the waiter is never awaited, and its rejection must not count as
+   * unhandled: Node ends the process on one, past the command's own error handling.
+   */
+  private async request(op: number, path: string, link = '', meta?: EntryMeta): Promise<void> {
+    if (this.failure) throw this.failure;
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    done.catch(() => undefined);
+    await this.record(op, path, link, meta);
+    await done;
   }
 
   /** Ends the layer: directory times are set; with `sync`, the filesystem is synced too. */
   async end(sync: boolean): Promise<void> {
-    const done = this.reply();
-    await this.record(Op.End, '', '', { ...noMeta, mode: sync ? 1 : 0 });
-    await done;
+    await this.request(Op.End, '', '', { ...noMeta, mode: sync ? 1 : 0 });
   }
 
   /** rm -rf of a tree whose files belong to the namespace's ids (layers, containers). */
   async remove(path: string): Promise<void> {
-    const done = this.reply();
-    await this.record(Op.Remove, path);
-    await done;
+    await this.request(Op.Remove, path);
   }
 
   /**
@@ -312,9 +350,7 @@ export class LayerWriter {
    * throwaway mount namespace and makes a whiteout; the writer removes `scratch` afterwards.
    */
   async probeOverlay(scratch: string, options: string): Promise<void> {
-    const done = this.reply();
-    await this.record(Op.ProbeOverlay, scratch, options);
-    await done;
+    await this.request(Op.ProbeOverlay, scratch, options);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@
  * hostile archives for years.
  */
 import { Parser, type ReadEntry } from 'tar';
-import { TsctrError } from '../errors.ts';
+import { LayerEntryError } from './layer-refusal.ts';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'fifo' | 'char' | 'block';
 
@@ -51,8 +51,8 @@ const KINDS: Record<string, EntryKind> = {
   BlockDevice: 'block',
 };
 
-function unsupported(what: string): TsctrError {
-  return new TsctrError(`${what} are not supported in image tars`, {
+function unsupported(what: string): LayerEntryError {
+  return new LayerEntryError(`${what} are not supported in image tars`, {
     hint: 'the image or archive holds sparse entries (as GNU tar --sparse writes them); docker, buildah and podman never write them',
   });
 }
@@ -79,6 +79,20 @@ function entryOf(e: ReadEntry): TarEntry | undefined {
   };
 }
 
+/**
+ * node-tar's words for a header it cannot read, with the entry's name when it got that far. A
+ * number beyond 2^53 (a base-256 field, as GNU tar writes large ids) is JavaScript's limit, not
+ * the archive's, so it is said in the archive's terms.
+ */
+function formatProblem(err: Error & { header?: { path?: string } }): string {
+  const what = err.message.replace(
+    /^parsed number outside of javascript safe integer range$/,
+    'a numeric header field holds a value beyond 2^53',
+  );
+  const path = err.header?.path;
+  return path ? `${what} (entry ${JSON.stringify(path)})` : what;
+}
+
 export class TarReader {
   private readonly parser = new Parser({ strict: true });
   private sink: TarSink | undefined;
@@ -88,7 +102,7 @@ export class TarReader {
   constructor() {
     this.parser.on('entry', (e: ReadEntry) => this.onEntry(e));
     // In strict mode every problem node-tar notices (bad checksum, truncation) arrives here.
-    this.parser.on('error', (err: Error) => this.fail(new TarFormatError(err.message)));
+    this.parser.on('error', (err: Error) => this.fail(new TarFormatError(formatProblem(err))));
     this.parser.on('end', () => (this.ended = true));
     // What node-tar skips: kinds it does not know, and GNU sparse files, which would otherwise
     // vanish from the layer without a word.

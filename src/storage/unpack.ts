@@ -2,7 +2,8 @@
  * Turns one layer blob into a layer directory: sniff the compression, hash the compressed and
  * the uncompressed stream, parse the tar (tar-reader.ts), and stage a writer record for each
  * entry. Docker's whiteouts become overlayfs's: `.wh.NAME` a 0/0 character device,
- * `.wh..wh..opq` the `user.overlay.opaque` xattr on its directory.
+ * `.wh..wh..opq` the `user.overlay.opaque` xattr on its directory. An entry that cannot be
+ * stored fails the layer with a LayerEntryError that names it (layer-refusal.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -11,9 +12,10 @@ import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TsctrError } from '../errors.ts';
-import { Op, type LayerWriter } from './layer-writer.ts';
+import { LayerWriteError, Op, type LayerWriter } from './layer-writer.ts';
 import { decompressor } from './decompress.ts';
 import { TarReader, type TarEntry, type TarSink } from './tar-reader.ts';
+import { checkOwner, entryWriteError, outsideLayer, type LayerLinks } from './layer-refusal.ts';
 
 const WH_PREFIX = '.wh.';
 const WH_OPAQUE = '.wh..wh..opq';
@@ -57,38 +59,48 @@ function receivedTap(hash: Hash, count: { n: number }, limit: number, fd: number
 // empty, "." or ".." component, or a leading slash, takes the slow path.
 const UNUSUAL = /(?:^|\/)\.{1,2}(?:\/|$)|\/\/|^\//;
 
-/** Normalises an entry path; refuses one that climbs out of the layer (docker: breakout). */
-export function layerPath(raw: string): string {
-  let p = raw;
+/**
+ * Normalises an entry path, or the path a hard link names (`link`, of the entry `raw`); refuses
+ * one that climbs out of the layer (docker: breakout). A leading slash is dropped: docker's
+ * archive package joins both to the layer's root.
+ */
+export function layerPath(raw: string, link?: string): string {
+  let p = link ?? raw;
   while (p.startsWith('./')) p = p.slice(2);
   if (!UNUSUAL.test(p)) return p.endsWith('/') ? p.slice(0, -1) : p;
-  const norm = posix.normalize(raw.replace(/^\/+/, '')).replace(/\/$/, '');
-  if (norm === '..' || norm.startsWith('../')) {
-    throw new TsctrError(`layer entry ${JSON.stringify(raw)} points outside the layer`, {
-      hint: 'the image is malformed or hostile; nothing of it was stored',
-    });
-  }
+  const norm = posix.normalize(p.replace(/^\/+/, '')).replace(/\/$/, '');
+  if (norm === '..' || norm.startsWith('../')) throw outsideLayer(raw, link);
   return norm === '.' ? '' : norm;
 }
 
-const validId = (id: number) => id >= 0 && id <= 0xfffffffe;
+/** The ops whose failure is one entry's (the writer names the entry's path). */
+const ENTRY_OPS = new Set(['dir', 'file', 'symlink', 'hardlink', 'fifo', 'whiteout', 'opaque']);
+
+/** The kinds whose owner the writer applies. */
+const OWNED = new Set<TarEntry['kind']>(['file', 'dir', 'symlink', 'fifo']);
 
 /** Maps tar entries to writer records. */
 class LayerSink implements TarSink {
   private readonly w: LayerWriter;
+  /** The layer's links so far, to explain a write that fails through or at one. */
+  private readonly links: LayerLinks = { symlinks: new Map(), hardlinks: new Map() };
 
   constructor(w: LayerWriter) {
     this.w = w;
   }
 
+  /** A writer failure in words: the entry and its cause, when it was one entry's. */
+  explain(err: unknown): unknown {
+    if (!(err instanceof LayerWriteError) || !ENTRY_OPS.has(err.op)) return err;
+    return entryWriteError(err, this.links);
+  }
+
   entry(e: TarEntry): boolean {
     const w = this.w;
     const path = layerPath(e.path);
-    if (!validId(e.uid) || !validId(e.gid)) {
-      throw new TsctrError(`layer entry ${JSON.stringify(e.path)} has owner ${e.uid}:${e.gid}`, {
-        hint: 'user and group ids are 32-bit; the image is malformed or hostile',
-      });
-    }
+    // A later entry replaces an earlier one of the same name, links included.
+    if (this.links.symlinks.size) this.links.symlinks.delete(path);
+    if (this.links.hardlinks.size) this.links.hardlinks.delete(path);
     const slash = path.lastIndexOf('/');
     const base = slash < 0 ? path : path.slice(slash + 1);
     if (base.startsWith(WH_PREFIX)) {
@@ -99,6 +111,12 @@ class LayerSink implements TarSink {
         w.entry(Op.Whiteout, dir + base.slice(WH_PREFIX.length));
       return false;
     }
+    // Where the writer applies the owner (not to whiteouts, which are 0/0, to hard links, whose
+    // inode is their target's, nor to skipped devices), it must be one the user namespace
+    // maps: chown(2) fails with EINVAL otherwise.
+    if ((e.uid !== 0 || e.gid !== 0) && OWNED.has(e.kind)) {
+      checkOwner(e.path, path, e.uid, e.gid, w.idmap);
+    }
     switch (e.kind) {
       case 'file':
         w.entry(Op.File, path, '', e, e.size);
@@ -107,10 +125,13 @@ class LayerSink implements TarSink {
         w.entry(Op.Dir, path, '', e);
         return false;
       case 'symlink':
+        this.links.symlinks.set(path, e.linkpath);
         w.entry(Op.Symlink, path, e.linkpath, e);
         return false;
       case 'hardlink':
-        w.entry(Op.Hardlink, path, layerPath(e.linkpath), e);
+        // "/bin/busybox" names the layer's own bin/busybox (layerPath).
+        this.links.hardlinks.set(path, e.linkpath);
+        w.entry(Op.Hardlink, path, layerPath(e.path, e.linkpath), e);
         return false;
       case 'fifo':
         w.entry(Op.Fifo, path, '', e);
@@ -163,7 +184,7 @@ export async function unpackLayer(
       },
     );
   } catch (err) {
-    throw wrapCorrupt(err);
+    throw wrapCorrupt(sink.explain(err));
   } finally {
     if (blobFd >= 0) closeSync(blobFd);
   }
@@ -172,7 +193,11 @@ export async function unpackLayer(
       `the registry sent ${received.n} bytes, the manifest declares ${expectedSize}`,
     );
   }
-  await w.end(opts.sync);
+  // The writer reports a failed record whenever it comes to it: after the last chunk, the
+  // failure of one of its entries may arrive only now.
+  await w.end(opts.sync).catch((err: unknown) => {
+    throw sink.explain(err);
+  });
   return {
     digest: `sha256:${blobHash.digest('hex')}`,
     diffId: `sha256:${tarHash.digest('hex')}`,

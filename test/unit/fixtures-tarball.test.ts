@@ -129,6 +129,51 @@ describe('tar writer', () => {
     expect(listing).toContain('dir/hard link to dir/file');
   });
 
+  it("writes GNU tar's long name records and base-256 ids when asked, as GNU tar reads them", () => {
+    const long = `${'g'.repeat(120)}/${'n'.repeat(120)}`;
+    const gnu = createTar([
+      {
+        path: long,
+        type: 'file',
+        mode: 0o644,
+        uid: 1000,
+        gid: 1001,
+        content: 'x',
+        longNames: 'gnu',
+        ids: 'base256',
+      },
+      {
+        path: 'sym',
+        type: 'symlink',
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        linkname: `/${long}`,
+        longNames: 'gnu',
+      },
+    ]);
+    // 'L' and 'K' records named ././@LongLink, no PAX header; the id field starts with 0x80.
+    expect(gnu.subarray(0, 13).toString('latin1')).toBe('././@LongLink');
+    expect(gnu.subarray(156, 157).toString('latin1')).toBe('L');
+    expect(gnu.includes('PaxHeaders')).toBe(false);
+    const listing = execFileSync('tar', ['-tv', '--numeric-owner', '-f', '-'], {
+      input: gnu,
+      encoding: 'utf8',
+    });
+    expect(listing).toContain(`1000/1001`);
+    expect(listing).toContain(long);
+    expect(listing).toContain(`sym -> /${long}`);
+  });
+
+  it('adds the PAX records it is given, after its own', async () => {
+    const parsed = await parse(
+      createTar([
+        { path: 'p', type: 'file', mode: 0o644, uid: 1, gid: 2, content: '', pax: { uid: '4242' } },
+      ]),
+    );
+    expect(parsed[0]).toMatchObject({ path: 'p', uid: 4242, gid: 2 });
+  });
+
   it('refuses content on non-files and links without targets', () => {
     expect(() =>
       createTar([{ path: 'd', type: 'dir', mode: 0o755, uid: 0, gid: 0, content: 'x' }]),

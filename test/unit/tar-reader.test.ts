@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TarFormatError, TarReader, type TarEntry } from '../../src/storage/tar-reader.ts';
-import { TsctrError } from '../../src/errors.ts';
+import { LayerEntryError } from '../../src/storage/layer-refusal.ts';
 import { createTar } from '../fixtures/tarball.ts';
 
 interface Seen {
@@ -206,6 +206,64 @@ describe('TarReader', () => {
     expect(() => readAll(bad)).toThrow(TarFormatError);
   });
 
+  it('names the entry whose header fails its checksum', () => {
+    const body = createTar([
+      { path: 'a', type: 'file', mode: 0o644, uid: 0, gid: 0, content: 'x' },
+    ]);
+    const bad = Buffer.from(body);
+    bad[0] = 0x62;
+    expect(() => readAll(bad)).toThrow('TAR_ENTRY_INVALID: checksum failure (entry "b")');
+  });
+
+  it('reads GNU long names and link names, and base-256 ids', () => {
+    const long = `${'d'.repeat(120)}/${'f'.repeat(120)}`;
+    const body = createTar([
+      {
+        path: long,
+        type: 'file',
+        mode: 0o644,
+        uid: 1000,
+        gid: 1001,
+        content: 'x',
+        longNames: 'gnu',
+        ids: 'base256',
+      },
+      {
+        path: `${long}-link`,
+        type: 'symlink',
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        linkname: `/${long}`,
+        longNames: 'gnu',
+      },
+      {
+        path: 'hard',
+        type: 'hardlink',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        linkname: long,
+        longNames: 'gnu',
+      },
+    ]);
+    for (const step of [1, 512, body.length]) {
+      expect(readAll(body, step).map((e) => [e.kind, e.path, e.linkpath, e.uid, e.gid])).toEqual([
+        ['file', long, '', 1000, 1001],
+        ['symlink', `${long}-link`, `/${long}`, 0, 0],
+        ['hardlink', 'hard', long, 0, 0],
+      ]);
+    }
+  });
+
+  it('refuses a base-256 id beyond 2^53, in the terms of the archive', () => {
+    const body = createTar([
+      { path: 'a', type: 'file', mode: 0o644, uid: 2 ** 54, gid: 0, content: 'x', ids: 'base256' },
+    ]);
+    expect(() => readAll(body)).toThrow(TarFormatError);
+    expect(() => readAll(body)).toThrow('a numeric header field holds a value beyond 2^53');
+  });
+
   it('refuses sparse files with a message that says so', () => {
     writeFileSync(join(dir, 'sparse'), '');
     execFileSync('truncate', ['-s', '10M', join(dir, 'sparse')]);
@@ -219,7 +277,8 @@ describe('TarReader', () => {
         '-',
         'sparse',
       ]);
-      expect(() => readAll(archive)).toThrow(TsctrError);
+      // The image's content, not its transfer, is at fault: pull words it as a refusal.
+      expect(() => readAll(archive)).toThrow(LayerEntryError);
       expect(() => readAll(archive)).toThrow(/sparse files are not supported/);
     }
   });
