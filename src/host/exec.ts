@@ -5,10 +5,11 @@
  * failures into a TsctrError that says what tsctr was doing, the command, its exit status or
  * signal and the end of its stderr, and what to install or check.
  *
- * execa is imported on first use: loading it costs about 19 ms (README, "Dependencies"), so a
- * command pays only when it runs a program. For the same reason newuidmap/newgidmap on `run`
- * (src/runtime/idmap.ts) and the detached sync at the end of every pull and load
- * (src/storage/durability.ts) stay on node:child_process.
+ * execa is imported on first use: evaluating it costs about 20 ms of a process (README,
+ * "Dependencies"), so a command pays that only when it runs a program; the bundles that carry it
+ * unused (run, pull, load, push, login, logout) start about 2 ms later. For the same reason
+ * newuidmap/newgidmap (src/runtime/idmap.ts) and the detached sync at the end of pull and load
+ * (src/storage/durability.ts), which run on every such command, stay on node:child_process.
  */
 import { existsSync } from 'node:fs';
 import type { Options, Result } from 'execa';
