@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TarReader, type TarEntry, type TarSink } from '../storage/tar-reader.ts';
 import { TsctrError, fromSystemError } from '../errors.ts';
-import { decompressor } from '../storage/decompress.ts';
+import { DecompressError, decompressor } from '../storage/decompress.ts';
 
 const MAX_LINK_HOPS = 16;
 
@@ -41,9 +41,13 @@ export function archivePath(raw: string, base = ''): string {
 
 function damaged(err: unknown): TsctrError {
   if (err instanceof TsctrError) return err;
+  const complete =
+    'check that the file is complete (docker save, podman save or tsctr save output)';
+  // xz and bzip2 test a file without tsctr: that tells damaged data from a program that fails.
+  const test = err instanceof DecompressError ? `; \`${err.program} -t FILE\` tests it` : '';
   return new TsctrError(`the archive is truncated or damaged: ${(err as Error).message}`, {
     cause: err,
-    hint: 'nothing was loaded; check that the file is complete (docker save, podman save or tsctr save output)',
+    hint: `nothing was loaded; ${complete}${test}`,
   });
 }
 

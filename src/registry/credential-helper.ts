@@ -12,6 +12,7 @@
  * Username "<token>" marks the Secret as an identity token (an OAuth2 refresh token).
  */
 import { TsctrError } from '../errors.ts';
+import { isProgramMissing, runProgram } from '../host/exec.ts';
 
 export const HELPER_PREFIX = 'docker-credential-';
 export const TOKEN_USERNAME = '<token>';
@@ -38,7 +39,7 @@ export interface HelperOptions {
 
 interface HelperResult {
   code: number | null;
-  signal: NodeJS.Signals | null;
+  signal: string | null;
   stdout: string;
   stderr: string;
 }
@@ -99,9 +100,7 @@ export async function helperErase(
 }
 
 /** Whether `err` says the helper program is not installed (not found on $PATH). */
-export function isHelperMissing(err: unknown): boolean {
-  return (err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT';
-}
+export const isHelperMissing = isProgramMissing;
 
 /** `list`: the server URLs the helper holds credentials for. */
 export async function helperList(helper: string, opts: HelperOptions = {}): Promise<string[]> {
@@ -139,7 +138,7 @@ function namedBy(opts: HelperOptions): string {
   return opts.configuredIn ? `; it is named by ${opts.configuredIn}` : '';
 }
 
-function runHelper(
+async function runHelper(
   helper: string,
   action: 'get' | 'store' | 'erase' | 'list',
   input: string,
@@ -147,63 +146,47 @@ function runHelper(
 ): Promise<HelperResult> {
   const program = HELPER_PREFIX + helper;
   const timeoutMs = opts.timeoutMs ?? HELPER_TIMEOUT_MS;
-  // Loaded on first use: most commands never run a helper.
-  const { spawn } = process.getBuiltinModule('node:child_process');
-  return new Promise((resolve, reject) => {
-    // With `env` given, the program is looked up in env.PATH, which is what the caller means.
-    const child = spawn(program, [action], {
-      env: opts.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      fn();
-    };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      // Rejected now rather than on 'close': a grandchild could hold the pipes open for ever.
-      child.stdout.destroy();
-      child.stderr.destroy();
-      settle(() =>
-        reject(
-          new TsctrError(`${program} ${action} did not finish within ${timeoutMs / 1000} s`, {
-            hint: `the helper may be waiting for a passphrase or a locked keyring${namedBy(opts)}`,
-          }),
-        ),
-      );
-    }, timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      const missing = err.code === 'ENOENT';
-      const error = missing
-        ? new TsctrError(
+  const r = await runProgram(
+    {
+      file: program,
+      args: [action],
+      purpose: `${actionDoing(action)} credentials`,
+      // With `env` given, the program is looked up in env.PATH, which is what the caller means.
+      env: opts.env,
+      hint: opts.configuredIn && `it is named by ${opts.configuredIn}`,
+    },
+    {
+      input,
+      timeoutMs,
+      // The protocol reports through the exit status, with the message on stdout.
+      statusIsResult: true,
+      explain: (f) => {
+        if (f.kind === 'missing') {
+          // Go's exec wording, which is what docker prints.
+          return new TsctrError(
             `error ${actionDoing(action)} credentials - err: exec: "${program}": executable file not found in $PATH`,
             {
               hint: opts.configuredIn
                 ? `install ${program} on $PATH, or remove ${opts.configuredIn}`
                 : `install ${program} on $PATH`,
-              cause: err,
+              cause: f,
             },
-          )
-        : new TsctrError(`cannot run ${program}: ${err.code ?? err.message}`, {
-            hint: `check that ${program} is an executable file${namedBy(opts)}`,
-            errno: err.code,
-            cause: err,
-          });
-      settle(() => reject(error));
-    });
-    // A helper that exits without reading stdin makes the write fail with EPIPE; its exit
-    // status says what went wrong, so the write error itself is not worth reporting.
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-    child.on('close', (code, signal) => settle(() => resolve({ code, signal, stdout, stderr })));
-  });
+          );
+        }
+        if (f.kind === 'timeout') {
+          return new TsctrError(
+            `${program} ${action} did not finish within ${timeoutMs / 1000} s`,
+            {
+              hint: `the helper may be waiting for a passphrase or a locked keyring${namedBy(opts)}`,
+              cause: f,
+            },
+          );
+        }
+        return undefined;
+      },
+    },
+  );
+  return { code: r.exitCode ?? null, signal: r.signal ?? null, stdout: r.stdout, stderr: r.stderr };
 }
 
 function actionDoing(action: 'get' | 'store' | 'erase' | 'list'): string {

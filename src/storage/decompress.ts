@@ -5,13 +5,24 @@
  * otherwise the bytes as they are. `inspect` sees the first bytes first and may refuse the
  * stream (an empty archive).
  */
-import type { ChildProcessByStdio } from 'node:child_process';
-import { Readable, type Transform, type Writable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { TsctrError } from '../errors.ts';
+import { filterThrough, lastLines } from '../host/exec.ts';
 
 const CHUNK = 128 * 1024;
+
+/**
+ * xz or bzip2 exited non-zero: mostly damaged input, so the caller says which data (an archive,
+ * a layer) and what to do, as it does for a malformed tar (TarFormatError).
+ */
+export class DecompressError extends Error {
+  readonly program: string;
+  constructor(message: string, program: string, options?: ErrorOptions) {
+    super(message, options);
+    this.program = program;
+  }
+}
 
 type Method = 'gzip' | 'zstd' | 'xz' | 'bzip2' | 'none';
 
@@ -66,44 +77,36 @@ async function* through(src: AsyncIterable<Buffer>, inner: Transform): AsyncGene
 }
 
 /**
- * `program -dcq` as a filter. Its exit status is awaited before the stream is declared
- * complete, so damaged input ends in an error even when the program wrote some output first.
+ * `program -dcq` as a filter. A non-zero exit is a DecompressError carrying the program's own
+ * message ("xz: (stdin): Unexpected end of input"); a missing program, a signal, a program that
+ * cannot be started are TsctrErrors that say what to do.
  */
-async function* throughProgram(
+function throughProgram(
   src: AsyncIterable<Buffer>,
   program: 'xz' | 'bzip2',
 ): AsyncGenerator<Buffer> {
-  const { spawn } = process.getBuiltinModule('node:child_process');
-  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(program, ['-dcq'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | string>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-  });
-  exited.catch(() => undefined);
-  // Fails with EPIPE when the program stops reading (damaged input): its own message says why.
-  const feeding = pipeline(Readable.from(src), child.stdin);
-  feeding.catch(() => undefined);
-  let finished = false;
-  try {
-    yield* child.stdout as AsyncIterable<Buffer>;
-    const status = await exited.catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      throw new TsctrError(`reading ${program}-compressed data needs the ${program} program`, {
-        hint: `install it (Debian and Ubuntu: apt install ${PACKAGES[program]})`,
-      });
-    });
-    if (status !== 0) {
-      // Its message names itself ("xz: (stdin): Unexpected end of input").
-      throw new Error(stderr.trim() || `${program}: exit status ${status}`);
-    }
-    await feeding;
-    finished = true;
-  } finally {
-    // The consumer stopped early or failed: the program must not outlive the stream.
-    if (!finished && child.exitCode === null) child.kill();
-  }
+  return filterThrough(
+    {
+      file: program,
+      args: ['-dcq'],
+      purpose: `reading ${program}-compressed data`,
+      package: PACKAGES[program],
+    },
+    src,
+    {
+      explain: (f) => {
+        if (f.kind !== 'exit') return undefined;
+        const status = `\`${f.command}\` exited with status ${f.exitCode}`;
+        const said = lastLines(f.stderr);
+        // Prefixed as the programs prefix their own messages (bzip2 -q can exit 2 silently).
+        return new DecompressError(
+          said ? `${said} (${status})` : `${program}: ${status}`,
+          program,
+          {
+            cause: f,
+          },
+        );
+      },
+    },
+  );
 }

@@ -106,6 +106,9 @@ export function stateOf(
  */
 export function syncInBackground(dir: string, syncedDir: string, markers: string[]): void {
   if (!markers.length) return;
+  // node:child_process rather than execa (src/host/exec.ts): nothing is read from it and its
+  // failure is ignored, and importing execa for it made every pull and load that committed a
+  // layer ~15 ms slower (medians of 30: pull 179 → 194 ms, load 130 → 144 ms).
   try {
     const child = childProcess().spawn(
       'sh',

@@ -4,7 +4,7 @@
  * both sides, and hostile archives that must leave nothing behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
@@ -308,6 +308,33 @@ describe('archives written by others', () => {
       } finally {
         fresh.cleanup();
       }
+    }
+  });
+
+  it('reports a broken xz with its own message and exit status, and loads nothing', () => {
+    const saved = join(sb.dir, 'for-broken-xz.tar');
+    ok(tsctr(sb, ['save', '-o', saved, ref]));
+    const packed = execFileSync('xz', ['-c', saved], { maxBuffer: 1 << 28 });
+    const fresh = sandbox();
+    try {
+      // An xz that fails at once, without reading: tsctr's writes to it then fail too (EPIPE).
+      const shims = join(fresh.dir, 'shims');
+      mkdirSync(shims);
+      writeFileSync(join(shims, 'xz'), '#!/bin/sh\necho "xz: broken on purpose" >&2\nexit 2\n', {
+        mode: 0o755,
+      });
+      fresh.env.PATH = `${shims}:${fresh.env.PATH}`;
+      const r = tsctr(fresh, ['load', '-i', write(fresh, 'image.tar.xz', packed)]);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'Error: the archive is truncated or damaged: xz: broken on purpose (`xz -dcq` exited with status 2)\n' +
+          'Hint: nothing was loaded; check that the file is complete (docker save, podman save or tsctr save output); `xz -t FILE` tests it\n',
+      );
+      expect(r.code).toBe(125);
+      expect(records(fresh)).toEqual([]);
+      expect(tmpEntries(fresh)).toEqual([]);
+    } finally {
+      fresh.cleanup();
     }
   });
 

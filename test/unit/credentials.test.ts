@@ -395,6 +395,30 @@ describe('credential helpers', () => {
     const err = await failure(helperGet('slow', 'quay.io', { env, timeoutMs: 200 }));
     expect(err.message).toBe('docker-credential-slow get did not finish within 0.2 s');
   });
+
+  it('reports a helper killed by a signal, and one that cannot start, naming the setting', async () => {
+    const bin = join(dir, 'bin');
+    writeFileSync(
+      join(bin, 'docker-credential-killed'),
+      '#!/bin/sh\necho partial\nkill -KILL $$\n',
+    );
+    chmodSync(join(bin, 'docker-credential-killed'), 0o755);
+    writeFileSync(join(bin, 'docker-credential-unreadable'), '#!/bin/sh\n');
+    chmodSync(join(bin, 'docker-credential-unreadable'), 0o644);
+    write(runtimeFile(), { credHelpers: { 'quay.io': 'killed', 'ghcr.io': 'unreadable' } });
+    const killed = await failure(getCredentials('quay.io', { env }));
+    expect(killed.message).toBe('error getting credentials - err: signal: SIGKILL, out: `partial`');
+    expect(killed.hint).toBe(
+      `docker-credential-killed failed; it is named by the "credHelpers" setting in ${runtimeFile()}`,
+    );
+    const denied = await failure(getCredentials('ghcr.io', { env }));
+    expect(denied.message).toBe(
+      `getting credentials: cannot run docker-credential-unreadable: EACCES`,
+    );
+    expect(denied.hint).toBe(
+      `docker-credential-unreadable is not executable by you: check its mode and its directory's; it is named by the "credHelpers" setting in ${runtimeFile()}`,
+    );
+  });
 });
 
 describe('storeCredentials', () => {

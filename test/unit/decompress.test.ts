@@ -1,10 +1,14 @@
 // Compression detected from the first bytes: each method round-trips, damage is an error even
-// where the external program wrote output first, and a missing program says what to install.
+// where the external program wrote output first, a failing program is reported with its own
+// message and status, and a missing program says what to install.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decompressor } from '../../src/storage/decompress.ts';
+import { DecompressError, decompressor } from '../../src/storage/decompress.ts';
 import { TsctrError } from '../../src/errors.ts';
 
 /** `data` fed in chunks of `step` bytes, decompressed and gathered. */
@@ -49,6 +53,34 @@ describe('decompressor', () => {
       const flipped = Buffer.from(data);
       flipped[Math.floor(data.length / 2)]! ^= 0xff;
       await expect(run(flipped)).rejects.toThrow(new RegExp(`^${name}: `));
+    }
+  });
+
+  it('reports a failing program with its stderr and exit status, whether or not it read', async () => {
+    const xz = program('xz', ['-c'], plain);
+    const shims = mkdtempSync(join(tmpdir(), 'tsctr-xz-'));
+    try {
+      process.env.PATH = `${shims}:${path}`;
+      for (const read of ['cat >/dev/null', ':']) {
+        writeFileSync(
+          join(shims, 'xz'),
+          `#!/bin/sh\n${read}\necho "xz: broken on purpose" >&2\nexit 2\n`,
+          { mode: 0o755 },
+        );
+        const err = await run(xz).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DecompressError);
+        expect((err as Error).message).toBe(
+          'xz: broken on purpose (`xz -dcq` exited with status 2)',
+        );
+      }
+      writeFileSync(join(shims, 'xz'), '#!/bin/sh\nkill -KILL $$\n', { mode: 0o755 });
+      const killed = await run(xz).catch((e: unknown) => e);
+      expect(killed).toBeInstanceOf(TsctrError);
+      expect((killed as Error).message).toBe(
+        'reading xz-compressed data: `xz -dcq` was killed by SIGKILL',
+      );
+    } finally {
+      rmSync(shims, { recursive: true, force: true });
     }
   });
 
