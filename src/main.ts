@@ -75,6 +75,17 @@ process.on('exit', () => {
   writeErr('Error: tsctr stopped before the command finished (an internal error)\n');
   process.exitCode = ExitCode.Failed;
 });
+// An exception thrown from an event callback bypasses `main`'s promise; it is a bug, but it
+// is still reported once, as every other failure is.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    if (settled) return;
+    settled = true;
+    const { text, exitCode } = describeError(err);
+    writeErr(`${text}\n`);
+    process.exit(exitCode);
+  });
+}
 main(process.argv.slice(2)).then(
   (code) => {
     settled = true;

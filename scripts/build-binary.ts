@@ -1,0 +1,79 @@
+// dist/tsctr: tsctr as one file that runs where no Node.js is installed. A Node single executable
+// application: the pinned Node binary (debug info stripped) with dist/main.cjs as its main script,
+// compiled into V8's code cache at build time (`useCodeCache`), and every other file tsctr needs
+// as assets — the command bundles, oclif's bundle and manifest, the native addon and helpers —
+// which src/binary/assets.ts writes out once per build. Run after `npm run build`.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  globSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'postject';
+import type { AssetIndex } from '../src/binary/assets.ts';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+const sources: [name: string, path: string][] = [
+  ...globSync('dist/commands/**/*.cjs').map((p): [string, string] => [p.slice('dist/'.length), p]),
+  ['oclif.cjs', 'dist/oclif.cjs'],
+  ['oclif.manifest.json', 'dist/oclif.manifest.json'],
+  ...['tsctr_native.node', 'tsctr-monitor', 'tsctr-unpack'].map((f): [string, string] => [
+    `native/${f}`,
+    `build/Release/${f}`,
+  ]),
+];
+sources.sort(([a], [b]) => a.localeCompare(b));
+
+const files = sources.map(([name, path]) => ({
+  name,
+  sha256: createHash('sha256').update(readFileSync(path)).digest('hex'),
+  mode: statSync(path).mode & 0o755,
+}));
+const hash = createHash('sha256').update(JSON.stringify(files)).digest('hex');
+const index: AssetIndex = { version: pkg.version, hash, files };
+
+const work = mkdtempSync(join(tmpdir(), 'tsctr-sea-'));
+try {
+  writeFileSync(join(work, 'index.json'), JSON.stringify(index));
+  const config = {
+    main: 'dist/main.cjs',
+    output: join(work, 'sea.blob'),
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+    assets: Object.fromEntries([
+      ['index.json', join(work, 'index.json')],
+      ...sources.map(([name, path]) => [name, path]),
+    ]),
+  };
+  writeFileSync(join(work, 'sea.json'), JSON.stringify(config));
+  // The Node that runs this script is the pinned one (npm puts it first on PATH); its blob must
+  // be injected into a copy of the same binary.
+  execFileSync(process.execPath, ['--experimental-sea-config', join(work, 'sea.json')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exe = join(work, 'tsctr');
+  copyFileSync(process.execPath, exe);
+  chmodSync(exe, 0o755);
+  // The static symbol table and debug info are a seventh of Node's size and nothing at run time
+  // reads them; the dynamic symbols the addon binds to (Node-API) stay.
+  execFileSync('strip', [exe]);
+  await inject(exe, 'NODE_SEA_BLOB', readFileSync(join(work, 'sea.blob')), {
+    sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+  });
+  renameSync(exe, 'dist/tsctr');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const size = statSync('dist/tsctr').size;
+process.stdout.write(
+  `dist/tsctr: ${(size / 1e6).toFixed(1)} MB, assets ${pkg.version}-${hash.slice(0, 16)} (${files.length} files)\n`,
+);
