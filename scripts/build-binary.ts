@@ -3,6 +3,10 @@
 // compiled into V8's code cache at build time (`useCodeCache`), and every other file tsctr needs
 // as assets — the command bundles, oclif's bundle and manifest, the native addon and helpers —
 // which src/binary/assets.ts writes out once per build. Run after `npm run build`.
+//
+//   --out FILE        write the binary there instead of dist/tsctr
+//   --variant TEXT    add TEXT as an asset, so the build's assets (and cache directory) differ
+//                     from an otherwise identical build's: for tests of binary replacement
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -18,9 +22,13 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { inject } from 'postject';
 import type { AssetIndex } from '../src/binary/assets.ts';
 
+const { values: opts } = parseArgs({
+  options: { out: { type: 'string', default: 'dist/tsctr' }, variant: { type: 'string' } },
+});
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 const sources: [name: string, path: string][] = [
   ...globSync('dist/commands/**/*.cjs').map((p): [string, string] => [p.slice('dist/'.length), p]),
@@ -32,6 +40,11 @@ const sources: [name: string, path: string][] = [
   ]),
 ];
 sources.sort(([a], [b]) => a.localeCompare(b));
+const work = mkdtempSync(join(tmpdir(), 'tsctr-sea-'));
+if (opts.variant !== undefined) {
+  writeFileSync(join(work, 'variant'), opts.variant);
+  sources.push(['variant', join(work, 'variant')]);
+}
 
 const files = sources.map(([name, path]) => ({
   name,
@@ -41,7 +54,6 @@ const files = sources.map(([name, path]) => ({
 const hash = createHash('sha256').update(JSON.stringify(files)).digest('hex');
 const index: AssetIndex = { version: pkg.version, hash, files };
 
-const work = mkdtempSync(join(tmpdir(), 'tsctr-sea-'));
 try {
   writeFileSync(join(work, 'index.json'), JSON.stringify(index));
   const config = {
@@ -69,11 +81,15 @@ try {
   await inject(exe, 'NODE_SEA_BLOB', readFileSync(join(work, 'sea.blob')), {
     sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
   });
-  renameSync(exe, 'dist/tsctr');
+  // Replaced by a rename: a tsctr running from the old file keeps it.
+  const tmp = `${opts.out}.${process.pid}`;
+  copyFileSync(exe, tmp);
+  chmodSync(tmp, 0o755);
+  renameSync(tmp, opts.out);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-const size = statSync('dist/tsctr').size;
+const size = statSync(opts.out).size;
 process.stdout.write(
-  `dist/tsctr: ${(size / 1e6).toFixed(1)} MB, assets ${pkg.version}-${hash.slice(0, 16)} (${files.length} files)\n`,
+  `${opts.out}: ${(size / 1e6).toFixed(1)} MB, assets ${pkg.version}-${hash.slice(0, 16)} (${files.length} files)\n`,
 );

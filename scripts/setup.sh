@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a Debian/Ubuntu machine for tsctr and its tests (run as root, e.g. with sudo):
 # the system packages, an unprivileged test user with /etc/subuid and /etc/subgid ranges,
-# access to /dev/net/tun and /dev/fuse, then `npm ci` and the build.
+# access to /dev/net/tun and /dev/fuse, then `npm ci`, the build and the single binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,5 +41,6 @@ chmod 0666 /dev/net/tun /dev/fuse 2>/dev/null || true
 if [ "${SKIP_NPM:-}" != 1 ]; then
   npm ci --no-audit --no-fund
   npm run build
+  npm run build:binary
 fi
 echo "setup done: test user $user ($(grep "^$user:" /etc/subuid))"
