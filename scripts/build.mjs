@@ -13,6 +13,7 @@ import { existsSync, globSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { HOT_IDS } from '../src/cli/hot.ts';
 import { routesOf } from '../src/cli/routes.ts';
 import { commandClasses, manifestOf } from './commands.ts';
+import { lazyRequires } from './lazy-requires.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const classes = await commandClasses();
@@ -55,7 +56,7 @@ const commands = await build({
 const entries = await build({
   ...common,
   metafile: true,
-  entryPoints: { main: 'src/main.ts', oclif: 'src/cli/oclif/dispatch.ts', tsctr: 'src/boot.ts' },
+  entryPoints: { main: 'src/main.ts', tsctr: 'src/boot.ts' },
   outdir: out,
   define: { ...common.define, __TSCTR_ROUTES__: JSON.stringify(routes) },
   // bin/tsctr may fall back to an older `node` on PATH; say so instead of a TypeError.
@@ -64,10 +65,31 @@ const entries = await build({
   },
   external: [...common.external, './main.cjs'],
 });
+// oclif asks wsl-utils whether it runs under WSL, to name its platform 'wsl' (used for Windows
+// paths it never takes here); loading it loads node:child_process, ~5 ms of every help page.
+const notWsl = {
+  name: 'not-wsl',
+  setup(b) {
+    b.onResolve({ filter: /^wsl-utils$/ }, () => ({ path: 'wsl-utils', namespace: 'not-wsl' }));
+    b.onLoad({ filter: /.*/, namespace: 'not-wsl' }, () => ({
+      contents: 'export const isWsl = false;',
+      loader: 'js',
+    }));
+  },
+};
+const oclif = await build({
+  ...common,
+  metafile: true,
+  entryPoints: { oclif: 'src/cli/oclif/dispatch.ts' },
+  outdir: out,
+  plugins: [lazyRequires, notWsl],
+});
+
 // The front door's promise, checked on what was built: only oclif.cjs contains @oclif/core.
 for (const [file, output] of Object.entries({
   ...commands.metafile.outputs,
   ...entries.metafile.outputs,
+  ...oclif.metafile.outputs,
 })) {
   const oclif = Object.keys(output.inputs).filter((i) => i.includes('node_modules/@oclif/'));
   if (oclif.length && !file.endsWith('/oclif.cjs')) {

@@ -13,6 +13,8 @@ import { writeErr, writeOut } from './cli/output.ts';
 import type { CommandClass } from './cli/command.ts';
 import { applyGlobal } from './cli/global-options.ts';
 import { plan } from './cli/front-door.ts';
+import { manifestShapes } from './cli/manifest-shape.ts';
+import type { CommandShape } from './cli/parse.ts';
 import type { HotId } from './cli/hot.ts';
 import { commandFile, type Routes } from './cli/routes.ts';
 import { describeError, ExitCode } from './errors.ts';
@@ -38,15 +40,19 @@ async function load(invoked: string, canonical: string): Promise<CommandClass> {
 }
 
 async function app(): Promise<App> {
-  const commands = { routes: __TSCTR_ROUTES__, load };
+  let dir: string, nativeDir: string, ensure: () => string;
   if (process.getBuiltinModule('node:sea')?.isSea()) {
     // Imported only here: a checkout's start-up does not carry the extraction code.
     const { assetDir, extractAssets } = await import('./binary/assets.ts');
-    const dir = assetDir();
-    return { ...commands, dir, nativeDir: `${dir}/native`, ensure: () => extractAssets(dir) };
+    dir = assetDir();
+    [nativeDir, ensure] = [`${dir}/native`, () => extractAssets(dir)];
+  } else {
+    dir = __dirname;
+    [nativeDir, ensure] = [`${dir}/../build/Release`, () => dir];
   }
-  const dir = __dirname;
-  return { ...commands, dir, nativeDir: `${dir}/../build/Release`, ensure: () => dir };
+  let shapes: ((id: string) => CommandShape | undefined) | undefined;
+  const shape = (id: string) => (shapes ??= manifestShapes(ensure()))(id);
+  return { routes: __TSCTR_ROUTES__, load, shape, dir, nativeDir, ensure };
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@
  * its own copy of this module, and they must all find the same files.
  */
 import type { CommandClass } from '../cli/command.ts';
+import type { CommandShape } from '../cli/parse.ts';
 import type { Routes } from '../cli/routes.ts';
 
 const KEY = Symbol.for('tsctr.app');
@@ -21,6 +22,8 @@ export interface App {
   routes: Routes;
   /** A command's class, its `id` set to the name it is invoked by. */
   load(invoked: string, canonical: string): Promise<CommandClass>;
+  /** A command's flag table from oclif's manifest (src/cli/manifest-shape.ts). */
+  shape(canonical: string): CommandShape | undefined;
 }
 
 export function setApp(app: App): void {

@@ -9,14 +9,18 @@
 import { TsctrError } from '../errors.ts';
 import type { CommandClass } from './command.ts';
 import { takeGlobal, type GlobalOptions } from './global-options.ts';
-import { parseArgv, wantsHelp, type Parsed } from './parse.ts';
+import { parseArgv, wantsHelp, type CommandShape, type Parsed } from './parse.ts';
 import { resolveCommand, type Routes } from './routes.ts';
 
 export interface Door {
   routes: Routes;
   /** The class of a command, its `id` set to the name it was invoked by. */
   load(invoked: string, canonical: string): Promise<CommandClass>;
+  /** A command's flag table from oclif's manifest, to spot help without loading the command. */
+  shape(canonical: string): CommandShape | undefined;
 }
+
+const HELP = new Set(['--help', '-h']);
 
 export type Plan =
   | { kind: 'version' }
@@ -35,8 +39,16 @@ export async function plan(argv: readonly string[], door: Door): Promise<Plan> {
   if (global.help) return { kind: 'oclif' };
   const route = resolveCommand(global.rest, (id) => id in door.routes);
   if (!route) return { kind: 'oclif' };
-  const cmd = await door.load(route.id, door.routes[route.id]!);
-  if (wantsHelp(route.rest, cmd)) return { kind: 'oclif' };
+  const canonical = door.routes[route.id]!;
+  const end = route.rest.indexOf('--');
+  const asks = (end < 0 ? route.rest : route.rest.slice(0, end)).some((a) => HELP.has(a));
+  if (
+    asks &&
+    wantsHelp(route.rest, door.shape(canonical) ?? (await door.load(route.id, canonical)))
+  ) {
+    return { kind: 'oclif' };
+  }
+  const cmd = await door.load(route.id, canonical);
   try {
     return {
       kind: 'run',

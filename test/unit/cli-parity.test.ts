@@ -9,16 +9,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setApp, type App } from '../../src/binary/app.ts';
 import type { CommandClass } from '../../src/cli/command.ts';
 import type { FlagDef } from '../../src/cli/flags.ts';
 import { plan } from '../../src/cli/front-door.ts';
+import { manifestShapes } from '../../src/cli/manifest-shape.ts';
 import { dispatch } from '../../src/cli/oclif/dispatch.ts';
 import type { Parsed } from '../../src/cli/parse.ts';
 import { routesOf } from '../../src/cli/routes.ts';
 import { TsctrError } from '../../src/errors.ts';
 import { commandClasses, manifestOf } from '../../scripts/commands.ts';
+
+const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 
 type Outcome =
   { ran: string; parsed: Parsed } | { error: string; exitCode: number } | { help: string };
@@ -43,12 +47,14 @@ beforeAll(async () => {
     nativeDir: dir,
     ensure: () => dir,
     routes: routesOf(classes),
+    shape: (id) => shapes(id),
     load: async (invoked, canonical) => {
       const cmd = classes[canonical]!;
       cmd.id = invoked;
       return cmd;
     },
   };
+  const shapes = manifestShapes(dir);
   setApp(app);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,17 +69,22 @@ async function viaFrontDoor(argv: string[]): Promise<Outcome | 'handed over'> {
 async function viaOclif(argv: string[]): Promise<Outcome> {
   ran = undefined;
   let out = '';
-  // oclif's Help prints through console.log.
-  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    out += `${args.join(' ')}\n`;
-  });
+  // Help is printed with blocking writes to fd 1 (src/cli/output.ts).
+  const write = fs.writeSync;
+  fs.writeSync = ((fd: number, data: string | Uint8Array, ...rest: never[]) => {
+    if (fd !== 1) return write(fd, data as string, ...rest);
+    out += Buffer.from(data).toString();
+    return Buffer.byteLength(data);
+  }) as typeof fs.writeSync;
+  syncBuiltinESMExports();
   try {
     await dispatch(argv, app);
   } catch (err) {
     if (!(err instanceof TsctrError)) throw err;
     return { error: err.message + (err.hint ? `\n${err.hint}` : ''), exitCode: err.exitCode };
   } finally {
-    spy.mockRestore();
+    fs.writeSync = write;
+    syncBuiltinESMExports();
   }
   const got = ran as { id: string; parsed: Parsed } | undefined;
   if (got) return { ran: got.id, parsed: got.parsed };

@@ -6,24 +6,24 @@
  * extends oclif's own Command class run as oclif runs them, their errors reworded as tsctr's.
  */
 import type { Command, Config } from '@oclif/core';
-import levenshtein from 'fast-levenshtein';
 import { currentApp } from '../../binary/app.ts';
 import { TsctrError } from '../../errors.ts';
 import type { CommandClass } from '../command.ts';
 import type { Door } from '../front-door.ts';
 import { applyGlobal, takeGlobal } from '../global-options.ts';
+import { shapeOf } from '../manifest-shape.ts';
 import { spoken, wantsHelp } from '../parse.ts';
 import { resolveCommand } from '../routes.ts';
-import { pluginCommands } from './completion/index.ts';
 import { TsctrHelp } from './help.ts';
 import { loadConfig } from './plugin.ts';
 
 /** Loads a command class for oclif: tsctr's own through the door, plugin ones from here. */
 export function classLoader(door: Door) {
   return async (id: string): Promise<Command.Class | undefined> => {
-    if (id in pluginCommands) return pluginCommands[id];
-    if (door.routes[id] !== id) return undefined;
-    return (await door.load(id, id)) as unknown as Command.Class;
+    if (door.routes[id] === id) return (await door.load(id, id)) as unknown as Command.Class;
+    // Completion's commands extend oclif's Command class, whose module loads all of oclif.
+    const { pluginCommands } = await import('./completion/index.ts');
+    return pluginCommands[id];
   };
 }
 
@@ -36,7 +36,8 @@ export async function dispatch(argv: readonly string[], door: Door): Promise<voi
   const app = currentApp();
   if (!app) throw new Error('no tsctr app directory for oclif');
   const config = await loadConfig(app.ensure(), classLoader(door));
-  const help = new TsctrHelp(config);
+  // Built only for a help page: it measures the terminal, which creates process.stdout.
+  const help = { showHelp: (argv: string[]) => new TsctrHelp(config).showHelp(argv) };
   let words = global.rest;
   if (words[0] === 'help') {
     // cobra's `docker help COMMAND`.
@@ -52,19 +53,19 @@ export async function dispatch(argv: readonly string[], door: Door): Promise<voi
     if (config.findTopic(words[0]!) && (words.length === 1 || words[1]!.startsWith('-'))) {
       return help.showHelp([words[0]!]);
     }
-    throw notFound(words, config);
+    throw await notFound(words, config);
   }
   const cached = config.findCommand(route.id)!;
+  // Decided from the manifest, without loading the command's bundle.
+  if (wantsHelp(route.rest, shapeOf(cached))) return help.showHelp(route.id.split(':'));
   const cmd = await cached.load();
   if (isTsctrCommand(cmd)) {
     // Messages name the command as it was typed: `tsctr ps`, not `tsctr container ls`.
     cmd.id = route.id;
-    if (wantsHelp(route.rest, cmd)) return help.showHelp(route.id.split(':'));
     applyGlobal(global);
     await config.runCommand(route.id, route.rest, { ...cached, load: async () => cmd });
     return;
   }
-  if (route.rest.includes('--help')) return help.showHelp(route.id.split(':'));
   applyGlobal(global);
   try {
     await config.runCommand(route.id, route.rest, cached);
@@ -74,7 +75,9 @@ export async function dispatch(argv: readonly string[], door: Door): Promise<voi
 }
 
 /** docker's words for a command that does not exist, with the nearest one that does. */
-function notFound(words: readonly string[], config: Config): TsctrError {
+async function notFound(words: readonly string[], config: Config): Promise<TsctrError> {
+  // Loaded here: building its collator costs ~5 ms.
+  const { default: levenshtein } = await import('fast-levenshtein');
   const topic = config.findTopic(words[0]!) !== undefined;
   const typed = topic && words[1] !== undefined ? `${words[0]} ${words[1]}` : words[0]!;
   const names = config.commands
