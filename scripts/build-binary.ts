@@ -1,8 +1,9 @@
 // dist/tsctr: tsctr as one file that runs where no Node.js is installed. A Node single executable
-// application: the pinned Node binary (debug info stripped) with dist/main.cjs as its main script,
-// compiled into V8's code cache at build time (`useCodeCache`), and every other file tsctr needs
-// as assets — the command bundles, oclif's bundle and manifest, the native addon and helpers —
-// which src/binary/assets.ts writes out once per build. Run after `npm run build`.
+// application: the pinned Node binary (symbols stripped) whose main script, dist/sea-main.cjs
+// (`useCodeCache`), runs dist/main.cjs from a V8 code cache trained here on the every-day
+// commands (src/binary/sea-main.ts says why), and every other file tsctr needs as assets — the
+// command bundles, oclif's bundle and manifest, the native addon and helpers — which
+// src/binary/assets.ts writes out once per build. Run after `npm run build`.
 //
 //   --out FILE        write the binary there instead of dist/tsctr
 //   --variant TEXT    add TEXT as an asset, so the build's assets (and cache directory) differ
@@ -25,6 +26,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { inject } from 'postject';
 import type { AssetIndex } from '../src/binary/assets.ts';
+
+// The commands whose compiled code the binary carries (src/cli/hot.ts).
+const TRAINING = [
+  ['--version'],
+  ['ps'],
+  ['ps', '-a', '--format', '{{.Names}} {{.Status}}'],
+  ['images'],
+  ['images', '-q'],
+  ['version'],
+];
 
 const { values: opts } = parseArgs({
   options: { out: { type: 'string', default: 'dist/tsctr' }, variant: { type: 'string' } },
@@ -56,13 +67,29 @@ const index: AssetIndex = { version: pkg.version, hash, files };
 
 try {
   writeFileSync(join(work, 'index.json'), JSON.stringify(index));
+  // Each command adds the functions it ran to the cache the previous one left (empty store).
+  const cache = join(work, 'main.cache');
+  const home = join(work, 'home');
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    XDG_RUNTIME_DIR: join(home, 'run'),
+    TSCTR_ROOT: join(home, 'root'),
+    TSCTR_RUNROOT: join(home, 'runroot'),
+    TSCTR_SEA_TRAIN: cache,
+  };
+  for (const args of TRAINING) {
+    execFileSync(process.execPath, ['dist/sea-main.cjs', ...args], { env, stdio: 'ignore' });
+  }
   const config = {
-    main: 'dist/main.cjs',
+    main: 'dist/sea-main.cjs',
     output: join(work, 'sea.blob'),
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
     assets: Object.fromEntries([
       ['index.json', join(work, 'index.json')],
+      ['main.cjs', 'dist/main.cjs'],
+      ['main.cache', join(work, 'main.cache')],
       ...sources.map(([name, path]) => [name, path]),
     ]),
   };

@@ -1,6 +1,7 @@
 // Builds the CLI into dist/, all CommonJS (Node's CommonJS loader starts a bundle ~3 ms sooner
 // than its ES-module loader, measured on `tsctr ps`):
 //   dist/tsctr.cjs            bin/tsctr's entry: Node version check, V8 code cache, main.cjs
+//   dist/sea-main.cjs         the single binary's entry (scripts/build-binary.ts)
 //   dist/main.cjs             the front door and the commands in src/cli/hot.ts
 //   dist/commands/<id>.cjs    every other command, self-contained (a command loads one file)
 //   dist/oclif.cjs            @oclif/core, help, completion: loaded only when the front door
@@ -56,7 +57,7 @@ const commands = await build({
 const entries = await build({
   ...common,
   metafile: true,
-  entryPoints: { main: 'src/main.ts', tsctr: 'src/boot.ts' },
+  entryPoints: { main: 'src/main.ts', tsctr: 'src/boot.ts', 'sea-main': 'src/binary/sea-main.ts' },
   outdir: out,
   define: { ...common.define, __TSCTR_ROUTES__: JSON.stringify(routes) },
   // bin/tsctr may fall back to an older `node` on PATH; say so instead of a TypeError.

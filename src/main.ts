@@ -15,6 +15,7 @@ import { applyGlobal } from './cli/global-options.ts';
 import { plan } from './cli/front-door.ts';
 import { manifestShapes } from './cli/manifest-shape.ts';
 import type { CommandShape } from './cli/parse.ts';
+import type * as Assets from './binary/assets.ts';
 import type { HotId } from './cli/hot.ts';
 import { commandFile, type Routes } from './cli/routes.ts';
 import { describeError, ExitCode } from './errors.ts';
@@ -39,24 +40,39 @@ async function load(invoked: string, canonical: string): Promise<CommandClass> {
   return cmd;
 }
 
-async function app(): Promise<App> {
-  let dir: string, nativeDir: string, ensure: () => string;
-  if (process.getBuiltinModule('node:sea')?.isSea()) {
-    // Imported only here: a checkout's start-up does not carry the extraction code.
-    const { assetDir, extractAssets } = await import('./binary/assets.ts');
-    dir = assetDir();
-    [nativeDir, ensure] = [`${dir}/native`, () => extractAssets(dir)];
-  } else {
-    dir = __dirname;
-    [nativeDir, ensure] = [`${dir}/../build/Release`, () => dir];
-  }
+/** Where this tsctr's files are, worked out when something first asks. */
+function app(): App {
+  let where: { dir: string; nativeDir: string; ensure: () => string } | undefined;
+  const locate = () => {
+    if (where) return where;
+    if (process.getBuiltinModule('node:sea').isSea()) {
+      // Required only here, synchronously (esbuild bundles it as a module initialised on first
+      // use): a checkout's start-up does not run the extraction code.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { assetDir, extractAssets } = require('./binary/assets.ts') as typeof Assets;
+      const dir = assetDir();
+      return (where = { dir, nativeDir: `${dir}/native`, ensure: () => extractAssets(dir) });
+    }
+    const dir = __dirname;
+    return (where = { dir, nativeDir: `${dir}/../build/Release`, ensure: () => dir });
+  };
   let shapes: ((id: string) => CommandShape | undefined) | undefined;
-  const shape = (id: string) => (shapes ??= manifestShapes(ensure()))(id);
-  return { routes: __TSCTR_ROUTES__, load, shape, dir, nativeDir, ensure };
+  return {
+    routes: __TSCTR_ROUTES__,
+    load,
+    shape: (id) => (shapes ??= manifestShapes(locate().ensure()))(id),
+    get dir() {
+      return locate().dir;
+    },
+    get nativeDir() {
+      return locate().nativeDir;
+    },
+    ensure: () => locate().ensure(),
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const door = await app();
+  const door = app();
   setApp(door);
   const p = await plan(argv, door);
   if (p.kind === 'version') {

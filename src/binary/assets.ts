@@ -11,7 +11,6 @@
  * exists under its final name only once it is complete. Directories of other builds are
  * removed when no process of the user still runs or maps a file from them.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -61,6 +60,8 @@ export function extractAssets(dir: string): string {
     return dir;
   }
   const sea = process.getBuiltinModule('node:sea');
+  // Loaded here, not at the top: node:crypto costs every start-up of the binary ~5 ms.
+  const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true, mode: 0o700 });
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;

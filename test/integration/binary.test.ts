@@ -108,6 +108,12 @@ describe('the single binary', () => {
     for (const f of written) expect(sha(join(root, f)), f).toBe(sha(source(f)));
   });
 
+  it('runs its main script from the code cache the build trained', () => {
+    const r = asUser(bin, ['ps'], { TSCTR_SEA_DEBUG: '1' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('cache rejected: false\n');
+  });
+
   it('survives eight first runs at once, leaving one complete copy', async () => {
     rmSync(join(cache, 'tsctr'), { recursive: true, force: true });
     const runs = Array.from(
