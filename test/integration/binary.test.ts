@@ -42,6 +42,21 @@ function asUser(file: string, args: string[], env: Record<string, string> = {}) 
   );
 }
 
+/** Starts the binary as the test user; `done` settles with its exit code and stdout. */
+function startAsUser(args: string[]) {
+  const child = spawn(
+    'setpriv',
+    [`--reuid=${sb.user.uid}`, `--regid=${sb.user.gid}`, '--init-groups', '--', bin, ...args],
+    { env: { ...sb.env, XDG_CACHE_HOME: cache } },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  const done = new Promise<{ code: number | null; out: string }>((res) =>
+    child.on('close', (code) => res({ code, out })),
+  );
+  return { child, done };
+}
+
 const builds = () => readdirSync(join(cache, 'tsctr/app')).sort();
 
 beforeAll(async () => {
@@ -118,27 +133,7 @@ describe('the single binary', () => {
     rmSync(join(cache, 'tsctr'), { recursive: true, force: true });
     const runs = Array.from(
       { length: 8 },
-      () =>
-        new Promise<{ code: number | null; out: string }>((res) => {
-          const child = spawn(
-            'setpriv',
-            [
-              `--reuid=${sb.user.uid}`,
-              `--regid=${sb.user.gid}`,
-              '--init-groups',
-              '--',
-              bin,
-              'inspect',
-              '--type',
-              'image',
-              image,
-            ],
-            { env: { ...sb.env, XDG_CACHE_HOME: cache } },
-          );
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d));
-          child.on('close', (code) => res({ code, out }));
-        }),
+      () => startAsUser(['inspect', '--type', 'image', image]).done,
     );
     for (const r of await Promise.all(runs)) {
       expect(r.code).toBe(0);
@@ -159,26 +154,14 @@ describe('the single binary', () => {
       },
     );
     chownSync(`${bin}.new`, sb.user.uid, sb.user.gid);
-    const child = spawn(
-      'setpriv',
-      [
-        `--reuid=${sb.user.uid}`,
-        `--regid=${sb.user.gid}`,
-        '--init-groups',
-        '--',
-        bin,
-        'run',
-        '--rm',
-        image,
-        'sh',
-        '-c',
-        'trap "echo done; exit 0" USR1; while :; do sleep 0.1; done',
-      ],
-      { env: { ...sb.env, XDG_CACHE_HOME: cache } },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    const exited = new Promise<number | null>((res) => child.on('close', res));
+    const container = startAsUser([
+      'run',
+      '--rm',
+      image,
+      'sh',
+      '-c',
+      'trap "echo done; exit 0" USR1; while :; do sleep 0.1; done',
+    ]);
     const monitor = await waitFor(() => monitorOf(sb.dir));
     expect(readlinkSync(`/proc/${monitor}/exe`)).toBe(
       join(cache, 'tsctr/app', oldBuild!, 'native/tsctr-monitor'),
@@ -193,8 +176,7 @@ describe('the single binary', () => {
     expect(builds()).toContain(oldBuild);
     // The container carries on and ends as it would have.
     process.kill(childOf(monitor), 'SIGUSR1');
-    expect(await exited).toBe(0);
-    expect(out).toBe('done\n');
+    expect(await container.done).toEqual({ code: 0, out: 'done\n' });
     // The next first run of a build prunes the old directory, now that nothing uses it.
     const newBuild = builds().find((b) => b !== oldBuild)!;
     rmSync(join(cache, 'tsctr/app', newBuild), { recursive: true });
