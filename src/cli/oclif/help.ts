@@ -6,6 +6,7 @@
 import type { Command, Config, Interfaces } from '@oclif/core';
 // From its own module: @oclif/core's index loads every part of oclif (~10 ms more).
 import { CommandHelp, Help } from '@oclif/core/help';
+import { settings } from '@oclif/core/settings';
 import { writeOut } from '../output.ts';
 
 // docker's "Common Commands", in its order, where tsctr has them.
@@ -53,8 +54,19 @@ class TsctrCommandHelp extends CommandHelp {
   }
 }
 
+/**
+ * oclif measures the terminal through process.stdout, whose creation loads the streams stack
+ * (~2 ms); written to a pipe or file it would measure nothing anyway and use 80 columns.
+ */
+function widthWithoutStream(): void {
+  if (settings.columns === undefined && !process.getBuiltinModule('node:tty').isatty(1)) {
+    settings.columns = 80;
+  }
+}
+
 export class TsctrHelp extends Help {
   constructor(config: Config, opts: Partial<Interfaces.HelpOptions> = {}) {
+    widthWithoutStream();
     super(config, { hideAliasesFromRoot: false, ...opts });
     this.render = substitute(this);
     this.CommandHelpClass = TsctrCommandHelp;
