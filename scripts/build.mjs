@@ -2,7 +2,8 @@
 // than its ES-module loader, measured on `tsctr ps`):
 //   dist/tsctr.cjs            bin/tsctr's entry: Node version check, V8 code cache, main.cjs
 //   dist/main.cjs             the front door and the commands in src/cli/hot.ts
-//   dist/commands/<id>.cjs    every other command, self-contained (a command loads one file)
+//   dist/commands/<id>.cjs    every other command, self-contained (a command loads one file);
+//                             `__complete` carries every command's flag table
 //   dist/oclif.cjs            @oclif/core, help, completion: loaded only when the front door
 //                             hands a command line over
 //   dist/oclif.manifest.json  oclif's manifest, from the same command classes
@@ -10,6 +11,7 @@
 // route table and the manifest, so both come from each command's one definition.
 import { build } from 'esbuild';
 import { existsSync, globSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { completionTable } from '../src/cli/complete.ts';
 import { HOT_IDS } from '../src/cli/hot.ts';
 import { routesOf } from '../src/cli/routes.ts';
 import { commandClasses, manifestOf } from './commands.mjs';
@@ -17,6 +19,11 @@ import { commandClasses, manifestOf } from './commands.mjs';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const classes = await commandClasses();
 const routes = routesOf(classes);
+
+// Every command's flags and positional arguments as shell completion reads them: `__complete`
+// walks a command line without loading the command, and `autocomplete create` writes fish's
+// flag entries (oclif's manifest drops the flags' `completion`).
+const completion = JSON.stringify(completionTable(classes));
 
 // Built beside dist/ and swapped in at the end, so a CLI started meanwhile (a test running
 // while someone rebuilds) finds either the old bundle or the new one, never half of one.
@@ -50,12 +57,17 @@ await build({
       out: id.replaceAll(':', '/'),
     })),
   outdir: `${out}/commands`,
+  define: { ...common.define, __TSCTR_COMPLETION__: completion },
 });
 await build({
   ...common,
   entryPoints: { main: 'src/main.ts', oclif: 'src/cli/oclif/dispatch.ts', tsctr: 'src/boot.ts' },
   outdir: out,
-  define: { ...common.define, __TSCTR_ROUTES__: JSON.stringify(routes) },
+  define: {
+    ...common.define,
+    __TSCTR_ROUTES__: JSON.stringify(routes),
+    __TSCTR_COMPLETION__: completion,
+  },
   // bin/tsctr may fall back to an older `node` on PATH; say so instead of a TypeError.
   banner: {
     js: `if (parseInt(process.versions.node, 10) < 24) { process.stderr.write('Error: tsctr needs Node.js 24 or newer, this is ' + process.version + '\\nHint: run \\'npm ci\\' in the tsctr checkout to install the pinned Node.js\\n'); process.exit(125); }`,
