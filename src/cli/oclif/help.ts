@@ -21,11 +21,20 @@ const COMMON = [
   'info',
 ];
 
-const GLOBAL_OPTIONS: [string, string][] = [
-  ['--root string', 'Storage root (default $XDG_DATA_HOME/tsctr, or TSCTR_ROOT)'],
-  ['--runroot string', 'Runtime state root (default $XDG_RUNTIME_DIR/tsctr, or TSCTR_RUNROOT)'],
-  ['-v, --version', 'Print version information and quit'],
-  ['-h, --help', 'Print usage'],
+/** The options src/cli/global-options.ts reads before the command (help, shell completion). */
+export const GLOBAL_OPTIONS: { long: string; short?: string; value?: string; text: string }[] = [
+  {
+    long: 'root',
+    value: 'string',
+    text: 'Storage root (default $XDG_DATA_HOME/tsctr, or TSCTR_ROOT)',
+  },
+  {
+    long: 'runroot',
+    value: 'string',
+    text: 'Runtime state root (default $XDG_RUNTIME_DIR/tsctr, or TSCTR_RUNROOT)',
+  },
+  { long: 'version', short: 'v', text: 'Print version information and quit' },
+  { long: 'help', short: 'h', text: 'Print usage' },
 ];
 
 export class TsctrHelp extends Help {
@@ -70,7 +79,15 @@ export class TsctrHelp extends Help {
           list(topics.map((t) => [t.name, t.description?.split('\n')[0]])),
         ),
         this.section('COMMANDS', list(others.map((n) => [n, names.get(n)]))),
-        this.section('GLOBAL OPTIONS', list(GLOBAL_OPTIONS)),
+        this.section(
+          'GLOBAL OPTIONS',
+          list(
+            GLOBAL_OPTIONS.map((o) => [
+              `${o.short ? `-${o.short}, ` : ''}--${o.long}${o.value ? ` ${o.value}` : ''}`,
+              o.text,
+            ]),
+          ),
+        ),
         `Run '${this.config.bin} COMMAND --help' for more information on a command.`,
       ].join('\n\n') + '\n',
     );
