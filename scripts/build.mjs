@@ -3,7 +3,8 @@
 //   dist/tsctr.cjs            bin/tsctr's entry: Node version check, V8 code cache, main.cjs
 //   dist/sea-main.cjs         the single binary's entry (scripts/build-binary.ts)
 //   dist/main.cjs             the front door and the commands in src/cli/hot.ts
-//   dist/commands/<id>.cjs    every other command, self-contained (a command loads one file)
+//   dist/commands/<id>.cjs    every other command, self-contained (a command loads one file);
+//                             `__complete` carries every command's flag table
 //   dist/oclif.cjs            @oclif/core, help, completion: loaded only when the front door
 //                             hands a command line over
 //   dist/oclif.manifest.json  oclif's manifest, from the same command classes
@@ -11,6 +12,7 @@
 // route table and the manifest, so both come from each command's one definition.
 import { build } from 'esbuild';
 import { existsSync, globSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { completionTable } from '../src/cli/complete.ts';
 import { HOT_IDS } from '../src/cli/hot.ts';
 import { routesOf } from '../src/cli/routes.ts';
 import { commandClasses, manifestOf } from './commands.ts';
@@ -19,6 +21,11 @@ import { lazyRequires } from './lazy-requires.mjs';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const classes = await commandClasses();
 const routes = routesOf(classes);
+
+// Every command's flags and positional arguments as shell completion reads them: `__complete`
+// walks a command line without loading the command, and `autocomplete create` writes fish's
+// flag entries (oclif's manifest drops the flags' `completion`).
+const completion = JSON.stringify(completionTable(classes));
 
 // Built beside dist/ and swapped in at the end, so a CLI started meanwhile (a test running
 // while someone rebuilds) finds either the old bundle or the new one, never half of one.
@@ -53,6 +60,7 @@ const commands = await build({
       out: id.replaceAll(':', '/'),
     })),
   outdir: `${out}/commands`,
+  define: { ...common.define, __TSCTR_COMPLETION__: completion },
 });
 const entries = await build({
   ...common,
@@ -83,6 +91,7 @@ const oclif = await build({
   metafile: true,
   entryPoints: { oclif: 'src/cli/oclif/dispatch.ts' },
   outdir: out,
+  define: { ...common.define, __TSCTR_COMPLETION__: completion },
   plugins: [lazyRequires, notWsl],
 });
 

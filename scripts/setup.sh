@@ -16,9 +16,11 @@ apt-get update -qq
 # test image. cmake/g++/ninja: the native core. podman+runc: the benchmark's reference.
 # passt/slirp4netns/fuse-overlayfs: what `tsctr info` reports on. apache2-utils: htpasswd,
 # for the Basic-auth test registry. xz-utils/bzip2: what tsctr runs to read such archives.
+# zsh/fish/bash-completion: the shells the completion tests complete in (zsh also drives bash
+# and itself through a pseudo-terminal).
 apt-get install -y -qq --no-install-recommends \
   uidmap docker-registry busybox-static openssl procps util-linux apache2-utils libcap2-bin \
-  xz-utils bzip2 strace \
+  xz-utils bzip2 strace zsh fish bash-completion \
   cmake g++ make ninja-build clang-format binutils \
   podman runc passt slirp4netns fuse-overlayfs >/dev/null
 

@@ -10,7 +10,7 @@
  * prints errors: it throws, and src/main.ts prints once.
  */
 import { statePaths, type StatePaths } from '../config/paths.ts';
-import type { ArgDefs, Completion, FlagDefs } from './flags.ts';
+import type { ArgCompletion, ArgDefs, FlagDefs } from './flags.ts';
 import { writeErr, writeOut } from './output.ts';
 import { parseArgv, type Parsed } from './parse.ts';
 
@@ -27,7 +27,7 @@ export interface CommandClass {
   strict: boolean;
   interspersed: boolean;
   hidden: boolean;
-  completion: Completion[] | undefined;
+  completion: ArgCompletion[] | undefined;
   run(argv?: string[], config?: unknown): Promise<void>;
   runParsed(argv: string[], parsed: Parsed): Promise<void>;
 }
@@ -51,10 +51,11 @@ export abstract class TsctrCommand {
   static interspersed = true;
   static hidden = false;
   /**
-   * What the positional arguments name, for shell completion: one entry per position, the
-   * last one repeating when the command is not strict; undefined when they name nothing.
+   * What the positional arguments name, for shell completion (src/cli/complete.ts): one entry
+   * per position, the last one repeating when the command is not strict (so run, whose IMAGE is
+   * followed by a command line, ends in null); undefined when they name nothing.
    */
-  static completion: Completion[] | undefined;
+  static completion: ArgCompletion[] | undefined;
 
   /** oclif's entry: parse with docker's rules, then run. */
   static async run(this: CommandClass, argv: string[] = []): Promise<void> {

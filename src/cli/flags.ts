@@ -10,13 +10,19 @@ import type { Arg, BooleanFlag, OptionFlag } from '@oclif/core/interfaces';
 /** What a positional argument or a flag's value names, for shell completion. */
 export type Completion = 'container' | 'image' | 'volume' | 'network';
 
+/**
+ * What one positional argument names: one kind, any of several (inspect's NAME|ID is a
+ * container or an image), or nothing tsctr knows (run's COMMAND).
+ */
+export type ArgCompletion = Completion | readonly Completion[] | null;
+
 interface Common {
   char?: BooleanFlag<boolean>['char'];
   aliases?: string[];
   description?: string;
   hidden?: boolean;
   helpValue?: string;
-  /** Names to complete for the flag's value (src/cli/oclif/completion). */
+  /** Names to complete for the flag's value (src/cli/complete.ts). */
   completion?: Completion;
 }
 

@@ -5,6 +5,22 @@
  */
 import { TsctrError } from '../errors.ts';
 
+/** The global options, for takeGlobal, the root help page and shell completion. */
+export const GLOBAL_OPTIONS: { long: string; short?: string; value?: string; text: string }[] = [
+  {
+    long: 'root',
+    value: 'string',
+    text: 'Storage root (default $XDG_DATA_HOME/tsctr, or TSCTR_ROOT)',
+  },
+  {
+    long: 'runroot',
+    value: 'string',
+    text: 'Runtime state root (default $XDG_RUNTIME_DIR/tsctr, or TSCTR_RUNROOT)',
+  },
+  { long: 'version', short: 'v', text: 'Print version information and quit' },
+  { long: 'help', short: 'h', text: 'Print usage' },
+];
+
 export interface GlobalOptions {
   rest: string[];
   version: boolean;
@@ -20,14 +36,14 @@ export function takeGlobal(argv: readonly string[]): GlobalOptions {
     const a = argv[i]!;
     const eq = a.indexOf('=');
     const name = eq < 0 ? a : a.slice(0, eq);
-    if (name === '--root' || name === '--runroot') {
+    const option = GLOBAL_OPTIONS.find((o) => `--${o.long}` === name || `-${o.short}` === name);
+    if (option?.value) {
       const value = eq < 0 ? argv[++i] : a.slice(eq + 1);
       if (value === undefined) {
         throw new TsctrError(`flag needs an argument: ${name}`, { hint: "See 'tsctr --help'." });
       }
-      g[name === '--root' ? 'root' : 'runroot'] = value;
-    } else if (a === '-v' || a === '--version') g.version = true;
-    else if (a === '-h' || a === '--help') g.help = true;
+      g[option.long as 'root' | 'runroot'] = value;
+    } else if (option && eq < 0) g[option.long as 'version' | 'help'] = true;
     else if (a === '--') {
       i++;
       break;

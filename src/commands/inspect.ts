@@ -1,4 +1,4 @@
-import { Args, Flags, type Completion } from '../cli/flags.ts';
+import { Args, Flags, type ArgCompletion } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/command.ts';
 import { describeError, TsctrError } from '../errors.ts';
 import { inspectObjects } from '../runtime/inspect-objects.ts';
@@ -10,7 +10,8 @@ export default class Inspect extends TsctrCommand {
     '<%= config.bin %> inspect busybox',
     "<%= config.bin %> inspect -f '{{.State.Status}}' mycontainer",
   ];
-  static override completion: Completion[] = ['container', 'image'];
+  // Each NAME|ID is looked up as a container, then as an image.
+  static override completion: ArgCompletion[] = [['container', 'image']];
   static override usage = '[OPTIONS] NAME|ID [NAME|ID...]';
   static override strict = false;
   static override args = { name: Args.string({ required: true, description: 'object' }) };

@@ -10,9 +10,16 @@ export interface NetworkPlan {
   ownNetns: boolean;
 }
 
+// Every mode `run --network` accepts, with whether it gives the container a namespace of its own.
+const MODES = new Map<string, boolean>([['none', true]]);
+
+/** The modes `run --network` accepts, which shell completion offers for it. */
+export const networkModes = (): string[] => [...MODES.keys()];
+
 export function planNetwork(mode: string | undefined): NetworkPlan {
   const m = mode ?? 'none';
-  if (m === 'none') return { mode: m, ownNetns: true };
+  const ownNetns = MODES.get(m);
+  if (ownNetns !== undefined) return { mode: m, ownNetns };
   throw new TsctrError(`network mode "${m}" is not supported yet`, {
     hint: 'use --network none',
   });

@@ -101,11 +101,11 @@ export function sandbox(): Sandbox {
   };
 }
 
-function command(sb: Sandbox, args: string[]): [string, string[]] {
-  if (process.getuid!() !== 0) return [BIN, args];
+function command(sb: Sandbox, args: string[], file = BIN): [string, string[]] {
+  if (process.getuid!() !== 0) return [file, args];
   return [
     'setpriv',
-    [`--reuid=${sb.user.uid}`, `--regid=${sb.user.gid}`, '--init-groups', '--', BIN, ...args],
+    [`--reuid=${sb.user.uid}`, `--regid=${sb.user.gid}`, '--init-groups', '--', file, ...args],
   ];
 }
 
@@ -121,8 +121,18 @@ export function tsctr(
   args: string[],
   opts: { input?: string; timeout?: number } = {},
 ): Result {
-  const [file, argv] = command(sb, args);
-  const r: SpawnSyncReturns<string> = spawnSync(file, argv, {
+  return runAs(sb, BIN, args, opts);
+}
+
+/** Runs a program as the test user with the sandbox's environment: the CLI, or a shell. */
+export function runAs(
+  sb: Sandbox,
+  file: string,
+  args: string[],
+  opts: { input?: string; timeout?: number } = {},
+): Result {
+  const [cmd, argv] = command(sb, args, file);
+  const r: SpawnSyncReturns<string> = spawnSync(cmd, argv, {
     env: sb.env,
     encoding: 'utf8',
     input: opts.input ?? '',

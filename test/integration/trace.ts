@@ -72,3 +72,46 @@ export function traceTsctr(
       ),
   };
 }
+
+/**
+ * The bundles a run of the CLI reads besides its entry (bin/tsctr's tsctr.cjs and main.cjs, or
+ * the binary's own main script): `commands/<id>.cjs` and `oclif.cjs`, named relative to dist/
+ * or to the binary's extracted assets, with strace as the test user. Also fails on any file
+ * read from node_modules.
+ */
+export function bundlesRead(
+  sb: Sandbox,
+  args: string[],
+  status = 0,
+): { stdout: string; bundles: string[] } {
+  const trace = join(sb.dir, 'open.trace');
+  const r = spawnSync(
+    'strace',
+    [
+      '-f',
+      '-qq',
+      '-e',
+      'trace=open,openat',
+      '-e',
+      'status=successful',
+      '-o',
+      trace,
+      '-u',
+      sb.user.name,
+      BIN,
+      ...args,
+    ],
+    { env: sb.env, encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(r.status, r.stderr).toBe(status);
+  const opened = [...readFileSync(trace, 'utf8').matchAll(/open(?:at)?\([^"]*"([^"]+)"/g)].map(
+    (m) => m[1]!,
+  );
+  const bundles = new Set<string>();
+  for (const path of opened) {
+    if (path.includes('/node_modules/') && path.endsWith('.js')) bundles.add(path);
+    const own = /\/(?:dist|app\/[^/]+)\/((?:commands\/.+|oclif)\.cjs)$/.exec(path);
+    if (own) bundles.add(own[1]!);
+  }
+  return { stdout: r.stdout, bundles: [...bundles].sort() };
+}

@@ -7,6 +7,7 @@ import type { Command, Config, Interfaces } from '@oclif/core';
 // From its own module: @oclif/core's index loads every part of oclif (~10 ms more).
 import { CommandHelp, Help } from '@oclif/core/help';
 import { settings } from '@oclif/core/settings';
+import { GLOBAL_OPTIONS } from '../global-options.ts';
 import { writeOut } from '../output.ts';
 
 // docker's "Common Commands", in its order, where tsctr has them.
@@ -23,13 +24,6 @@ const COMMON = [
   'search',
   'version',
   'info',
-];
-
-const GLOBAL_OPTIONS: [string, string][] = [
-  ['--root string', 'Storage root (default $XDG_DATA_HOME/tsctr, or TSCTR_ROOT)'],
-  ['--runroot string', 'Runtime state root (default $XDG_RUNTIME_DIR/tsctr, or TSCTR_RUNROOT)'],
-  ['-v, --version', 'Print version information and quit'],
-  ['-h, --help', 'Print usage'],
 ];
 
 /**
@@ -114,7 +108,15 @@ export class TsctrHelp extends Help {
           list(topics.map((t) => [t.name, t.description?.split('\n')[0]])),
         ),
         this.section('COMMANDS', list(others.map((n) => [n, names.get(n)]))),
-        this.section('GLOBAL OPTIONS', list(GLOBAL_OPTIONS)),
+        this.section(
+          'GLOBAL OPTIONS',
+          list(
+            GLOBAL_OPTIONS.map((o) => [
+              `${o.short ? `-${o.short}, ` : ''}--${o.long}${o.value ? ` ${o.value}` : ''}`,
+              o.text,
+            ]),
+          ),
+        ),
         `Run '${this.config.bin} COMMAND --help' for more information on a command.`,
       ].join('\n\n') + '\n',
     );

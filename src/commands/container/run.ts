@@ -1,4 +1,4 @@
-import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { Args, Flags, type ArgCompletion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { pullPrinter } from '../../cli/pull-progress.ts';
 import { runContainer } from '../../runtime/run.ts';
@@ -12,7 +12,8 @@ export default class Run extends TsctrCommand {
     "<%= config.bin %> run --rm -e GREETING=hi -w /tmp busybox sh -c 'echo $GREETING; pwd'",
     '<%= config.bin %> run --name box -u 1000:1000 busybox id',
   ];
-  static override completion: Completion[] = ['image'];
+  // COMMAND and its ARGs name nothing tsctr knows: the shell completes files there.
+  static override completion: ArgCompletion[] = ['image', null];
   static override usage = '[OPTIONS] IMAGE [COMMAND] [ARG...]';
   static override interspersed = false;
   static override strict = false;

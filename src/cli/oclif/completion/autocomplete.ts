@@ -14,8 +14,10 @@ export default class Autocomplete extends PluginIndex {
   };
   static override summary = 'Set up shell completion (bash, zsh, fish)';
   static override description =
-    'Builds the completion files in the cache directory and prints how to load them. Commands, ' +
-    'flags, and the names of containers and images complete.';
+    'Builds the completion files in the cache directory and prints how to load them. Commands ' +
+    'and flags complete, and so do the names of containers and images, and the network modes ' +
+    'of run --network, where a command takes one. Run it again with --refresh-cache after an ' +
+    'upgrade, for new commands and flags.';
   static override examples = [
     '<%= config.bin %> autocomplete bash',
     '<%= config.bin %> autocomplete zsh',
