@@ -37,7 +37,7 @@ export abstract class TsctrCommand {
   static id = '';
   static summary = '';
   static description: string | undefined;
-  /** Lines in oclif's form: `<%= config.bin %> <%= command.id %> …`, one example each. */
+  /** Lines in oclif's form: `<%= config.bin %> <%= command.id %> ...`, one example each. */
   static examples: string[] = [];
   /** docker's usage after the command's name, e.g. "[OPTIONS] IMAGE [COMMAND] [ARG...]". */
   static usage = '[OPTIONS]';
@@ -47,7 +47,7 @@ export abstract class TsctrCommand {
   static args: ArgDefs = {};
   /** false: positional arguments beyond `args` are allowed (returned in argv). */
   static strict = true;
-  /** docker's SetInterspersed(false): options stop at the first positional (`run IMAGE …`). */
+  /** docker's SetInterspersed(false): options stop at the first positional (`run IMAGE ...`). */
   static interspersed = true;
   static hidden = false;
   /**

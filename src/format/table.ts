@@ -14,13 +14,7 @@
  */
 
 import { TabWriter } from './tabwriter.ts';
-import {
-  compileTemplate,
-  goJSON,
-  headerFuncs,
-  marshalJSON,
-  TemplateError,
-} from './template/index.ts';
+import { compileTemplate, goJSON, marshalJSON, TemplateError } from './template/index.ts';
 import { isPlainObject } from './template/value.ts';
 
 export interface ListOptions {
@@ -78,7 +72,7 @@ export function renderList(rows: readonly object[], opts: ListOptions): string {
   // what was printed before it.
   let header: string;
   try {
-    header = template.execute(new Map(Object.entries(opts.headers)), { funcs: headerFuncs });
+    header = template.execute(new Map(Object.entries(opts.headers)), { header: true });
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     header = err.partial;

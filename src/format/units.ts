@@ -3,7 +3,7 @@
  * for the SIZE, CREATED and STATUS columns.
  */
 
-import { sprintf } from './template/fmt.ts';
+import { formatFloat } from './template/floatfmt.ts';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
@@ -18,8 +18,8 @@ export function humanSize(bytes: number, precision = 3): string {
     size /= 1000;
     unit++;
   }
-  // Go's %g, which for 999999 bytes gives "1e+03kB" as docker does.
-  return sprintf('%.*g%s', [precision, size, DECIMAL_UNITS[unit]]);
+  // Go's %.*g, which for 999999 bytes gives "1e+03kB" as docker does.
+  return `${formatFloat(size, 'g', precision)}${DECIMAL_UNITS[unit]}`;
 }
 
 const SECOND = 1000;

@@ -8,7 +8,7 @@
  */
 import type { StatePaths } from '../config/paths.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
-import { parseReference, repositoryName } from '../registry/reference.ts';
+import { parseCanonical, repositoryName } from '../registry/reference.ts';
 import {
   familiarMatch,
   invalidFilterValue,
@@ -114,11 +114,11 @@ export function expandRows(
   const repoTags = new Map<string, string[]>();
   const repoDigests = new Map<string, string[]>();
   for (const t of tags) {
-    const ref = parseReference(t);
+    const ref = parseCanonical(t);
     if (ref.tag) group(repoTags, repositoryName(ref), ref.tag);
   }
   for (const d of digests) {
-    const ref = parseReference(d);
+    const ref = parseCanonical(d);
     if (ref.digest) group(repoDigests, repositoryName(ref), ref.digest);
   }
   const rows: [string, string, string][] = [];

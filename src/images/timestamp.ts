@@ -19,10 +19,11 @@ const UNIT_MS: Record<string, number> = {
 
 /** Go's time.ParseDuration, in milliseconds; undefined when `s` is not a duration. */
 export function parseGoDuration(s: string): number | undefined {
-  const m = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(s);
+  // Both micro signs, as Go; escaped so that the bundle stays ASCII (src/binary/sea-main.ts).
+  const m = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/.exec(s);
   if (!m) return s === '0' ? 0 : undefined;
   let total = 0;
-  for (const part of m[2]!.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+  for (const part of m[2]!.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g)) {
     total += Number(part[1]) * UNIT_MS[part[2]!]!;
   }
   return m[1] === '-' ? -total : total;

@@ -128,6 +128,30 @@ export function canonicalName(ref: ImageReference): string {
   return withSuffix(`${ref.domain}/${ref.path}`, ref);
 }
 
+/**
+ * A name as the store keeps it (canonicalName's output, checked when it was stored) taken apart
+ * by its separators: compiling the reference grammar's regular expressions is ~0.5 ms of every
+ * `tsctr images`. Anything not in canonical form goes through parseReference.
+ */
+export function parseCanonical(name: string): ImageReference {
+  const at = name.indexOf('@');
+  let rest = at === -1 ? name : name.slice(0, at);
+  const slash = rest.indexOf('/');
+  const domain = rest.slice(0, slash);
+  if (slash === -1 || !(domain.includes('.') || domain.includes(':') || domain === 'localhost')) {
+    return parseReference(name);
+  }
+  const ref: ImageReference = { domain, path: '' };
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    ref.tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  ref.path = rest.slice(slash + 1);
+  if (at !== -1) ref.digest = name.slice(at + 1);
+  return ref;
+}
+
 /** The form docker prints in `docker images` and `docker ps` (FamiliarString): 'busybox:latest'. */
 export function familiarName(ref: ImageReference): string {
   return withSuffix(repositoryName(ref), ref);

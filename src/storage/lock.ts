@@ -8,7 +8,6 @@
  */
 import { closeSync, mkdirSync, openSync, constants as fsc } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { native } from '../native/loader.ts';
 import { TsctrError, errnoName } from '../errors.ts';
 
@@ -53,7 +52,7 @@ export class FileLock {
         told = true;
         opts.onWait?.();
       }
-      await sleep(delay);
+      await new Promise((done) => setTimeout(done, delay));
       delay = Math.min(delay * 2, 200);
     }
   }

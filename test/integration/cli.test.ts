@@ -121,7 +121,7 @@ describe('errors in docker’s words', () => {
   });
 });
 
-describe('the every-day commands do not load oclif', () => {
+describe('the every-day commands do not load oclif (nor the template engine)', () => {
   it.each([
     [['--version'], []],
     [['ps'], []],
@@ -129,6 +129,12 @@ describe('the every-day commands do not load oclif', () => {
     [['images'], []],
     [['image', 'ls', '-q'], []],
     [['run', '--rm', 'IMAGE', 'true'], ['commands/container/run.cjs']],
+    // The Go-template engine is a bundle of its own, read only by a template that needs it.
+    [['images', '--format', '{{json .}}'], ['template.cjs']],
+    [
+      ['image', 'inspect', 'IMAGE'],
+      ['commands/image/inspect.cjs', 'template.cjs'],
+    ],
   ])('%j reads no bundle but %j besides its entry', (argv, bundles) => {
     const args = argv.map((a) => (a === 'IMAGE' ? image : a));
     expect(bundlesRead(sb, args).bundles).toEqual(bundles);

@@ -110,7 +110,7 @@ export function bundlesRead(
   const bundles = new Set<string>();
   for (const path of opened) {
     if (path.includes('/node_modules/') && path.endsWith('.js')) bundles.add(path);
-    const own = /\/(?:dist|app\/[^/]+)\/((?:commands\/.+|oclif)\.cjs)$/.exec(path);
+    const own = /\/(?:dist|app\/[^/]+)\/((?:commands\/.+|oclif|template)\.cjs)$/.exec(path);
     if (own) bundles.add(own[1]!);
   }
   return { stdout: r.stdout, bundles: [...bundles].sort() };

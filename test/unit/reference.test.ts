@@ -4,6 +4,7 @@ import {
   canonicalName,
   familiarName,
   isLoopbackRegistry,
+  parseCanonical,
   parseReference,
   registryApiHost,
   repositoryName,
@@ -433,6 +434,17 @@ describe('parseReference', () => {
       '"md5" is not one of sha256, sha384, sha512',
     ],
   ];
+
+  it.each(valid)('reads the stored (canonical) form of %s back without the grammar', (input) => {
+    const stored = canonicalName(parseReference(input));
+    expect(parseCanonical(stored)).toEqual(parseReference(stored));
+  });
+
+  it('leaves a name that is not canonical to parseReference', () => {
+    expect(parseCanonical('busybox:1')).toEqual(parseReference('busybox:1'));
+    expect(parseCanonical('user/app@' + DIGEST)).toEqual(parseReference('user/app@' + DIGEST));
+    expect(() => parseCanonical('Busybox')).toThrow(TsctrError);
+  });
 
   it.each(invalid)('refuses %j', (input, message, hint) => {
     const err = parseError(input);

@@ -8,6 +8,7 @@ import type { Command, Config, Interfaces } from '@oclif/core';
 import { CommandHelp, Help } from '@oclif/core/help';
 import { settings } from '@oclif/core/settings';
 import { GLOBAL_OPTIONS } from '../global-options.ts';
+import { isatty } from '../terminal.ts';
 import { writeOut } from '../output.ts';
 
 // docker's "Common Commands", in its order, where tsctr has them.
@@ -49,13 +50,11 @@ class TsctrCommandHelp extends CommandHelp {
 }
 
 /**
- * oclif measures the terminal through process.stdout, whose creation loads the streams stack
- * (~2 ms); written to a pipe or file it would measure nothing anyway and use 80 columns.
+ * oclif measures the terminal through process.stdout, whose creation loads the streams stack;
+ * written to a pipe or file it would measure nothing anyway and use 80 columns.
  */
 function widthWithoutStream(): void {
-  if (settings.columns === undefined && !process.getBuiltinModule('node:tty').isatty(1)) {
-    settings.columns = 80;
-  }
+  if (settings.columns === undefined && !isatty(1)) settings.columns = 80;
 }
 
 export class TsctrHelp extends Help {

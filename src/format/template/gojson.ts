@@ -3,6 +3,7 @@
  * bytes docker prints: Go's string escapes (U+2028/U+2029 always, `<>&` as \u003c… unless
  * HTML escaping is off), Go maps with sorted keys, objects (structs) in their own key order.
  */
+import { marshalJSON } from './marshal.ts';
 
 export interface JSONOptions {
   /** Escape <, > and & as Go's json.Marshal does; docker's `json` template func turns it off. */
@@ -10,13 +11,6 @@ export interface JSONOptions {
   /** Indent unit for multi-line output (json.MarshalIndent); compact when absent. */
   indent?: string;
 }
-
-/**
- * A value with a function under this key is a Go json.Marshaler: the function returns the
- * exact JSON text to embed. Lets a list row mimic docker's formatter contexts, whose JSON
- * differs from their plain fields.
- */
-export const marshalJSON: unique symbol = Symbol('tsctr.marshalJSON');
 
 interface Marshaler {
   [marshalJSON]: () => string;

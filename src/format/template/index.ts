@@ -10,15 +10,21 @@
  */
 
 import { TsctrError } from '../../errors.ts';
-import { dockerFuncs } from './docker-funcs.ts';
-import { TemplateExecError, type Program } from './evaluator.ts';
-import { executeProgram } from './exec.ts';
-import { builtinFuncs, type FuncMap } from './funcs.ts';
-import { parseTemplate, TemplateParseError } from './parser.ts';
+import type { Program } from './evaluator.ts';
+import type { Failure } from './engine.ts';
+import { templateEngine } from './engine-ref.ts';
+import type { JSONOptions } from './gojson.ts';
+import type { FuncMap } from './funcs.ts';
 
 export type { FuncMap, ParamType, TemplateFunc } from './funcs.ts';
-export { headerFuncs } from './docker-funcs.ts';
-export { goJSON, marshalJSON, type JSONOptions } from './gojson.ts';
+export type { JSONOptions } from './gojson.ts';
+
+export { marshalJSON } from './marshal.ts';
+
+/** Go's encoding/json of a JS value (value.ts says how JS maps onto Go's types). */
+export function goJSON(value: unknown, opts: JSONOptions): string {
+  return templateEngine().goJSON(value, opts);
+}
 
 /**
  * A template that failed to parse or execute. The message reads as docker's, e.g.
@@ -39,6 +45,8 @@ export class TemplateError extends TsctrError {
 export interface ExecuteOptions {
   /** Functions replacing the standard ones for this run, as Go's Template.Funcs. */
   funcs?: FuncMap;
+  /** Docker's header functions, as a table's title row is run with. */
+  header?: boolean;
 }
 
 export interface Template {
@@ -46,17 +54,15 @@ export interface Template {
   execute(data: unknown, options?: ExecuteOptions): string;
 }
 
-const standardFuncs: FuncMap = { ...builtinFuncs, ...dockerFuncs };
-const standardNames: ReadonlySet<string> = new Set(Object.keys(standardFuncs));
-
 // Literal text and plain `{{.Field}}` actions: every default table of ps/images/… is this.
 const SIMPLE = /^(?:[^{]|\{(?!\{))*(?:\{\{\.([A-Za-z_]\w*)\}\}(?:[^{]|\{(?!\{))*)*$/;
 
 /**
  * A template of only literal text and `{{.Field}}` substitutes string and number fields
- * directly, without parsing and interpreting a program: the full engine costs ~5 ms of a cold
- * `tsctr ps`. Any other value (missing, array, object…) goes to the full engine, compiled on
- * first need, so the output is the same.
+ * directly, without loading, parsing and interpreting a program: the full engine costs ~5 ms of
+ * a cold `tsctr ps` from the sources, and its code half of what the binary's start-up reads.
+ * Any other value (missing, array, object…) goes to the full engine, compiled on first need, so
+ * the output is the same.
  */
 function simpleTemplate(text: string): Template | undefined {
   if (!SIMPLE.test(text)) return undefined;
@@ -88,23 +94,16 @@ export function compileTemplate(text: string): Template {
   return simpleTemplate(text) ?? compileFull(text);
 }
 
+const failed = (r: object): r is Failure => 'error' in r;
+
 function compileFull(text: string): Template {
-  let program: Program;
-  try {
-    program = { text, ...parseTemplate(text, standardNames) };
-  } catch (err) {
-    if (err instanceof TemplateParseError) throw new TemplateError(err.message);
-    throw err;
-  }
+  const program: Program | Failure = templateEngine().parse(text);
+  if (failed(program)) throw new TemplateError(program.error);
   return {
     execute(data, options = {}) {
-      const funcs = options.funcs ? { ...standardFuncs, ...options.funcs } : standardFuncs;
-      try {
-        return executeProgram(program, funcs, data);
-      } catch (err) {
-        if (err instanceof TemplateExecError) throw new TemplateError(err.message, err.partial);
-        throw err;
-      }
+      const out = templateEngine().run(program, data, options);
+      if (typeof out !== 'string') throw new TemplateError(out.error, out.partial);
+      return out;
     },
   };
 }
