@@ -9,7 +9,7 @@
  * another (dist/oclif.cjs), loaded only when needed.
  */
 import { setApp, requireApp, type App } from './binary/app.ts';
-import { writeErr, writeOut } from './cli/output.ts';
+import { watchStdStreams, writeErr, writeOut, writtenSynchronously } from './cli/output.ts';
 import type { CommandClass } from './cli/command.ts';
 import { applyGlobal } from './cli/global-options.ts';
 import { plan } from './cli/front-door.ts';
@@ -108,15 +108,18 @@ for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
     process.exit(exitCode);
   });
 }
-main(process.argv.slice(2)).then(
-  (code) => {
-    settled = true;
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    settled = true;
-    const { text, exitCode } = describeError(err);
-    writeErr(`${text}\n`);
-    process.exitCode = exitCode;
-  },
-);
+// The command is done when `main` settles, and what it started that outlives it (a container's
+// monitor, the background sync) is detached. When all its output went out by blocking writes,
+// it exits there, which skips Node's teardown of the heap (0.5 ms of `tsctr images`); output
+// through a stream may still be queued, and Node's own exit waits for it.
+watchStdStreams();
+const done = (code: number) => {
+  settled = true;
+  if (writtenSynchronously()) process.exit(code);
+  process.exitCode = code;
+};
+main(process.argv.slice(2)).then(done, (err: unknown) => {
+  const { text, exitCode } = describeError(err);
+  writeErr(`${text}\n`);
+  done(exitCode);
+});

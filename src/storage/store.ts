@@ -94,9 +94,12 @@ export class ImageStore {
   readonly root: string;
   /**
    * Whether layers may be committed before they are synced: where boots can be told apart
-   * (durability.ts). Otherwise the writer syncs each layer before its commit.
+   * (durability.ts). Otherwise the writer syncs each layer before its commit. Asked only by
+   * writers: reading the boot id is 0.1 ms of every `images`.
    */
-  readonly deferSync = currentBootId() !== undefined;
+  get deferSync(): boolean {
+    return currentBootId() !== undefined;
+  }
   /** Markers of the layers this process committed unsynced. */
   private readonly unsynced: string[] = [];
 
