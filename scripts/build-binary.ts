@@ -139,6 +139,8 @@ try {
     output: join(work, 'sea.blob'),
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
+    // bin/tsctr says why (one V8 worker thread).
+    execArgv: ['--v8-pool-size=1'],
     assets: Object.fromEntries([
       ['index.json', join(work, 'index.json')],
       ['main.cjs', 'dist/main.cjs'],
