@@ -51,3 +51,13 @@ export function humanDuration(ms: number): string {
 export function since(date: Date | number | string, now: number = Date.now()): string {
   return `${humanDuration(now - new Date(date).getTime())} ago`;
 }
+
+/**
+ * A time as Go's time.String() prints it, which docker's CreatedAt columns (ps, images) use:
+ * "2006-01-02 15:04:05 +0000 UTC". In UTC: docker's is in the local zone.
+ */
+export function goTimeString(date: Date | number | string): string {
+  const d = new Date(date);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000 UTC`;
+}

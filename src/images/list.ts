@@ -18,6 +18,7 @@ import {
 } from './filters.ts';
 import { resolveImage } from './resolve.ts';
 import { parseTimestamp } from './timestamp.ts';
+import { goTimeString } from '../format/units.ts';
 
 export interface ImageRow {
   Repository: string;
@@ -148,7 +149,7 @@ export function imageRows(paths: StatePaths, opts: ImagesOptions): ImageRow[] {
     const base = {
       ID: opts.noTrunc ? img.id : img.id.slice(7, 19),
       CreatedSince: created ? `${opts.human(now - created)} ago` : 'N/A',
-      CreatedAt: img.config.created ?? '',
+      CreatedAt: created ? goTimeString(created) : '',
       Size: opts.size(img.size),
       VirtualSize: opts.size(img.size),
       Containers: 'N/A',

@@ -4,6 +4,7 @@
  */
 import type { StatePaths } from '../config/paths.ts';
 import { isAlive, listContainers, readExit, readState } from './containers.ts';
+import { goTimeString } from '../format/units.ts';
 
 export interface ContainerRow {
   ID: string;
@@ -27,13 +28,6 @@ export interface PsOptions {
   now?: number;
   /** docker's units.HumanDuration. */
   human: (ms: number) => string;
-}
-
-function goTime(iso: string): string {
-  // docker prints "2006-01-02 15:04:05 -0700 MST"
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000 UTC`;
 }
 
 export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[] {
@@ -64,7 +58,7 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
       ID: opts.noTrunc ? c.id : c.id.slice(0, 12),
       Image: c.image,
       Command: quoted,
-      CreatedAt: goTime(c.created),
+      CreatedAt: goTimeString(c.created),
       RunningFor: `${opts.human(now - Date.parse(c.created))} ago`,
       Status: status,
       State: s,

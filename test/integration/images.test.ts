@@ -84,6 +84,12 @@ describe('tag', () => {
     );
   });
 
+  it('prints CreatedAt as docker does, in Go time.String form', () => {
+    const r = tsctr(sb, ['images', '--format', '{{.CreatedAt}}', a.ref]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000 UTC\n$/);
+  });
+
   it('tags by image ID and moves a tag off the image that had it', () => {
     expect(tsctr(sb, ['tag', b.short, 'mine:2']).code).toBe(0);
     expect(tsctr(sb, ['tag', b.short, 'mine:1']).code).toBe(0);
