@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { inject } from 'postject';
 import type { AssetIndex } from '../src/binary/assets.ts';
 import type { StatePaths } from '../src/config/paths.ts';
-import { containerDirs, saveContainer } from '../src/runtime/containers.ts';
+import { containerDirs, saveContainer } from '../src/storage/containers.ts';
 import { ImageStore } from '../src/storage/store.ts';
 
 // The commands whose compiled code the binary carries (src/cli/hot.ts), run over a store that

@@ -6,9 +6,10 @@
  * argv with them as docker's CLI does. One definition per command serves both.
  */
 import type { Arg, BooleanFlag, OptionFlag } from '@oclif/core/interfaces';
+import type { Completion } from '../system/object-names.ts';
 
 /** What a positional argument or a flag's value names, for shell completion. */
-export type Completion = 'container' | 'image' | 'volume' | 'network';
+export type { Completion };
 
 /**
  * What one positional argument names: one kind, any of several (inspect's NAME|ID is a

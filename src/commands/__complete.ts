@@ -2,7 +2,7 @@ import { currentApp } from '../binary/app.ts';
 import { TsctrCommand } from '../cli/command.ts';
 import { completionSite, type CompletionTable } from '../cli/complete.ts';
 import { statePaths } from '../config/paths.ts';
-import { objectNames } from '../runtime/object-names.ts';
+import { objectNames } from '../system/object-names.ts';
 
 // Every command's flags and positional arguments, baked in by scripts/build.mjs.
 declare const __TSCTR_COMPLETION__: CompletionTable;

@@ -1,7 +1,7 @@
 import { Args, Flags, type ArgCompletion } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/command.ts';
 import { describeError, TsctrError } from '../errors.ts';
-import { inspectObjects } from '../runtime/inspect-objects.ts';
+import { inspectObjects } from '../system/inspect-objects.ts';
 import { renderObject } from '../format/index.ts';
 
 export default class Inspect extends TsctrCommand {

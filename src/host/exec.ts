@@ -8,7 +8,7 @@
  * execa is imported on first use: evaluating it costs about 20 ms of a process (README,
  * "Dependencies"), so a command pays that only when it runs a program; the bundles that carry it
  * unused (run, pull, load, push, login, logout) start about 2 ms later. For the same reason
- * newuidmap/newgidmap (src/runtime/idmap.ts) and the detached sync at the end of pull and load
+ * newuidmap/newgidmap (src/userns/idmap.ts) and the detached sync at the end of pull and load
  * (src/storage/durability.ts), which run on every such command, stay on node:child_process.
  */
 import { existsSync } from 'node:fs';

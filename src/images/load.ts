@@ -12,12 +12,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { isatty } from 'node:tty';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError, fromSystemError } from '../errors.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
-import { currentIdMap } from '../runtime/idmap.ts';
+import { currentIdMap } from '../userns/idmap.ts';
 import { extractArchive } from './archive-extract.ts';
 import { planImages, type PlannedImage, type PlannedLayer } from './load-plan.ts';
 import { familiar, synthesizeManifest } from './archive-format.ts';
@@ -32,22 +31,24 @@ export type LoadEvent =
 
 export interface LoadOptions {
   paths: StatePaths;
-  /** -i: the archive; unset: stdin. */
+  /** -i: the archive; unset: `stdin`. */
   input?: string;
+  /** The CLI's standard input, which this module does not touch itself (src/cli/stdio.ts). */
+  stdin?: { terminal(): boolean; open(): Readable };
   onEvent?: (e: LoadEvent) => void;
 }
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-async function openInput(input: string | undefined): Promise<Readable> {
+async function openInput({ input, stdin }: LoadOptions): Promise<Readable> {
   if (input === undefined) {
     // docker's words: reading a terminal would wait for a tar typed by hand.
-    if (isatty(0)) {
+    if (!stdin || stdin.terminal()) {
       throw new TsctrError('requested load from stdin, but stdin is empty', {
         hint: 'tsctr load -i image.tar, or tsctr load < image.tar',
       });
     }
-    return process.stdin;
+    return stdin.open();
   }
   const stream = createReadStream(input);
   await new Promise<void>((resolve, reject) => {
@@ -109,7 +110,7 @@ function recordFor(store: ImageStore, img: PlannedImage, manifestDigest: string)
 
 export async function loadImages(opts: LoadOptions): Promise<void> {
   const emit = opts.onEvent ?? (() => undefined);
-  const input = await openInput(opts.input);
+  const input = await openInput(opts);
   const store = new ImageStore(opts.paths);
   // Shared, as pulls hold it: image removal cannot collect a layer this load has found present.
   const gcLock = await FileLock.acquire(store.lockPath('gc'), { exclusive: false });

@@ -43,7 +43,7 @@ import { PullSources, type SourceEvent } from './pull-sources.ts';
 import { ImageStore, type ImageConfigBody, type ImageRecord } from '../storage/store.ts';
 import { LayerWriter, WriterPool } from '../storage/layer-writer.ts';
 import { importLayer } from './layer-import.ts';
-import { currentIdMap, type IdMap } from '../runtime/idmap.ts';
+import { currentIdMap, type IdMap } from '../userns/idmap.ts';
 import { FileLock } from '../storage/lock.ts';
 import { Readable } from 'node:stream';
 import { downloadBlob } from '../registry/blob-download.ts';

@@ -21,7 +21,7 @@ import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { collectGarbage, type GcResult } from '../storage/gc.ts';
-import { listContainers, saveContainer } from '../runtime/containers.ts';
+import { listContainers, saveContainer } from '../storage/containers.ts';
 import { familiarName, parseReference, withDefaultTag } from '../registry/reference.ts';
 import { isIdPrefix, isNoSuchImage, recordRef, resolveImage } from './resolve.ts';
 import { imageUsers, type ImageUser } from './usage.ts';

@@ -12,7 +12,6 @@
  */
 import { existsSync, openSync, closeSync, fsyncSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createWriteStream } from 'node:fs';
-import { isatty } from 'node:tty';
 import { dirname, basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { StatePaths } from '../config/paths.ts';
@@ -40,8 +39,10 @@ export interface SaveOptions {
   names: readonly string[];
   /** podman's --format: docker-archive or oci-archive; unset: docker's combined archive. */
   format?: string;
-  /** -o: a file, written to a temp file beside it and renamed in; unset: stdout. */
+  /** -o: a file, written to a temp file beside it and renamed in; unset: `stdout`. */
   output?: string;
+  /** The CLI's standard output, which this module does not touch itself (src/cli/stdio.ts). */
+  stdout?: { terminal(): boolean; open(): Writable };
 }
 
 export interface SaveSelection {
@@ -229,7 +230,8 @@ function checkFormat(format: string | undefined): void {
 
 export async function saveImages(opts: SaveOptions): Promise<void> {
   checkFormat(opts.format);
-  if (opts.output === undefined && isatty(1)) {
+  const { stdout } = opts;
+  if (opts.output === undefined && (!stdout || stdout.terminal())) {
     // docker's words: a tar on a terminal is noise at best.
     throw new TsctrError('cowardly refusing to save to a terminal. Use the -o flag or redirect', {
       hint: 'tsctr save -o image.tar IMAGE, or tsctr save IMAGE > image.tar',
@@ -246,7 +248,7 @@ export async function saveImages(opts: SaveOptions): Promise<void> {
   try {
     const p = plan(store, selectImages(store.listImages(), opts.names));
     if (opts.output === undefined) {
-      const tar = new TarWriter(process.stdout);
+      const tar = new TarWriter(stdout!.open());
       try {
         await writeArchive(store, p, opts.format, tar);
         await tar.end(false);

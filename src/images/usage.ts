@@ -4,7 +4,7 @@
  * layers garbage collection must keep.
  */
 import type { StatePaths } from '../config/paths.ts';
-import { isAlive, listContainers, readExit, readState } from '../runtime/containers.ts';
+import { isAlive, listContainers, readExit, readState } from '../storage/containers.ts';
 
 export interface ImageUser {
   id: string;

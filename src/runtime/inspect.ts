@@ -14,7 +14,7 @@ import {
   readExit,
   readState,
   type ContainerRecord,
-} from './containers.ts';
+} from '../storage/containers.ts';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 

@@ -3,7 +3,7 @@
  * .CreatedAt, .RunningFor, .Status, .State, .Ports, .Names, .Labels, .Size, .Mounts, .Networks).
  */
 import type { StatePaths } from '../config/paths.ts';
-import { isAlive, listContainers, readExit, readState } from './containers.ts';
+import { isAlive, listContainers, readExit, readState } from '../storage/containers.ts';
 import { goTimeString } from '../format/units.ts';
 
 export interface ContainerRow {

@@ -6,8 +6,8 @@ import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { native, helperPath } from '../native/loader.ts';
-import { spawnInUserNamespace } from './userns.ts';
-import type { IdMap } from './idmap.ts';
+import { spawnInUserNamespace } from '../userns/spawn.ts';
+import type { IdMap } from '../userns/idmap.ts';
 import { ExitCode, TsctrError, errnoName } from '../errors.ts';
 
 export type MonitorEvent =

@@ -11,10 +11,7 @@ import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
-import { findImage } from '../images/lookup.ts';
-import type { PullEvent } from '../images/pull.ts';
-import { familiarName, parseReference, withDefaultTag } from '../registry/reference.ts';
-import { currentIdMap, mappedCount } from './idmap.ts';
+import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { resolveUser } from './image-user.ts';
 import {
   baseMounts,
@@ -31,13 +28,19 @@ import {
   removeNameFile,
   saveContainer,
   type ContainerRecord,
-} from './containers.ts';
+} from '../storage/containers.ts';
 import { startMonitor } from './monitor.ts';
 import { newContainerId, reserveName } from './names.ts';
 
 export interface RunOptions {
   paths: StatePaths;
+  /** The image as the user typed it, for the container's record. */
   image: string;
+  /**
+   * Finds (or pulls) the image and checks its layers: the caller's, since images/ sits beside
+   * runtime/, not below it. Called with the store's collection lock held shared.
+   */
+  findImage: () => Promise<ImageRecord>;
   command: string[];
   name?: string | undefined;
   rm: boolean;
@@ -48,7 +51,6 @@ export interface RunOptions {
   hostname?: string | undefined;
   network?: string | undefined;
   interactive: boolean;
-  onPull?: (e: PullEvent) => void;
   onNotice?: (text: string) => void;
 }
 
@@ -86,45 +88,6 @@ export function commandLine(
   return [...(cfg.Entrypoint ?? []), ...cmd];
 }
 
-async function imageFor(opts: RunOptions): Promise<ImageRecord> {
-  const store = new ImageStore(opts.paths);
-  const local = findImage(store, opts.image);
-  if (local) return local;
-  const ref = withDefaultTag(parseReference(opts.image));
-  opts.onNotice?.(`Unable to find image '${familiarName(ref)}' locally`);
-  // The registry client (undici) costs ~45 ms to load: only a run that must pull pays it.
-  const { pullImage } = await import('../images/pull.ts');
-  return pullImage(opts.image, { paths: opts.paths, onEvent: opts.onPull });
-}
-
-/**
- * Refuses an image whose layers are gone, or suspect: committed unsynced before a crash, so
- * their files may be empty (storage/durability.ts). pull and load import those again. Layers
- * still unsynced (their pull was killed before its background sync) are synced now.
- */
-function checkLayers(store: ImageStore, image: ImageRecord, name: string): void {
-  const unsynced: string[] = [];
-  for (const d of image.layers) {
-    const state = store.layerState(d);
-    if (state === 'unsynced') unsynced.push(d);
-    if (state !== 'missing' && state !== 'suspect') continue;
-    // A pulled image's record names the registry it came from; a loaded one's does not.
-    const source = image.names[0] ?? image.digests[0];
-    throw new TsctrError(
-      state === 'missing'
-        ? `layer ${d} of image ${name} is missing from the store`
-        : `layer ${d} of image ${name} may be incomplete: the machine went down before it was written to disk`,
-      {
-        hint:
-          image.digests.length && source
-            ? `pull the image again to repair it: tsctr pull ${familiarName(parseReference(source))}`
-            : 'load the image again to repair it: tsctr load -i ARCHIVE',
-      },
-    );
-  }
-  store.syncLater(unsynced);
-}
-
 const HOSTS = `127.0.0.1\tlocalhost
 ::1\tlocalhost ip6-localhost ip6-loopback
 fe00::0\tip6-localnet
@@ -151,8 +114,7 @@ async function createAndStart(
   store: ImageStore,
   claimed: () => void,
 ): Promise<number> {
-  const image = await imageFor(opts);
-  checkLayers(store, image, opts.image);
+  const image = await opts.findImage();
   const net = planNetwork(opts.network);
   const args = commandLine(image, opts.command, opts.entrypoint);
   if (!args.length)

@@ -19,7 +19,7 @@
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.ts';
-import { currentIdMap } from '../runtime/idmap.ts';
+import { currentIdMap } from '../userns/idmap.ts';
 import { FileLock } from './lock.ts';
 import { LayerWriter } from './layer-writer.ts';
 import type { ImageRecord, ImageStore } from './store.ts';

@@ -12,7 +12,7 @@
  *     directory of its own, as tsctr does, and fail both with "no such file or directory".
  */
 import { TsctrError } from '../errors.ts';
-import type { IdMap, IdRange } from '../runtime/idmap.ts';
+import type { IdMap, IdRange } from '../userns/idmap.ts';
 import type { LayerWriteError } from './layer-writer.ts';
 
 /** The layer's content is at fault; `hint` says what about it. */

@@ -7,8 +7,8 @@ import { Socket } from 'node:net';
 import { closeSync } from 'node:fs';
 import { once } from 'node:events';
 import { native, helperPath } from '../native/loader.ts';
-import { spawnInUserNamespace } from '../runtime/userns.ts';
-import type { IdMap } from '../runtime/idmap.ts';
+import { spawnInUserNamespace } from '../userns/spawn.ts';
+import type { IdMap } from '../userns/idmap.ts';
 import { TsctrError, errnoMessage, errnoName, systemHint } from '../errors.ts';
 
 export const Op = {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageStore } from './store.ts';
 import { LayerWriter } from './layer-writer.ts';
-import { currentIdMap } from '../runtime/idmap.ts';
+import { currentIdMap } from '../userns/idmap.ts';
 import type { StatePaths } from '../config/paths.ts';
 
 export async function probeNativeOverlay(

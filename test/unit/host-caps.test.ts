@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { filePermittedCaps } from '../../src/host/info.ts';
+import { filePermittedCaps } from '../../src/system/info.ts';
 import { native } from '../../src/native/loader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsctr-caps-'));

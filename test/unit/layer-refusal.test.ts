@@ -10,7 +10,7 @@ import {
   type LayerLinks,
 } from '../../src/storage/layer-refusal.ts';
 import { LayerWriteError } from '../../src/storage/layer-writer.ts';
-import { buildRanges, type IdMap } from '../../src/runtime/idmap.ts';
+import { buildRanges, type IdMap } from '../../src/userns/idmap.ts';
 
 const { errno } = constants;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRanges, mapArgs, mappedCount, parseSubids } from '../../src/runtime/idmap.ts';
+import { buildRanges, mapArgs, mappedCount, parseSubids } from '../../src/userns/idmap.ts';
 import { encodeSpec, type ContainerSpec } from '../../src/runtime/spec.ts';
 import { commandLine, expandEnvFlags, mergeEnv } from '../../src/runtime/run.ts';
 import type { ImageRecord } from '../../src/storage/store.ts';

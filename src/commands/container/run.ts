@@ -2,6 +2,7 @@ import { Args, Flags, type ArgCompletion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { pullPrinter } from '../../cli/pull-progress.ts';
 import { runContainer } from '../../runtime/run.ts';
+import { imageForContainer } from '../../images/for-container.ts';
 import { TsctrError } from '../../errors.ts';
 
 export default class Run extends TsctrCommand {
@@ -60,6 +61,13 @@ export default class Run extends TsctrCommand {
     process.exitCode = await runContainer({
       paths: this.paths,
       image: args.image,
+      findImage: () =>
+        imageForContainer({
+          paths: this.paths,
+          input: args.image,
+          onPull: pullPrinter((l) => this.err(l), false),
+          onNotice: (t) => this.err(t),
+        }),
       command,
       name: flags.name,
       rm: flags.rm,
@@ -70,7 +78,6 @@ export default class Run extends TsctrCommand {
       hostname: flags.hostname,
       network: flags.network,
       interactive: flags.interactive,
-      onPull: pullPrinter((l) => this.err(l), false),
       onNotice: (t) => this.err(t),
     });
   }

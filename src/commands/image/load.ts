@@ -1,6 +1,7 @@
 import { Flags } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { loadImages, type LoadEvent } from '../../images/load.ts';
+import { stdin } from '../../cli/stdio.ts';
 
 function line(e: LoadEvent): string {
   switch (e.kind) {
@@ -32,6 +33,7 @@ export default class Load extends TsctrCommand {
     await loadImages({
       paths: this.paths,
       ...(flags.input !== undefined ? { input: flags.input } : {}),
+      stdin: stdin(),
       onEvent: (e) => this.out(line(e)),
     });
   }

@@ -1,6 +1,7 @@
 import { Args, Flags, type Completion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { saveImages } from '../../images/save.ts';
+import { stdout } from '../../cli/stdio.ts';
 
 export default class Save extends TsctrCommand {
   static override summary =
@@ -30,6 +31,7 @@ export default class Save extends TsctrCommand {
       names: argv,
       ...(flags.format !== undefined ? { format: flags.format } : {}),
       ...(flags.output !== undefined ? { output: flags.output } : {}),
+      stdout: stdout(),
     });
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
-import { formatInfo, systemInfo } from '../../host/info.ts';
+import { formatInfo, systemInfo } from '../../system/info.ts';
 import { renderObject } from '../../format/index.ts';
 
 export default class Info extends TsctrCommand {

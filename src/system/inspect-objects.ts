@@ -9,7 +9,7 @@ import { TsctrError } from '../errors.ts';
 import { ImageStore } from '../storage/store.ts';
 import { inspectImage, type InspectResults } from '../images/inspect.ts';
 import { lookupImage, noSuchImage } from '../images/resolve.ts';
-import { inspectContainer, lookupContainer, noSuchContainer } from './inspect.ts';
+import { inspectContainer, lookupContainer, noSuchContainer } from '../runtime/inspect.ts';
 
 export const OBJECT_TYPES = [
   'config',

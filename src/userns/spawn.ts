@@ -1,7 +1,7 @@
 /**
  * Starting a helper executable as root inside the user's user namespace (plus any other new
  * namespaces asked for). The native addon clones the child held before exec; this module writes
- * its id maps (policy: src/runtime/idmap.ts), then lets it exec. Protocol: native/addon/spawn.h.
+ * its id maps (policy: ./idmap.ts), then lets it exec. Protocol: native/addon/spawn.h.
  */
 import { closeSync } from 'node:fs';
 import { native } from '../native/loader.ts';

@@ -8,12 +8,12 @@ import { cpus, release, totalmem, userInfo, arch } from 'node:os';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { VERSION } from '../version.ts';
-import { userSubids } from '../runtime/idmap.ts';
-import { readTextOr } from './files.ts';
+import { userSubids } from '../userns/idmap.ts';
+import { readTextOr } from '../userns/read-text.ts';
 import { native } from '../native/loader.ts';
 import { ImageStore } from '../storage/store.ts';
 import { probeNativeOverlay } from '../storage/overlay-probe.ts';
-import { isAlive, listContainers, readExit, readState } from '../runtime/containers.ts';
+import { isAlive, listContainers, readExit, readState } from '../storage/containers.ts';
 
 const CGROUP2_MAGIC = 0x63677270;
 const PATH_DIRS = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');

@@ -7,11 +7,13 @@
  * prefix of one is worth completing. tsctr has no volumes and no named networks yet.
  */
 import type { StatePaths } from '../config/paths.ts';
-import type { Completion } from '../cli/flags.ts';
 import { networkModes } from '../netns/index.ts';
-import { familiarName, parseReference } from '../registry/reference.ts';
+import { familiarName, parseCanonical } from '../registry/reference.ts';
 import { ImageStore } from '../storage/store.ts';
-import { listContainers } from './containers.ts';
+import { listContainers } from '../storage/containers.ts';
+
+/** The kinds of object a command's arguments and flags name, for completion. */
+export type Completion = 'container' | 'image' | 'volume' | 'network';
 
 /** The ID as `ps` and `images` show it, or as long as what is typed of it. */
 const idFor = (hex: string, prefix: string): string[] =>
@@ -25,7 +27,7 @@ function imageNames(paths: StatePaths, prefix: string): string[] {
   return new ImageStore(paths).listImages().flatMap((img) => {
     const tags = img.names.flatMap((n) => {
       try {
-        return [familiarName(parseReference(n))];
+        return [familiarName(parseCanonical(n))];
       } catch {
         // A record written by something else; it is no name the user could type anyway.
         return [];

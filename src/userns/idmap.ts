@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync, statSync } from 'node:fs';
-import { readTextOr } from '../host/files.ts';
+import { readTextOr } from './read-text.ts';
 import { userInfo } from 'node:os';
 import { TsctrError } from '../errors.ts';
 
