@@ -17,10 +17,10 @@ struct Keyword {
 };
 
 constexpr Keyword kArity[] = {
-    {"version", 1},  {"clone-flags", 1}, {"rootfs", 1},         {"mount-cwd", 1},
-    {"mount", 6},    {"symlink", 2},     {"masked", 1},         {"readonly", 1},
-    {"hostname", 1}, {"user", 2},        {"group", 1},          {"arg", 1},
-    {"env", 1},      {"cwd", 1},         {"remove-on-exit", 1}, {"exit-file", 1},
+    {"version", 1},   {"clone-flags", 1}, {"rootfs", 1},   {"mount-cwd", 1}, {"mount", 6},
+    {"symlink", 2},   {"masked", 1},      {"readonly", 1}, {"hostname", 1},  {"user", 2},
+    {"group", 1},     {"arg", 1},         {"env", 1},      {"cwd", 1},       {"remove-on-exit", 1},
+    {"exit-file", 1}, {"log-file", 1},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -144,6 +144,8 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.remove_on_exit.push_back(a[0]);
         } else if (kw == "exit-file") {
             spec.exit_file = a[0];
+        } else if (kw == "log-file") {
+            spec.log_file = a[0];
         }
         i += 1 + arity;
         continue;

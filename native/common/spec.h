@@ -37,6 +37,9 @@ struct Spec {
     std::string cwd = "/";
     std::vector<std::string> remove_on_exit;
     std::string exit_file;
+    // Set for a detached container: its stdout and stderr go through the monitor into this file
+    // (podman's k8s-file format), instead of being the monitor's own fds 1 and 2.
+    std::string log_file;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

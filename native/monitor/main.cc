@@ -2,7 +2,8 @@
 // container's user namespace, see src/runtime/monitor.ts) with:
 //
 //   argv:  tsctr-monitor SPEC_FILE
-//   fd 0-2 the container's stdio, passed through untouched
+//   fd 0-2 the container's stdio, passed through untouched; with a log file in the spec (a
+//          detached container) its stdout and stderr are pipes the monitor copies into the log
 //   fd 3   status pipe to the CLI; one line per event:
 //            STARTED <pid>                      the command was exec'd; pid as the host sees it
 //            ERROR <stage> <errno> <detail>     setup or exec failed; nothing ran
@@ -24,6 +25,7 @@
 
 #include "container.h"
 #include "fdio.h"
+#include "log.h"
 #include "rmtree.h"
 #include "spec.h"
 
@@ -99,6 +101,16 @@ int main(int argc, char **argv) {
         status("ERROR pipe " + std::to_string(errno) + " error pipe");
         return 1;
     }
+    // A detached container: its stdout and stderr are pipes into the log.
+    int log_fd = -1, outpipe[2] = {-1, -1}, errout[2] = {-1, -1};
+    if (!spec.log_file.empty()) {
+        log_fd = open(spec.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (log_fd < 0 || pipe2(outpipe, O_CLOEXEC) < 0 || pipe2(errout, O_CLOEXEC) < 0) {
+            status("ERROR pipe " + std::to_string(errno) + " log " + one_line(spec.log_file));
+            cleanup(spec);
+            return 1;
+        }
+    }
     // No forwarded signal may reach the setup child before it resets its handlers.
     sigset_t all, old;
     sigfillset(&all);
@@ -109,6 +121,11 @@ int main(int argc, char **argv) {
             signal(sig, SIG_DFL);
         sigprocmask(SIG_SETMASK, &old, nullptr);
         close(errpipe[0]);
+        if (log_fd >= 0) {
+            // dup2 clears close-on-exec on fds 1 and 2 only; the pipes' other ends go at exec.
+            dup2(outpipe[1], 1);
+            dup2(errout[1], 2);
+        }
         tsctr::container_main(spec, errpipe[1]);
     }
     int clone_errno = errno;
@@ -121,6 +138,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     close(errpipe[1]);
+    if (log_fd >= 0) {
+        close(outpipe[1]);
+        close(errout[1]);
+    }
 
     std::string report;
     char buf[4096];
@@ -150,6 +171,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     status("STARTED " + std::to_string(pid));
+    if (log_fd >= 0)
+        tsctr::relay_logs(outpipe[0], errout[0], log_fd);
 
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {

@@ -9,6 +9,7 @@
  * A command parses (`this.parse(Cls)`), makes one domain call and prints its result. It never
  * prints errors: it throws, and src/main.ts prints once.
  */
+import { describeError } from '../errors.ts';
 import { statePaths, type StatePaths } from '../config/paths.ts';
 import type { ArgCompletion, ArgDefs, FlagDefs } from './flags.ts';
 import { writeErr, writeOut } from './output.ts';
@@ -96,5 +97,21 @@ export abstract class TsctrCommand {
 
   protected err(text: string): void {
     writeErr(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /**
+   * A batch verb's outcome as docker reports it (`rm a b c`): each name that succeeded as it was
+   * given, on stdout; then each failure's error, on stderr; exit status 1 if any failed.
+   */
+  protected reportBatch(outcomes: readonly { input: string; error?: unknown }[]): void {
+    this.out(
+      outcomes
+        .filter((o) => !o.error)
+        .map((o) => o.input)
+        .join('\n'),
+    );
+    const failed = outcomes.filter((o) => o.error);
+    for (const o of failed) this.err(describeError(o.error).text);
+    if (failed.length) process.exitCode = 1;
   }
 }

@@ -26,31 +26,33 @@ function write(fd: 1 | 2, text: string): void {
 export const writeOut = (text: string) => write(1, text);
 export const writeErr = (text: string) => write(2, text);
 
-let streamsMade = false;
+const streamsMade: NodeJS.WriteStream[] = [];
 
 /**
  * Notes when anything creates process.stdout or process.stderr (the fallback above, `save` to
- * stdout, oclif's plugins): writes through a stream may still be queued when the command is
- * done, and only Node's own exit waits for them. Their getters create the streams on first
- * use; this wraps them without calling them.
+ * stdout, oclif's plugins, and Node itself, which reads process.stderr whenever a socket is
+ * destroyed): writes through a stream may still be queued when the command is done, and only
+ * Node's own exit waits for them. Their getters create the streams on first use; this wraps them
+ * without calling them.
  */
 export function watchStdStreams(): void {
   for (const name of ['stdout', 'stderr'] as const) {
     const d = Object.getOwnPropertyDescriptor(process, name);
     if (!d?.get || !d.configurable) {
-      streamsMade = true; // not a lazy getter in this Node: assume the worst
+      streamsMade.push(process[name]); // not a lazy getter in this Node: watch the stream itself
       continue;
     }
     const get = d.get;
     Object.defineProperty(process, name, {
       ...d,
       get() {
-        streamsMade = true;
-        return get.call(process) as unknown;
+        const stream = get.call(process) as NodeJS.WriteStream;
+        if (!streamsMade.includes(stream)) streamsMade.push(stream);
+        return stream;
       },
     });
   }
 }
 
-/** Whether everything written so far went out by blocking writes: no stream was made. */
-export const writtenSynchronously = (): boolean => !streamsMade;
+/** Whether everything written so far has reached its descriptor: no stream holds a byte. */
+export const writtenSynchronously = (): boolean => streamsMade.every((s) => s.writableLength === 0);

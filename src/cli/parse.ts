@@ -46,6 +46,15 @@ function usageError(message: string, id: string): TsctrError {
   return new TsctrError(message, { hint: `See 'tsctr ${spoken(id)} --help'.` });
 }
 
+/** pflag's IntVar: a decimal integer, or docker's error naming the flag (`-t, --time`). */
+export function intFlag(id: string, spelled: string, value: string): number {
+  if (/^[-+]?\d+$/.test(value)) return Number(value);
+  throw usageError(
+    `invalid argument "${value}" for "${spelled}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`,
+    id,
+  );
+}
+
 const TRUE = /^(1|t|T|TRUE|true|True)$/;
 const BOOL = /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/;
 

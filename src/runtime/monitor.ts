@@ -21,6 +21,8 @@ export interface MonitorHandle {
   events: AsyncGenerator<MonitorEvent>;
   /** Reaps the monitor once its status pipe has closed. */
   reap(): void;
+  /** Stops following: closes the status pipe, and the monitor goes on alone (`run -d`). */
+  detach(): void;
 }
 
 /** Maps a setup/exec failure to docker's message and exit code (126 cannot invoke, 127 not found). */
@@ -73,7 +75,10 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
 
 export async function startMonitor(opts: {
   specFile: string;
+  /** The container's stdin; its stdout and stderr too unless `detached` (then /dev/null). */
   stdin: number;
+  /** The monitor gets none of the CLI's descriptors: a detached container logs to its file. */
+  detached?: boolean;
   idmap: IdMap;
 }): Promise<MonitorHandle> {
   const n = native();
@@ -85,7 +90,7 @@ export async function startMonitor(opts: {
       file,
       argv: [file, opts.specFile],
       env: [],
-      stdio: [opts.stdin, 1, 2, w],
+      stdio: opts.detached ? [opts.stdin, opts.stdin, opts.stdin, w] : [opts.stdin, 1, 2, w],
       setsid: true,
       idmap: opts.idmap,
     });
@@ -121,6 +126,10 @@ export async function startMonitor(opts: {
   return {
     monitorPid: pid,
     events: events(),
+    detach: () => {
+      lines.close();
+      sock.destroy();
+    },
     reap: () => {
       // Block only for a monitor that has closed its status pipe (it is exiting); one still
       // following its container is left to outlive the CLI.

@@ -25,6 +25,7 @@ import {
 import { planNetwork } from '../netns/index.ts';
 import {
   containerDirs,
+  logPath,
   removeNameFile,
   saveContainer,
   type ContainerRecord,
@@ -51,8 +52,13 @@ export interface RunOptions {
   hostname?: string | undefined;
   network?: string | undefined;
   interactive: boolean;
+  /** `-d`: start the container and return; its output goes to its log file. */
+  detach?: boolean | undefined;
   onNotice?: (text: string) => void;
 }
+
+/** A foreground run's exit code (docker's), or a detached container's ID. */
+export type RunResult = { exitCode: number } | { detached: string };
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -96,7 +102,7 @@ ff02::1\tip6-allnodes
 ff02::2\tip6-allrouters
 `;
 
-export async function runContainer(opts: RunOptions): Promise<number> {
+export async function runContainer(opts: RunOptions): Promise<RunResult> {
   const store = new ImageStore(opts.paths);
   // Held shared from finding the image until the container's record, which lists its layers,
   // is saved: `rmi` collects garbage holding it exclusively, so it cannot delete the layers of
@@ -113,7 +119,7 @@ async function createAndStart(
   opts: RunOptions,
   store: ImageStore,
   claimed: () => void,
-): Promise<number> {
+): Promise<RunResult> {
   const image = await opts.findImage();
   const net = planNetwork(opts.network);
   const args = commandLine(image, opts.command, opts.entrypoint);
@@ -230,14 +236,21 @@ async function createAndStart(
       cwd,
       removeOnExit: opts.rm ? [dirs.storage, dirs.run, dirs.nameFile(name)] : [],
       exitFile: opts.rm ? '' : join(dirs.run, 'exit'),
+      logFile: opts.detach ? logPath(opts.paths, id) : undefined,
     };
     const specFile = join(dirs.run, 'spec');
     writeFileSync(specFile, encodeSpec(spec));
 
+    if (opts.detach) {
+      stdin = openSync('/dev/null', 'r+');
+      const monitor = await startMonitor({ specFile, stdin, idmap, detached: true });
+      await followDetached(monitor, opts.paths, id);
+      return { detached: id };
+    }
     stdin = opts.interactive ? 0 : openSync('/dev/null', 'r');
     signals = new SignalForwarder();
     const monitor = await startMonitor({ specFile, stdin, idmap });
-    return await followForeground(monitor, opts.paths, id, signals, opts.onNotice);
+    return { exitCode: await followForeground(monitor, opts.paths, id, signals, opts.onNotice) };
   } catch (err) {
     // As docker, a container that failed to start stays (status Created) unless --rm. The
     // monitor already removed it if it got that far; if not, its upper dir is still empty and
@@ -306,6 +319,37 @@ class SignalForwarder {
   }
 }
 
+/** Records the state a container starts in: ps and stop read the pid from it. */
+function saveState(paths: StatePaths, id: string, pid: number, monitorPid: number): void {
+  try {
+    writeFileSync(
+      join(containerDirs(paths, id).run, 'state.json'),
+      JSON.stringify({ pid, monitorPid, startedAt: new Date().toISOString() }),
+    );
+  } catch (err) {
+    // With --rm a command that exits at once may already have been removed by its monitor.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Waits only for the start: the monitor goes on alone, logging, reaping, recording the exit. */
+async function followDetached(
+  monitor: Awaited<ReturnType<typeof startMonitor>>,
+  paths: StatePaths,
+  id: string,
+): Promise<void> {
+  try {
+    for await (const ev of monitor.events) {
+      if (ev.kind === 'started') {
+        saveState(paths, id, ev.pid, monitor.monitorPid);
+        return;
+      }
+    }
+  } finally {
+    monitor.detach();
+  }
+}
+
 async function followForeground(
   monitor: Awaited<ReturnType<typeof startMonitor>>,
   paths: StatePaths,
@@ -313,24 +357,11 @@ async function followForeground(
   signals: SignalForwarder,
   notice: ((text: string) => void) | undefined,
 ): Promise<number> {
-  const dirs = containerDirs(paths, id);
   try {
     for await (const ev of monitor.events) {
       if (ev.kind === 'started') {
         signals.started(ev.pid);
-        try {
-          writeFileSync(
-            join(dirs.run, 'state.json'),
-            JSON.stringify({
-              pid: ev.pid,
-              monitorPid: monitor.monitorPid,
-              startedAt: new Date().toISOString(),
-            }),
-          );
-        } catch (err) {
-          // With --rm a command that exits at once may already have been removed by its monitor.
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        }
+        saveState(paths, id, ev.pid, monitor.monitorPid);
       } else if (ev.kind === 'exited') {
         return ev.signal ? 128 + ev.signal : ev.code;
       } else if (ev.kind === 'warning') {

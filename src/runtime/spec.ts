@@ -43,6 +43,8 @@ export interface ContainerSpec {
   cwd: string;
   removeOnExit: string[];
   exitFile: string;
+  /** A detached container's stdout and stderr, copied by the monitor (k8s-file format). */
+  logFile?: string | undefined;
 }
 
 export function encodeSpec(s: ContainerSpec): Buffer {
@@ -60,6 +62,7 @@ export function encodeSpec(s: ContainerSpec): Buffer {
   t.push('cwd', s.cwd);
   for (const p of s.removeOnExit) t.push('remove-on-exit', p);
   if (s.exitFile) t.push('exit-file', s.exitFile);
+  if (s.logFile) t.push('log-file', s.logFile);
   for (const tok of t) {
     if (tok.includes('\0')) throw new Error(`spec value contains NUL: ${JSON.stringify(tok)}`);
   }

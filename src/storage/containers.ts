@@ -52,6 +52,11 @@ export function containerDirs(paths: StatePaths, id: string) {
   };
 }
 
+/** A detached container's log (k8s-file lines, native/monitor/log.h), kept with its storage. */
+export function logPath(paths: StatePaths, id: string): string {
+  return join(containerDirs(paths, id).storage, 'ctr.log');
+}
+
 export function saveContainer(paths: StatePaths, rec: ContainerRecord): void {
   const d = containerDirs(paths, rec.id);
   mkdirSync(d.storage, { recursive: true, mode: 0o700 });

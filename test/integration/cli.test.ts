@@ -3,26 +3,15 @@
  * help for the root, topics and commands; docker's errors and exit codes; and, traced with
  * strace, that the every-day commands never read oclif's bundle while help and errors do.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedBusybox } from '../fixtures/images.ts';
-import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
-import { sandbox, tsctr, type Sandbox } from './harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withBusybox } from './busybox.ts';
+import { tsctr, type Sandbox } from './harness.ts';
 import { bundlesRead } from './trace.ts';
 
+const box = withBusybox();
 let sb: Sandbox;
-let reg: TestRegistry;
 let image: string;
-beforeAll(async () => {
-  sb = sandbox();
-  reg = await startRegistry();
-  await seedBusybox(reg.host, 'busybox', 'latest');
-  image = `${reg.host}/busybox`;
-  expect(tsctr(sb, ['pull', '-q', image]).code).toBe(0);
-});
-afterAll(async () => {
-  sb?.cleanup();
-  await reg?.stop();
-});
+beforeAll(() => ({ sb, image } = box));
 
 describe('help, rendered by oclif', () => {
   it('lists docker’s common commands, the management commands and the rest', () => {

@@ -48,17 +48,18 @@ export default class Run extends TsctrCommand {
 
   async run(): Promise<void> {
     const { args, flags, argv } = this.parse(Run);
-    for (const [flag, on] of [
-      ['--detach', flags.detach],
-      ['--tty', flags.tty],
-    ] as const) {
-      if (on)
-        throw new TsctrError(`${flag} is not supported yet`, {
-          hint: 'run the container in the foreground',
-        });
+    if (flags.tty) {
+      throw new TsctrError('--tty is not supported yet', {
+        hint: 'run the container without -t',
+      });
+    }
+    if (flags.detach && flags.interactive) {
+      throw new TsctrError('--detach with --interactive is not supported yet', {
+        hint: 'run it in the foreground with -i, or detached without it',
+      });
     }
     const command = argv.slice(1);
-    process.exitCode = await runContainer({
+    const result = await runContainer({
       paths: this.paths,
       image: args.image,
       findImage: () =>
@@ -78,7 +79,10 @@ export default class Run extends TsctrCommand {
       hostname: flags.hostname,
       network: flags.network,
       interactive: flags.interactive,
+      detach: flags.detach,
       onNotice: (t) => this.err(t),
     });
+    if ('detached' in result) this.out(result.detached);
+    else process.exitCode = result.exitCode;
   }
 }

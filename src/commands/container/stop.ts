@@ -1,0 +1,23 @@
+import { Flags } from '../../cli/flags.ts';
+import { ContainerBatchCommand } from '../../cli/batch-command.ts';
+import { intFlag } from '../../cli/parse.ts';
+import { stopContainers } from '../../runtime/lifecycle.ts';
+
+export default class Stop extends ContainerBatchCommand {
+  static override summary = 'Stop one or more running containers';
+  static override aliases = ['stop'];
+  static override examples = ['<%= config.bin %> stop web', '<%= config.bin %> stop -t 2 web db'];
+  static override flags = {
+    time: Flags.string({
+      char: 't',
+      description: 'Seconds to wait before killing the container (default 10)',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, argv } = this.parse(Stop);
+    const seconds = flags.time === undefined ? 10 : intFlag(this.id!, '-t, --time', flags.time);
+    const outcomes = await stopContainers(this.paths, argv, Math.max(0, seconds));
+    this.reportBatch(outcomes);
+  }
+}

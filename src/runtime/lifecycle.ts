@@ -1,0 +1,181 @@
+/**
+ * stop, kill and rm of containers that run on their own (`run -d`): the container's init is
+ * signalled directly (its pid in state.json), and its monitor records the exit. Batch verbs
+ * work item by item: each outcome is returned, and the command reports them as docker does.
+ */
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import type { StatePaths } from '../config/paths.ts';
+import { ExitCode, TsctrError, fromSystemError } from '../errors.ts';
+import { LayerWriter } from '../storage/layer-writer.ts';
+import { currentIdMap } from '../userns/idmap.ts';
+import {
+  containerDirs,
+  isAlive,
+  readExit,
+  readState,
+  removeNameFile,
+  type ContainerRecord,
+} from '../storage/containers.ts';
+import { lookupContainer, noSuchContainer } from './inspect.ts';
+
+export interface ItemOutcome {
+  /** As the user gave it: docker prints it back. */
+  input: string;
+  error?: TsctrError;
+}
+
+/** The pid of the container's init while it runs; undefined once it is gone. */
+function runningPid(paths: StatePaths, c: ContainerRecord): number | undefined {
+  if (readExit(paths, c.id)) return undefined;
+  const state = readState(paths, c.id);
+  return state && isAlive(state.pid) ? state.pid : undefined;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Polls until the container's monitor has recorded its end (or its init is gone). */
+async function waitExit(paths: StatePaths, c: ContainerRecord, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const state = readState(paths, c.id);
+    const gone = !state || !isAlive(state.pid);
+    const monitorGone = !state || !isAlive(state.monitorPid);
+    if (readExit(paths, c.id) || (gone && monitorGone)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(delay);
+  }
+}
+
+/** docker's signal names and numbers: KILL, SIGKILL, 9. */
+export function parseSignal(text: string): number {
+  const name = text.toUpperCase().replace(/^SIG/, '');
+  const n = /^\d+$/.test(name) ? Number(name) : constants.signals[`SIG${name}` as NodeJS.Signals];
+  if (!n || n > 64) {
+    throw new TsctrError(`Invalid signal: ${text}`, { hint: 'for example KILL, TERM, HUP or 9' });
+  }
+  return n;
+}
+
+async function eachContainer<T = void>(
+  paths: StatePaths,
+  inputs: readonly string[],
+  act: (c: ContainerRecord) => Promise<T>,
+): Promise<(ItemOutcome & { value?: T })[]> {
+  const out: (ItemOutcome & { value?: T })[] = [];
+  for (const input of inputs) {
+    try {
+      const c = lookupContainer(paths, input);
+      if (!c) throw noSuchContainer(input);
+      out.push({ input, value: await act(c) });
+    } catch (err) {
+      if (!(err instanceof TsctrError)) throw err;
+      out.push({ input, error: err });
+    }
+  }
+  return out;
+}
+
+/** docker wait: blocks until each container has ended; its exit code (128+N if killed). */
+export async function waitContainers(
+  paths: StatePaths,
+  inputs: readonly string[],
+): Promise<(ItemOutcome & { value?: number })[]> {
+  return eachContainer(paths, inputs, async (c) => {
+    await waitExit(paths, c, Infinity);
+    const exit = readExit(paths, c.id);
+    if (!exit) return readState(paths, c.id) ? 255 : 0; // a killed monitor recorded nothing
+    return exit.signal ? 128 + exit.signal : exit.code;
+  });
+}
+
+/**
+ * docker stop: SIGTERM, then SIGKILL after `timeout` seconds. A container's init ignores a
+ * signal it has no handler for (pid 1 of its namespace), so a shell that traps nothing stops
+ * only at the KILL, as with docker.
+ */
+export function stopContainers(
+  paths: StatePaths,
+  inputs: readonly string[],
+  timeout: number,
+): Promise<ItemOutcome[]> {
+  return eachContainer(paths, inputs, async (c) => {
+    const pid = runningPid(paths, c);
+    if (pid === undefined) return; // docker: stopping a stopped container succeeds
+    signal(pid, constants.signals.SIGTERM);
+    if (await waitExit(paths, c, timeout * 1000)) return;
+    signal(pid, constants.signals.SIGKILL);
+    await waitExit(paths, c, 10_000);
+  });
+}
+
+export function killContainers(
+  paths: StatePaths,
+  inputs: readonly string[],
+  sig: number,
+): Promise<ItemOutcome[]> {
+  return eachContainer(paths, inputs, async (c) => {
+    const pid = runningPid(paths, c);
+    if (pid === undefined) {
+      throw new TsctrError(`cannot kill container: ${c.id}: container ${c.id} is not running`, {
+        hint: 'start it first, or see its state with tsctr ps -a',
+      });
+    }
+    signal(pid, sig);
+  });
+}
+
+/** docker rm [-f]: a running container only with force, which kills it first. */
+export function removeContainers(
+  paths: StatePaths,
+  inputs: readonly string[],
+  force: boolean,
+): Promise<ItemOutcome[]> {
+  return eachContainer(paths, inputs, async (c) => {
+    const pid = runningPid(paths, c);
+    if (pid !== undefined) {
+      if (!force) {
+        throw new TsctrError(
+          `cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`,
+          { exitCode: ExitCode.Failed, hint: `tsctr stop ${c.name}, or tsctr rm -f ${c.name}` },
+        );
+      }
+      signal(pid, constants.signals.SIGKILL);
+      await waitExit(paths, c, 10_000);
+    }
+    const dirs = containerDirs(paths, c.id);
+    // The writable layer holds files of the container's other uids, which only the user
+    // namespace can remove: moved aside first (a later gc removes it if this one is killed),
+    // then removed by the layer writer, inside the namespace.
+    const tmp = join(paths.root, 'tmp', `${process.pid}-rm-${c.id.slice(0, 16)}`);
+    mkdirSync(join(paths.root, 'tmp'), { recursive: true, mode: 0o700 });
+    let moved = true;
+    try {
+      renameSync(dirs.storage, tmp);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw fromSystemError(`cannot remove container ${c.name}`, err);
+      }
+      moved = false;
+    }
+    rmSync(dirs.run, { recursive: true, force: true });
+    removeNameFile(paths, c.name);
+    if (moved) {
+      const w = await LayerWriter.start(currentIdMap());
+      try {
+        await w.remove(tmp);
+      } finally {
+        await w.close();
+      }
+    }
+  });
+}
+
+function signal(pid: number, sig: number): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}

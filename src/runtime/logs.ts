@@ -1,0 +1,101 @@
+/**
+ * `logs`: a detached container's output, read back from the file its monitor writes
+ * (native/monitor/log.h, podman's k8s-file lines). A container run in the foreground wrote to
+ * the terminal, and has no log.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { StatePaths } from '../config/paths.ts';
+import { isAlive, logPath, readExit, readState } from '../storage/containers.ts';
+import { lookupContainer, noSuchContainer } from './inspect.ts';
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** When the monitor read it, RFC 3339 with nanoseconds. */
+  time: string;
+  text: string;
+  /** False for the last bytes of a container that ended without a newline. */
+  newline: boolean;
+}
+
+export interface LogsOptions {
+  follow: boolean;
+  /** The last N lines only; undefined: all. */
+  tail?: number | undefined;
+  onLine: (line: LogLine) => void;
+}
+
+/** Parses complete records; returns the lines and how many bytes they used. */
+export function parseLog(text: string, partial: Map<string, LogLine>): LogLine[] {
+  const out: LogLine[] = [];
+  for (const rec of text.split('\n')) {
+    const m = /^(\S+) (stdout|stderr) ([FP]) (.*)$/s.exec(rec);
+    if (!m) continue;
+    const [, time, stream, tag, body] = m as unknown as [
+      string,
+      string,
+      LogLine['stream'],
+      string,
+      string,
+    ];
+    const text = (partial.get(stream)?.text ?? '') + body;
+    if (tag === 'P') {
+      partial.set(stream, { stream, time, text, newline: false });
+      continue;
+    }
+    partial.delete(stream);
+    out.push({ stream, time, text, newline: true });
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+export async function containerLogs(
+  paths: StatePaths,
+  input: string,
+  opts: LogsOptions,
+): Promise<void> {
+  const c = lookupContainer(paths, input);
+  if (!c) throw noSuchContainer(input);
+  let fd: number;
+  try {
+    fd = openSync(logPath(paths, c.id), 'r');
+  } catch {
+    return; // run in the foreground: its output went to the terminal
+  }
+  const running = () => {
+    if (readExit(paths, c.id)) return false;
+    const s = readState(paths, c.id);
+    return !!s && isAlive(s.monitorPid);
+  };
+  try {
+    const partial = new Map<string, LogLine>();
+    let carry = '';
+    let first = true;
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      // Read what is there now; a record cut by the end of the file waits for the rest.
+      const live = running();
+      let chunk = '';
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
+        chunk += buf.toString('utf8', 0, n);
+      }
+      const text = carry + chunk;
+      const end = text.lastIndexOf('\n') + 1;
+      carry = text.slice(end);
+      let lines = parseLog(text.slice(0, end), partial);
+      if (!live) {
+        // The monitor is done: a last part without its end is the container's last output.
+        lines.push(...partial.values());
+        partial.clear();
+      }
+      if (first && opts.tail !== undefined) lines = opts.tail > 0 ? lines.slice(-opts.tail) : [];
+      first = false;
+      for (const l of lines) opts.onLine(l);
+      if (!opts.follow || !live) return;
+      await sleep(100);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,160 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withBusybox } from './busybox.ts';
+import { runAs, tsctr, type Sandbox } from './harness.ts';
+
+// Detached containers: run -d, ps, logs, stop, kill, rm, through their monitors.
+const box = withBusybox();
+let sb: Sandbox;
+let image: string;
+beforeAll(() => ({ sb, image } = box));
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Polls `ps -a` until the container's STATUS matches (ps has no --filter yet). */
+async function statusOf(name: string, want: RegExp): Promise<string> {
+  let status = '';
+  for (let i = 0; i < 100; i++) {
+    const rows = tsctr(sb, ['ps', '-a', '--format', '{{.Names}}\t{{.Status}}']).stdout.split('\n');
+    status = rows.find((r) => r.startsWith(`${name}\t`))?.slice(name.length + 1) ?? '';
+    if (want.test(status)) return status;
+    await sleep(50);
+  }
+  return status;
+}
+
+describe('run -d', () => {
+  it('prints the ID at once and leaves the container running under its monitor', async () => {
+    const start = Date.now();
+    const r = tsctr(sb, ['run', '-d', '--name', 'sleeper', image, 'sleep', '30']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(Date.now() - start).toBeLessThan(10_000);
+    const ps = tsctr(sb, ['ps', '--format', '{{.ID}} {{.Names}} {{.Status}}']).stdout;
+    expect(ps).toMatch(new RegExp(`^${r.stdout.slice(0, 12)} sleeper Up `, 'm'));
+  });
+
+  it('logs stdout and stderr apart, and a last line without its newline as it was', async () => {
+    tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'talker',
+      image,
+      'sh',
+      '-c',
+      'echo out; echo err >&2; printf end',
+    ]);
+    await statusOf('talker', /Exited \(0\)/);
+    const r = tsctr(sb, ['logs', 'talker']);
+    expect(r).toMatchObject({ code: 0, stdout: 'out\nend', stderr: 'err\n' });
+    expect(tsctr(sb, ['logs', '--tail', '1', 'talker']).stdout).toBe('end');
+    const t = tsctr(sb, ['logs', '-t', 'talker']).stdout;
+    expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z out\n/);
+  });
+
+  it('follows the log until the container ends', () => {
+    tsctr(sb, ['run', '-d', '--name', 'slow', image, 'sh', '-c', 'echo a; sleep 1; echo b']);
+    const r = tsctr(sb, ['logs', '-f', 'slow'], { timeout: 20_000 });
+    expect(r).toMatchObject({ code: 0, stdout: 'a\nb\n' });
+  });
+
+  it('refuses --tail that is no number with docker words and 125', () => {
+    const r = tsctr(sb, ['logs', '--tail', 'x', 'talker']);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(
+      'invalid argument "x" for "-n, --tail" flag: strconv.ParseInt: parsing "x": invalid syntax',
+    );
+  });
+});
+
+describe('wait', () => {
+  it("prints each container's exit code once it has ended, and reports one that is missing", () => {
+    tsctr(sb, ['run', '-d', '--name', 'three', image, 'sh', '-c', 'sleep 1; exit 3']);
+    expect(tsctr(sb, ['wait', 'three'])).toMatchObject({ code: 0, stdout: '3\n' });
+    // Already ended: at once.
+    const r = tsctr(sb, ['wait', 'three', 'nosuch']);
+    expect(r).toMatchObject({ code: 1, stdout: '3\n' });
+    expect(r.stderr).toContain('Error: No such container: nosuch');
+  });
+});
+
+describe('stop, kill, rm', () => {
+  it('stop sends TERM, then KILL after -t seconds to an init that ignores TERM (137)', async () => {
+    tsctr(sb, ['run', '-d', '--name', 'stubborn', image, 'sleep', '60']);
+    const start = Date.now();
+    expect(tsctr(sb, ['stop', '-t', '1', 'stubborn'])).toMatchObject({
+      code: 0,
+      stdout: 'stubborn\n',
+    });
+    expect(Date.now() - start).toBeGreaterThanOrEqual(900);
+    expect(await statusOf('stubborn', /Exited/)).toMatch(/^Exited \(137\) /);
+    // Stopping a stopped container succeeds, as docker's does.
+    expect(tsctr(sb, ['stop', 'stubborn']).code).toBe(0);
+  });
+
+  it('stop ends at once a container that handles TERM', async () => {
+    tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'polite',
+      image,
+      'sh',
+      '-c',
+      "trap 'exit 3' TERM; while :; do sleep 0.1; done",
+    ]);
+    await statusOf('polite', /^Up/);
+    const start = Date.now();
+    expect(tsctr(sb, ['stop', 'polite']).code).toBe(0);
+    expect(Date.now() - start).toBeLessThan(5_000);
+    expect(await statusOf('polite', /Exited/)).toMatch(/^Exited \(3\) /);
+  });
+
+  it('kill signals a running container and refuses one that is not', async () => {
+    tsctr(sb, ['run', '-d', '--name', 'victim', image, 'sleep', '60']);
+    expect(tsctr(sb, ['kill', 'victim'])).toMatchObject({ code: 0, stdout: 'victim\n' });
+    expect(await statusOf('victim', /Exited/)).toMatch(/^Exited \(137\) /);
+    const again = tsctr(sb, ['kill', 'victim']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^Error: cannot kill container: [0-9a-f]{64}: container [0-9a-f]{64} is not running$/m,
+    );
+  });
+
+  it('rm refuses a running container without -f, removes it with -f, and reports each one', async () => {
+    tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'busy',
+      image,
+      'sh',
+      '-c',
+      'mkdir /x && touch /x/f && chown -R 1000:1000 /x && chmod 700 /x && sleep 60',
+    ]);
+    await statusOf('busy', /^Up/);
+    const refused = tsctr(sb, ['rm', 'busy', 'nosuch']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'Error: cannot remove container "/busy": container is running: stop the container before removing or force remove',
+    );
+    expect(refused.stderr).toContain('Error: No such container: nosuch');
+    const r = tsctr(sb, ['rm', '-f', 'busy', 'victim']);
+    expect(r).toMatchObject({ code: 0, stdout: 'busy\nvictim\n' });
+    expect(tsctr(sb, ['ps', '-a', '--format', '{{.Names}}']).stdout).not.toMatch(
+      /^(busy|victim)$/m,
+    );
+    // Nothing is left of them, files of other uids included, and the name is free again.
+    const left = runAs(sb, '/usr/bin/find', [
+      `${sb.root}/containers`,
+      '-mindepth',
+      '1',
+      '-maxdepth',
+      '1',
+    ]);
+    expect(left.stdout.split('\n').filter(Boolean).length).toBe(
+      tsctr(sb, ['ps', '-aq']).stdout.split('\n').filter(Boolean).length,
+    );
+    expect(tsctr(sb, ['run', '--rm', '--name', 'busy', image, 'true']).code).toBe(0);
+  });
+});
