@@ -3,6 +3,7 @@
  * .CreatedAt, .RunningFor, .Status, .State, .Ports, .Names, .Labels, .Size, .Mounts, .Networks).
  */
 import type { StatePaths } from '../config/paths.ts';
+import { TsctrError } from '../errors.ts';
 import { isAlive, listContainers, readExit, readState } from '../storage/containers.ts';
 import { goTimeString } from '../format/units.ts';
 
@@ -25,6 +26,10 @@ export interface ContainerRow {
 export interface PsOptions {
   all: boolean;
   noTrunc: boolean;
+  /** `-n N` (`-l`: 1): the N newest containers, whatever their state. */
+  last?: number | undefined;
+  /** `-f`: id (prefix), name (regular expression), status, exited (code); validated keys. */
+  filters?: ReadonlyMap<string, readonly string[]> | undefined;
   now?: number;
   /** docker's units.HumanDuration. */
   human: (ms: number) => string;
@@ -49,7 +54,11 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
       s = 'created';
       status = 'Created';
     }
-    if (!opts.all && s !== 'running') continue;
+    const f = opts.filters;
+    // As dockerd: a status or exited filter, or -n, looks at every container.
+    const all = opts.all || !!f?.has('status') || !!f?.has('exited') || opts.last !== undefined;
+    if (!all && s !== 'running') continue;
+    if (f && !matches(f, c, s, exit && (exit.signal ? 128 + exit.signal : exit.code))) continue;
     const cmd = [c.path, ...c.args].join(' ');
     const quoted = opts.noTrunc
       ? `"${cmd}"`
@@ -72,5 +81,40 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
     });
   }
   // Newest first, as docker lists them.
-  return rows.sort((a, b) => b.created - a.created).map(({ created: _c, ...r }) => r);
+  rows.sort((a, b) => b.created - a.created);
+  const shown = opts.last !== undefined && opts.last > 0 ? rows.slice(0, opts.last) : rows;
+  return shown.map(({ created: _c, ...r }) => r);
+}
+
+const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+/** dockerd's container filters: values of one key are alternatives, keys must all match. */
+function matches(
+  f: ReadonlyMap<string, readonly string[]>,
+  c: { id: string; name: string },
+  state: string,
+  code: number | undefined,
+): boolean {
+  const any = (key: string, test: (v: string) => boolean) => {
+    const values = f.get(key);
+    return !values?.length || values.some(test);
+  };
+  for (const v of f.get('status') ?? []) {
+    if (!STATES.includes(v)) throw new TsctrError(`Unrecognised filter value for status: ${v}`);
+  }
+  for (const v of f.get('exited') ?? []) {
+    if (!/^-?\d+$/.test(v)) throw new TsctrError(`invalid filter 'exited=${v}'`);
+  }
+  return (
+    any('id', (v) => c.id.startsWith(v)) &&
+    any('name', (v) => {
+      try {
+        return new RegExp(v).test(c.name);
+      } catch {
+        throw new TsctrError(`invalid filter 'name=${v}': not a regular expression`);
+      }
+    }) &&
+    any('status', (v) => v === state) &&
+    any('exited', (v) => code !== undefined && Number(v) === code)
+  );
 }

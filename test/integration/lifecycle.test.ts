@@ -78,6 +78,32 @@ describe('wait', () => {
   });
 });
 
+describe('ps', () => {
+  it('filters by status, exited code, name and ID, and -n/-l show the newest of any state', async () => {
+    const up = tsctr(sb, ['run', '-d', '--name', 'psup', image, 'sleep', '60']).stdout.trim();
+    tsctr(sb, ['run', '--name', 'psfail', image, 'sh', '-c', 'exit 4']);
+    const names = (...args: string[]) =>
+      tsctr(sb, ['ps', ...args, '--format', '{{.Names}}'])
+        .stdout.split('\n')
+        .filter(Boolean);
+    expect(names('-f', 'status=running')).toContain('psup');
+    expect(names('-f', 'status=running')).not.toContain('psfail');
+    // A status or exited filter looks at every container, as dockerd does.
+    expect(names('-f', 'exited=4')).toEqual(['psfail']);
+    expect(names('-a', '-f', 'name=^ps', '-f', 'status=exited')).toEqual(['psfail']);
+    expect(names('-f', `id=${up.slice(0, 10)}`)).toEqual(['psup']);
+    expect(names('-l')).toEqual(['psfail']);
+    expect(names('-n', '2')).toEqual(['psfail', 'psup']);
+    const bad = tsctr(sb, ['ps', '-f', 'color=red']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain("Error: invalid filter 'color'");
+    expect(tsctr(sb, ['ps', '-f', 'status=sleepy']).stderr).toContain(
+      'Error: Unrecognised filter value for status: sleepy',
+    );
+    expect(tsctr(sb, ['rm', '-f', 'psup', 'psfail']).code).toBe(0);
+  });
+});
+
 describe('stop, kill, rm', () => {
   it('stop sends TERM, then KILL after -t seconds to an init that ignores TERM (137)', async () => {
     tsctr(sb, ['run', '-d', '--name', 'stubborn', image, 'sleep', '60']);

@@ -1,5 +1,7 @@
 import { Flags } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
+import { intFlag } from '../../cli/parse.ts';
+import { parseFilters, validateFilters } from '../../images/filter-args.ts';
 import { containerRows } from '../../runtime/list.ts';
 import { humanDuration, renderList } from '../../format/index.ts';
 
@@ -36,14 +38,32 @@ export default class Ps extends TsctrCommand {
       description:
         "Format output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template",
     }),
+    filter: Flags.strings({
+      char: 'f',
+      description: 'Filter output based on conditions provided (id, name, status, exited)',
+      helpValue: 'filter',
+    }),
+    last: Flags.string({
+      char: 'n',
+      description: 'Show n last created containers (includes all states) (default -1)',
+    }),
+    latest: Flags.boolean({
+      char: 'l',
+      description: 'Show the latest created container (includes all states)',
+    }),
     'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
     quiet: Flags.boolean({ char: 'q', description: 'Only display container IDs' }),
   };
 
   async run(): Promise<void> {
     const { flags } = this.parse(Ps);
+    const filters = parseFilters(flags.filter ?? [], '-f, --filter', this.id!);
+    validateFilters(filters, ['id', 'name', 'status', 'exited']);
+    const n = flags.last === undefined ? -1 : intFlag(this.id!, '-n, --last', flags.last);
     const rows = containerRows(this.paths, {
       all: flags.all,
+      last: flags.latest ? 1 : n >= 0 ? n : undefined,
+      filters,
       noTrunc: flags['no-trunc'],
       human: humanDuration,
     });
