@@ -173,7 +173,10 @@ describe.each([
   it('still completes flags and commands', () => {
     expect(sorted(tab('tsctr ps --').replies)).toEqual([
       '--all',
+      '--filter',
       '--format',
+      '--last',
+      '--latest',
       '--no-trunc',
       '--quiet',
     ]);
@@ -219,7 +222,16 @@ describe('zsh', () => {
   });
 
   it('still completes flags, commands and files', () => {
-    expect(tab('tsctr ps --')).toEqual(['--all', '--format', '--help', '--no-trunc', '--quiet']);
+    expect(tab('tsctr ps --')).toEqual([
+      '--all',
+      '--filter',
+      '--format',
+      '--help',
+      '--last',
+      '--latest',
+      '--no-trunc',
+      '--quiet',
+    ]);
     expect(tab('tsctr ima')).toEqual(['image', 'images']);
     expect(tab('tsctr run busybox:1.36 ')).toEqual(['notes.txt', 'run.sh']);
   });
@@ -267,8 +279,11 @@ describe('fish', () => {
     ]);
     expect(complete('tsctr ps --')).toEqual([
       '--all\tShow all containers (default shows just running)',
+      '--filter\tFilter output based on conditions provided (id, name, status, exited)',
       "--format\tFormat output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template",
       '--help\tPrint usage',
+      '--last\tShow n last created containers (includes all states) (default -1)',
+      '--latest\tShow the latest created container (includes all states)',
       "--no-trunc\tDon't truncate output",
       '--quiet\tOnly display container IDs',
     ]);
