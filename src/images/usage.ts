@@ -4,7 +4,7 @@
  * layers garbage collection must keep.
  */
 import type { StatePaths } from '../config/paths.ts';
-import { isAlive, listContainers, readExit, readState } from '../storage/containers.ts';
+import { listContainers, readExit, readState, sameProcess } from '../storage/containers.ts';
 
 export interface ImageUser {
   id: string;
@@ -17,7 +17,7 @@ export interface ImageUser {
 export function imageUsers(paths: StatePaths): ImageUser[] {
   return listContainers(paths).map((c) => {
     const state = readState(paths, c.id);
-    const running = !readExit(paths, c.id) && !!state && isAlive(state.pid);
+    const running = !readExit(paths, c.id) && !!state && sameProcess(state.pid, state.pidStart);
     return { id: c.id, imageId: c.imageId, running, layers: c.layers };
   });
 }

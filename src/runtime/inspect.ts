@@ -9,7 +9,7 @@ import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import {
   containerDirs,
-  isAlive,
+  sameProcess,
   listContainers,
   readExit,
   readState,
@@ -45,7 +45,7 @@ export function lookupContainer(paths: StatePaths, input: string): ContainerReco
 function state(paths: StatePaths, c: ContainerRecord) {
   const st = readState(paths, c.id);
   const exit = readExit(paths, c.id);
-  const running = !exit && !!st && isAlive(st.pid);
+  const running = !exit && !!st && sameProcess(st.pid, st.pidStart);
   const status = exit ? 'exited' : running ? 'running' : 'created';
   return {
     Status: status,

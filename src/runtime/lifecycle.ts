@@ -12,8 +12,9 @@ import { LayerWriter } from '../storage/layer-writer.ts';
 import { currentIdMap } from '../userns/idmap.ts';
 import {
   containerDirs,
-  isAlive,
   readExit,
+  reconcile,
+  sameProcess,
   readState,
   removeNameFile,
   type ContainerRecord,
@@ -28,9 +29,10 @@ export interface ItemOutcome {
 
 /** The pid of the container's init while it runs; undefined once it is gone. */
 function runningPid(paths: StatePaths, c: ContainerRecord): number | undefined {
+  reconcile(paths, c.id);
   if (readExit(paths, c.id)) return undefined;
   const state = readState(paths, c.id);
-  return state && isAlive(state.pid) ? state.pid : undefined;
+  return state && sameProcess(state.pid, state.pidStart) ? state.pid : undefined;
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -40,8 +42,8 @@ async function waitExit(paths: StatePaths, c: ContainerRecord, ms: number): Prom
   const deadline = Date.now() + ms;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     const state = readState(paths, c.id);
-    const gone = !state || !isAlive(state.pid);
-    const monitorGone = !state || !isAlive(state.monitorPid);
+    const gone = !state || !sameProcess(state.pid, state.pidStart);
+    const monitorGone = !state || !sameProcess(state.monitorPid, state.monitorStart);
     if (readExit(paths, c.id) || (gone && monitorGone)) return true;
     if (Date.now() >= deadline) return false;
     await sleep(delay);

@@ -4,7 +4,13 @@
  */
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
-import { isAlive, listContainers, readExit, readState } from '../storage/containers.ts';
+import {
+  listContainers,
+  readExit,
+  readState,
+  reconcile,
+  sameProcess,
+} from '../storage/containers.ts';
 import { goTimeString } from '../format/units.ts';
 
 export interface ContainerRow {
@@ -39,6 +45,7 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
   const now = opts.now ?? Date.now();
   const rows: (ContainerRow & { created: number })[] = [];
   for (const c of listContainers(paths)) {
+    reconcile(paths, c.id);
     const state = readState(paths, c.id);
     const exit = readExit(paths, c.id);
     let status: string;
@@ -47,7 +54,7 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
       s = 'exited';
       const code = exit.signal ? 128 + exit.signal : exit.code;
       status = `Exited (${code}) ${opts.human(now - Date.parse(exit.finishedAt))} ago`;
-    } else if (state && isAlive(state.pid)) {
+    } else if (state && sameProcess(state.pid, state.pidStart)) {
       s = 'running';
       status = `Up ${opts.human(now - Date.parse(state.startedAt))}`;
     } else {

@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { StatePaths } from '../config/paths.ts';
-import { isAlive, logPath, readExit, readState } from '../storage/containers.ts';
+import { logPath, readExit, readState, sameProcess } from '../storage/containers.ts';
 import { lookupContainer, noSuchContainer } from './inspect.ts';
 
 export interface LogLine {
@@ -66,7 +66,7 @@ export async function containerLogs(
   const running = () => {
     if (readExit(paths, c.id)) return false;
     const s = readState(paths, c.id);
-    return !!s && isAlive(s.monitorPid);
+    return !!s && sameProcess(s.monitorPid, s.monitorStart);
   };
   try {
     const partial = new Map<string, LogLine>();

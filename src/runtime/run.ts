@@ -26,6 +26,7 @@ import { planNetwork } from '../netns/index.ts';
 import {
   containerDirs,
   logPath,
+  procStart,
   removeNameFile,
   saveContainer,
   type ContainerRecord,
@@ -324,7 +325,13 @@ function saveState(paths: StatePaths, id: string, pid: number, monitorPid: numbe
   try {
     writeFileSync(
       join(containerDirs(paths, id).run, 'state.json'),
-      JSON.stringify({ pid, monitorPid, startedAt: new Date().toISOString() }),
+      JSON.stringify({
+        pid,
+        monitorPid,
+        startedAt: new Date().toISOString(),
+        pidStart: procStart(pid),
+        monitorStart: procStart(monitorPid),
+      }),
     );
   } catch (err) {
     // With --rm a command that exits at once may already have been removed by its monitor.

@@ -3,7 +3,15 @@
  * names/<name> (created with O_EXCL, so two `run --name x` cannot both win). Runtime root:
  * containers/<id>/{spec, state.json, exit, hostname, hosts}.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 
@@ -36,6 +44,9 @@ export interface ContainerState {
   pid: number;
   monitorPid: number;
   startedAt: string;
+  /** Start times (/proc/PID/stat field 22) of the two: a pid reused after a reboot is not them. */
+  pidStart?: string | undefined;
+  monitorStart?: string | undefined;
 }
 
 export interface ExitState {
@@ -105,6 +116,52 @@ export function readExit(paths: StatePaths, id: string): ExitState | undefined {
     return { code: Number(code), signal: Number(signal), finishedAt: mtime.toISOString() };
   } catch {
     return undefined;
+  }
+}
+
+/** /proc/PID/stat's fields from the third (state) on, or undefined when the process is gone. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its end.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's start time in clock ticks since boot, or undefined when it is gone. */
+export function procStart(pid: number): string | undefined {
+  return procStat(pid)?.[19];
+}
+
+/**
+ * Whether `pid` is still the process that started at `start` (any process, without one). A
+ * zombie is gone: a container's init whose monitor was killed is reaped by whatever adopted it,
+ * which on some hosts is never.
+ */
+export function sameProcess(pid: number, start: string | undefined): boolean {
+  const stat = isAlive(pid) ? procStat(pid) : undefined;
+  if (!stat) return false;
+  if (stat[0] === 'Z' || stat[0] === 'X') return false;
+  return start === undefined || stat[19] === start;
+}
+
+/**
+ * A container whose init and monitor are both gone without an exit file (the monitor was
+ * killed, or the machine rebooted while the runroot survived) is recorded as exited with
+ * status 255, as docker records it, so that nothing shows it Up or waits for it forever.
+ */
+export function reconcile(paths: StatePaths, id: string): void {
+  if (readExit(paths, id)) return;
+  const s = readState(paths, id);
+  if (!s || sameProcess(s.pid, s.pidStart) || sameProcess(s.monitorPid, s.monitorStart)) return;
+  const file = join(containerDirs(paths, id).run, 'exit');
+  try {
+    writeFileSync(`${file}.reconciled`, 'EXITED 255 0\n');
+    renameSync(`${file}.reconciled`, file);
+  } catch {
+    // Removed meanwhile: nothing to record.
   }
 }
 

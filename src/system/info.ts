@@ -13,7 +13,7 @@ import { readTextOr } from '../userns/read-text.ts';
 import { native } from '../native/loader.ts';
 import { ImageStore } from '../storage/store.ts';
 import { probeNativeOverlay } from '../storage/overlay-probe.ts';
-import { isAlive, listContainers, readExit, readState } from '../storage/containers.ts';
+import { listContainers, readExit, readState, sameProcess } from '../storage/containers.ts';
 
 const CGROUP2_MAGIC = 0x63677270;
 const PATH_DIRS = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');
@@ -133,9 +133,10 @@ export async function systemInfo(paths: StatePaths) {
   const ranges = (r: { start: number; count: number }[]) =>
     r.length ? r.map((x) => `${x.start}-${x.start + x.count - 1} (${x.count})`).join(', ') : 'none';
   const containers = listContainers(paths);
-  const running = containers.filter(
-    (c) => !readExit(paths, c.id) && isAlive(readState(paths, c.id)?.pid ?? -1),
-  ).length;
+  const running = containers.filter((c) => {
+    const s = readState(paths, c.id);
+    return !readExit(paths, c.id) && !!s && sameProcess(s.pid, s.pidStart);
+  }).length;
   const cg = cgroupInfo();
   const kernel = release();
   const [maj = 0, min = 0] = kernel.split('.').map((x) => parseInt(x, 10));

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withBusybox } from './busybox.ts';
 import { runAs, tsctr, type Sandbox } from './harness.ts';
@@ -101,6 +103,21 @@ describe('ps', () => {
       'Error: Unrecognised filter value for status: sleepy',
     );
     expect(tsctr(sb, ['rm', '-f', 'psup', 'psfail']).code).toBe(0);
+  });
+});
+
+describe('reconciliation', () => {
+  it('shows Up while the init lives on without its monitor, and Exited (255) once both are gone', async () => {
+    const id = tsctr(sb, ['run', '-d', '--name', 'orphan', image, 'sleep', '60']).stdout.trim();
+    const state = JSON.parse(
+      readFileSync(join(sb.runroot, 'containers', id, 'state.json'), 'utf8'),
+    ) as { pid: number; monitorPid: number };
+    process.kill(state.monitorPid, 'SIGKILL');
+    expect(await statusOf('orphan', /^Up/)).toMatch(/^Up /);
+    process.kill(state.pid, 'SIGKILL');
+    expect(await statusOf('orphan', /Exited/)).toMatch(/^Exited \(255\) /);
+    expect(tsctr(sb, ['wait', 'orphan']).stdout).toBe('255\n');
+    expect(tsctr(sb, ['rm', 'orphan']).code).toBe(0);
   });
 });
 
