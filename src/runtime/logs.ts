@@ -21,6 +21,9 @@ export interface LogsOptions {
   follow: boolean;
   /** The last N lines only; undefined: all. */
   tail?: number | undefined;
+  /** Only lines logged at or after / before this time (ms since the epoch). */
+  since?: number | undefined;
+  until?: number | undefined;
   onLine: (line: LogLine) => void;
 }
 
@@ -89,10 +92,18 @@ export async function containerLogs(
         lines.push(...partial.values());
         partial.clear();
       }
+      const { since, until } = opts;
+      if (since !== undefined || until !== undefined) {
+        lines = lines.filter((l) => {
+          const t = Date.parse(l.time);
+          return (since === undefined || t >= since) && (until === undefined || t < until);
+        });
+      }
       if (first && opts.tail !== undefined) lines = opts.tail > 0 ? lines.slice(-opts.tail) : [];
       first = false;
       for (const l of lines) opts.onLine(l);
-      if (!opts.follow || !live) return;
+      // docker's --until ends a follow too, once that time has come.
+      if (!opts.follow || !live || (until !== undefined && Date.now() >= until)) return;
       await sleep(100);
     }
   } finally {

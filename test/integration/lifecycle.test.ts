@@ -54,6 +54,18 @@ describe('run -d', () => {
     expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z out\n/);
   });
 
+  it('keeps the lines --since and --until choose', () => {
+    expect(tsctr(sb, ['logs', '--since', '10m', 'talker']).stdout).toBe('out\nend');
+    expect(tsctr(sb, ['logs', '--since', '2999-01-01', 'talker']).stdout).toBe('');
+    expect(tsctr(sb, ['logs', '--until', '2000-01-01T00:00:00Z', 'talker']).stdout).toBe('');
+    expect(tsctr(sb, ['logs', '--until', '2999-01-01', 'talker']).stdout).toBe('out\nend');
+    const bad = tsctr(sb, ['logs', '--since', 'soon', 'talker']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain(
+      'Error: invalid value for "since": failed to parse value as time or duration: "soon"',
+    );
+  });
+
   it('follows the log until the container ends', () => {
     tsctr(sb, ['run', '-d', '--name', 'slow', image, 'sh', '-c', 'echo a; sleep 1; echo b']);
     const r = tsctr(sb, ['logs', '-f', 'slow'], { timeout: 20_000 });
