@@ -17,9 +17,11 @@ import {
   sameProcess,
   readState,
   removeNameFile,
+  saveContainer,
   type ContainerRecord,
 } from '../storage/containers.ts';
 import { lookupContainer, noSuchContainer } from './inspect.ts';
+import { reserveName } from './names.ts';
 
 export interface ItemOutcome {
   /** As the user gave it: docker prints it back. */
@@ -172,6 +174,24 @@ export function removeContainers(
       }
     }
   });
+}
+
+/**
+ * docker rename: the new name is reserved first (O_EXCL, so a clash with a container being
+ * created at the same time fails cleanly), then the record changes, then the old name goes.
+ */
+export function renameContainer(paths: StatePaths, input: string, wanted: string): void {
+  const c = lookupContainer(paths, input);
+  if (!c) throw noSuchContainer(input);
+  const name = wanted.startsWith('/') ? wanted.slice(1) : wanted;
+  if (name === c.name) {
+    throw new TsctrError(`Renaming a container with the same name as its current name`, {
+      hint: 'give another name',
+    });
+  }
+  reserveName(paths, c.id, name);
+  saveContainer(paths, { ...c, name });
+  removeNameFile(paths, c.name);
 }
 
 function signal(pid: number, sig: number): void {

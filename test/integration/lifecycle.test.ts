@@ -118,6 +118,26 @@ describe('ps', () => {
   });
 });
 
+describe('rename', () => {
+  it('renames a running container, frees the old name and refuses a taken one', () => {
+    tsctr(sb, ['run', '-d', '--name', 'before', image, 'sleep', '60']);
+    expect(tsctr(sb, ['rename', 'before', 'after'])).toMatchObject({ code: 0, stdout: '' });
+    const names = tsctr(sb, ['ps', '--format', '{{.Names}}']).stdout.split('\n');
+    expect(names).toContain('after');
+    expect(names).not.toContain('before');
+    expect(tsctr(sb, ['run', '--rm', '--name', 'before', image, 'true']).code).toBe(0);
+    const taken = tsctr(sb, ['rename', 'after', 'talker']);
+    expect(taken.code).toBe(125);
+    expect(taken.stderr).toMatch(
+      /^Error: Conflict\. The container name "\/talker" is already in use/,
+    );
+    expect(tsctr(sb, ['rename', 'nosuch', 'x']).stderr).toContain(
+      'Error: No such container: nosuch',
+    );
+    expect(tsctr(sb, ['rm', '-f', 'after']).code).toBe(0);
+  });
+});
+
 describe('reconciliation', () => {
   it('shows Up while the init lives on without its monitor, and Exited (255) once both are gone', async () => {
     const id = tsctr(sb, ['run', '-d', '--name', 'orphan', image, 'sleep', '60']).stdout.trim();
