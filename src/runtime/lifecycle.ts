@@ -5,6 +5,7 @@
  */
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { constants } from 'node:os';
 import type { StatePaths } from '../config/paths.ts';
 import { ExitCode, TsctrError, fromSystemError } from '../errors.ts';
@@ -36,8 +37,6 @@ function runningPid(paths: StatePaths, c: ContainerRecord): number | undefined {
   const state = readState(paths, c.id);
   return state && sameProcess(state.pid, state.pidStart) ? state.pid : undefined;
 }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Polls until the container's monitor has recorded its end (or its init is gone). */
 async function waitExit(paths: StatePaths, c: ContainerRecord, ms: number): Promise<boolean> {
@@ -95,7 +94,7 @@ export async function waitContainers(
 }
 
 /**
- * docker stop: SIGTERM, then SIGKILL after `timeout` seconds. A container's init ignores a
+ * docker stop: SIGTERM, then SIGKILL after `timeout` seconds (a negative one: never). A container's init ignores a
  * signal it has no handler for (pid 1 of its namespace), so a shell that traps nothing stops
  * only at the KILL, as with docker.
  */
@@ -108,7 +107,7 @@ export function stopContainers(
     const pid = runningPid(paths, c);
     if (pid === undefined) return; // docker: stopping a stopped container succeeds
     signal(pid, constants.signals.SIGTERM);
-    if (await waitExit(paths, c, timeout * 1000)) return;
+    if (await waitExit(paths, c, timeout < 0 ? Infinity : timeout * 1000)) return;
     signal(pid, constants.signals.SIGKILL);
     await waitExit(paths, c, 10_000);
   });

@@ -4,6 +4,7 @@
  * the terminal, and has no log.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatePaths } from '../config/paths.ts';
 import { logPath, readExit, readState, sameProcess } from '../storage/containers.ts';
 import { lookupContainer, noSuchContainer } from './inspect.ts';
@@ -50,8 +51,6 @@ export function parseLog(text: string, partial: Map<string, LogLine>): LogLine[]
   }
   return out;
 }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 export async function containerLogs(
   paths: StatePaths,
