@@ -21,7 +21,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   uidmap docker-registry busybox-static openssl procps util-linux apache2-utils libcap2-bin \
   xz-utils bzip2 strace zsh fish bash-completion \
-  cmake g++ make ninja-build clang-format binutils \
+  cmake g++ make ninja-build clang-format binutils libseccomp-dev \
   podman runc passt slirp4netns fuse-overlayfs >/dev/null
 
 user=${TSCTR_TEST_USER:-tsctr-test}

@@ -17,10 +17,13 @@ struct Keyword {
 };
 
 constexpr Keyword kArity[] = {
-    {"version", 1},   {"clone-flags", 1}, {"rootfs", 1},   {"mount-cwd", 1}, {"mount", 6},
-    {"symlink", 2},   {"masked", 1},      {"readonly", 1}, {"hostname", 1},  {"user", 2},
-    {"group", 1},     {"arg", 1},         {"env", 1},      {"cwd", 1},       {"remove-on-exit", 1},
-    {"exit-file", 1}, {"log-file", 1},
+    {"version", 1},     {"clone-flags", 1},   {"rootfs", 1},         {"mount-cwd", 1},
+    {"mount", 6},       {"symlink", 2},       {"masked", 1},         {"readonly", 1},
+    {"hostname", 1},    {"user", 2},          {"group", 1},          {"arg", 1},
+    {"env", 1},         {"cwd", 1},           {"remove-on-exit", 1}, {"exit-file", 1},
+    {"log-file", 1},    {"caps", 4},          {"no-new-privs", 0},   {"seccomp", 2},
+    {"join-pid", 2},    {"exec-detach", 0},   {"seccomp-arch", 1},   {"seccomp-rule", 3},
+    {"seccomp-arg", 4}, {"seccomp-cache", 1},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -29,6 +32,15 @@ bool to_ulong(const std::string &s, unsigned long &out) {
     char *end = nullptr;
     errno = 0;
     out = strtoul(s.c_str(), &end, 10);
+    return errno == 0 && end && *end == '\0';
+}
+
+bool to_u64(const std::string &s, uint64_t &out) {
+    if (s.empty())
+        return false;
+    char *end = nullptr;
+    errno = 0;
+    out = strtoull(s.c_str(), &end, 10);
     return errno == 0 && end && *end == '\0';
 }
 
@@ -146,6 +158,58 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.exit_file = a[0];
         } else if (kw == "log-file") {
             spec.log_file = a[0];
+        } else if (kw == "caps") {
+            Security &sec = spec.security;
+            uint64_t v[4];
+            for (int k = 0; k < 4; k++)
+                if (!to_u64(a[k], v[k]))
+                    goto bad_number;
+            sec.has_caps = true;
+            sec.cap_bounding = v[0];
+            sec.cap_effective = v[1];
+            sec.cap_permitted = v[2];
+            sec.cap_inheritable = v[3];
+        } else if (kw == "join-pid") {
+            if (!to_ulong(a[0], n) || n == 0)
+                goto bad_number;
+            spec.join_pid = static_cast<pid_t>(n);
+            spec.join_start = a[1];
+        } else if (kw == "exec-detach") {
+            spec.exec_detach = true;
+        } else if (kw == "no-new-privs") {
+            spec.security.no_new_privs = true;
+        } else if (kw == "seccomp") {
+            spec.security.seccomp = true;
+            spec.security.seccomp_default = a[0];
+            if (!to_ulong(a[1], n))
+                goto bad_number;
+            spec.security.seccomp_errno = static_cast<unsigned>(n);
+        } else if (kw == "seccomp-cache") {
+            spec.security.seccomp_cache = a[0];
+        } else if (kw == "seccomp-arch") {
+            spec.security.seccomp_arches.push_back(a[0]);
+        } else if (kw == "seccomp-rule") {
+            SeccompRule r;
+            r.action = a[0];
+            if (!to_ulong(a[1], n))
+                goto bad_number;
+            r.errno_ret = static_cast<unsigned>(n);
+            r.name = a[2];
+            spec.security.seccomp_rules.push_back(std::move(r));
+        } else if (kw == "seccomp-arg") {
+            if (spec.security.seccomp_rules.empty()) {
+                err = "seccomp-arg before any seccomp-rule";
+                return false;
+            }
+            SeccompArg sa;
+            uint64_t v = 0, v2 = 0;
+            if (!to_ulong(a[0], n) || !to_u64(a[2], v) || !to_u64(a[3], v2))
+                goto bad_number;
+            sa.index = static_cast<unsigned>(n);
+            sa.op = a[1];
+            sa.value = v;
+            sa.value2 = v2;
+            spec.security.seccomp_rules.back().args.push_back(std::move(sa));
         }
         i += 1 + arity;
         continue;
@@ -157,8 +221,8 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
         err = "spec has no version record";
         return false;
     }
-    if (spec.rootfs.empty() || spec.args.empty()) {
-        err = "spec needs rootfs and at least one arg";
+    if ((spec.rootfs.empty() && spec.join_pid == 0) || spec.args.empty()) {
+        err = "spec needs rootfs (or join-pid) and at least one arg";
         return false;
     }
     return true;

@@ -5,6 +5,8 @@
 // number of arguments (see kArity in spec.cc). Values may hold any byte but NUL, so argv and env
 // pass through unescaped. docs/ARCHITECTURE.md documents every keyword.
 #pragma once
+#include <cstdint>
+#include <linux/filter.h>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -18,6 +20,37 @@ struct MountSpec {
     unsigned long flags = 0;
     std::string data;
     std::string make; // "dir", "file" or "none": what to create at target first
+};
+
+struct SeccompArg {
+    unsigned index = 0;
+    std::string op; // ne lt le eq ge gt masked_eq
+    uint64_t value = 0, value2 = 0;
+};
+
+struct SeccompRule {
+    std::string action; // allow errno kill kill_process trap trace log
+    unsigned errno_ret = 0;
+    std::string name;
+    std::vector<SeccompArg> args;
+};
+
+// What confines the process; decided in src/runtime/security/, applied by security.cc.
+struct Security {
+    bool has_caps = false;
+    uint64_t cap_bounding = 0, cap_effective = 0, cap_permitted = 0, cap_inheritable = 0;
+    bool no_new_privs = false;
+    bool seccomp = false;
+    std::string seccomp_default;
+    unsigned seccomp_errno = 0;
+    std::vector<std::string> seccomp_arches;
+    std::vector<SeccompRule> seccomp_rules;
+    // Where the filter compiled from these rules is kept (named by their hash): building it
+    // with libseccomp takes ~10 ms, loading a kept one well under one.
+    std::string seccomp_cache;
+    // The compiled program, made by prepare_seccomp (native/monitor/security.h) before the
+    // container's process is cloned: inside it the cache path no longer resolves.
+    std::vector<sock_filter> seccomp_program;
 };
 
 struct Spec {
@@ -40,6 +73,12 @@ struct Spec {
     // Set for a detached container: its stdout and stderr go through the monitor into this file
     // (podman's k8s-file format), instead of being the monitor's own fds 1 and 2.
     std::string log_file;
+    Security security;
+    // `exec` only: the process whose namespaces to join, its start time (/proc/PID/stat field
+    // 22, so a reused pid is refused; empty skips the check), and whether to return at once.
+    pid_t join_pid = 0;
+    std::string join_start;
+    bool exec_detach = false;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

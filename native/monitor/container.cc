@@ -15,6 +15,7 @@
 
 #include "fdio.h"
 #include "inroot.h"
+#include "security.h"
 
 namespace tsctr {
 
@@ -179,14 +180,26 @@ void pivot_into(int rootfd) {
         fail("pivot_root", errno, "chdir /");
 }
 
-void become_user(const Spec &s) {
+bool become_user(const void *ctx, SecurityError &e) {
+    const Spec &s = *static_cast<const Spec *>(ctx);
+    e.stage = "user";
     // With a single-id mapping /proc/PID/setgroups is "deny"; an empty group list is then fine.
-    if (setgroups(s.groups.size(), s.groups.data()) < 0 && !(errno == EPERM && s.groups.empty()))
-        fail("user", errno, "setgroups");
-    if (setresgid(s.gid, s.gid, s.gid) < 0)
-        fail("user", errno, "setgid " + std::to_string(s.gid));
-    if (setresuid(s.uid, s.uid, s.uid) < 0)
-        fail("user", errno, "setuid " + std::to_string(s.uid));
+    if (setgroups(s.groups.size(), s.groups.data()) < 0 && !(errno == EPERM && s.groups.empty())) {
+        e.err = errno;
+        e.detail = "setgroups";
+        return false;
+    }
+    if (setresgid(s.gid, s.gid, s.gid) < 0) {
+        e.err = errno;
+        e.detail = "setgid " + std::to_string(s.gid);
+        return false;
+    }
+    if (setresuid(s.uid, s.uid, s.uid) < 0) {
+        e.err = errno;
+        e.detail = "setuid " + std::to_string(s.uid);
+        return false;
+    }
+    return true;
 }
 
 std::string env_path(const Spec &s) {
@@ -266,7 +279,14 @@ void container_main(const Spec &s, int err_fd) {
     close(wd);
     close(rfd);
 
-    become_user(s);
+    process_main(s, err_fd);
+}
+
+void process_main(const Spec &s, int err_fd) {
+    g_err_fd = err_fd;
+    SecurityError se;
+    if (!confine(s.security, become_user, &s, se))
+        fail(se.stage, se.err, se.detail);
     if (chdir(s.cwd.c_str()) < 0)
         fail("cwd", errno, s.cwd);
 

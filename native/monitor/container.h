@@ -10,4 +10,9 @@ namespace tsctr {
 // exec closes `err_fd` (it is close-on-exec), which is how the monitor knows it started.
 [[noreturn]] void container_main(const Spec &spec, int err_fd);
 
+// The part of a container process's start shared with `exec`: confines the process (capability
+// sets, seccomp, ids; see security.h), enters the working directory, restores default signal
+// handling and execs the command. Failures are reported on `err_fd` as above.
+[[noreturn]] void process_main(const Spec &spec, int err_fd);
+
 } // namespace tsctr

@@ -1,5 +1,6 @@
-// tsctr-monitor: one per container, conmon's role. The CLI starts it (already root inside the
-// container's user namespace, see src/runtime/monitor.ts) with:
+// tsctr-monitor: one per container, conmon's role. (With --exec it instead runs one process in a
+// running container and follows it: native/monitor/exec.h.) The CLI starts it (already root
+// inside the container's user namespace, see src/runtime/monitor.ts) with:
 //
 //   argv:  tsctr-monitor SPEC_FILE
 //   fd 0-2 the container's stdio, passed through untouched; with a log file in the spec (a
@@ -24,9 +25,11 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "exec.h"
 #include "fdio.h"
 #include "log.h"
 #include "rmtree.h"
+#include "security.h"
 #include "spec.h"
 
 namespace {
@@ -73,8 +76,9 @@ void cleanup(const tsctr::Spec &spec) {
 } // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        static const char usage[] = "usage: tsctr-monitor SPEC_FILE (started by tsctr)\n";
+    bool exec_mode = argc == 3 && strcmp(argv[1], "--exec") == 0;
+    if (argc != 2 && !exec_mode) {
+        static const char usage[] = "usage: tsctr-monitor [--exec] SPEC_FILE (started by tsctr)\n";
         (void)!write(2, usage, sizeof usage - 1);
         return 2;
     }
@@ -85,10 +89,24 @@ int main(int argc, char **argv) {
 
     tsctr::Spec spec;
     std::string err;
-    if (!tsctr::read_spec(argv[1], spec, err)) {
+    if (!tsctr::read_spec(argv[argc - 1], spec, err)) {
         status("ERROR spec " + std::to_string(EINVAL) + " " + one_line(err));
         return 1;
     }
+    if (exec_mode != (spec.join_pid != 0)) {
+        status("ERROR spec " + std::to_string(EINVAL) + " join-pid goes with --exec, and only");
+        return 1;
+    }
+    tsctr::SecurityError se;
+    if (!tsctr::prepare_seccomp(spec.security, se)) {
+        if (!exec_mode)
+            cleanup(spec);
+        status(std::string("ERROR ") + se.stage + " " + std::to_string(se.err) + " " +
+               one_line(se.detail));
+        return 1;
+    }
+    if (exec_mode)
+        return tsctr::exec_main(spec);
 
     struct sigaction sa = {};
     sa.sa_handler = forward_signal;

@@ -92,7 +92,14 @@ export function inspectContainer(
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: { NetworkMode: c.hostConfig.NetworkMode, AutoRemove: c.hostConfig.AutoRemove },
+    HostConfig: {
+      NetworkMode: c.hostConfig.NetworkMode,
+      AutoRemove: c.hostConfig.AutoRemove,
+      Privileged: c.hostConfig.Privileged ?? false,
+      CapAdd: c.hostConfig.CapAdd ?? null,
+      CapDrop: c.hostConfig.CapDrop ?? null,
+      SecurityOpt: c.hostConfig.SecurityOpt ?? null,
+    },
     GraphDriver: {
       Data: {
         ...(lower.length ? { LowerDir: lower.join(':') } : {}),

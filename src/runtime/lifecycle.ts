@@ -1,5 +1,5 @@
 /**
- * stop, kill and rm of containers that run on their own (`run -d`): the container's init is
+ * start, restart, stop, kill and rm of containers that run on their own (`run -d`): the container's init is
  * signalled directly (its pid in state.json), and its monitor records the exit. Batch verbs
  * work item by item: each outcome is returned, and the command reports them as docker does.
  */
@@ -23,6 +23,7 @@ import {
 } from '../storage/containers.ts';
 import { lookupContainer, noSuchContainer } from './inspect.ts';
 import { reserveName } from './names.ts';
+import { startContainer } from './start.ts';
 
 export interface ItemOutcome {
   /** As the user gave it: docker prints it back. */
@@ -103,13 +104,49 @@ export function stopContainers(
   inputs: readonly string[],
   timeout: number,
 ): Promise<ItemOutcome[]> {
+  return eachContainer(paths, inputs, (c) => stopOne(paths, c, timeout));
+}
+
+async function stopOne(paths: StatePaths, c: ContainerRecord, timeout: number): Promise<void> {
+  const pid = runningPid(paths, c);
+  if (pid === undefined) return; // docker: stopping a stopped container succeeds
+  signal(pid, constants.signals.SIGTERM);
+  if (await waitExit(paths, c, timeout < 0 ? Infinity : timeout * 1000)) return;
+  signal(pid, constants.signals.SIGKILL);
+  await waitExit(paths, c, 10_000);
+}
+
+/** docker start: each container runs detached again (a running one is left as it is). */
+export function startContainers(
+  paths: StatePaths,
+  inputs: readonly string[],
+): Promise<ItemOutcome[]> {
   return eachContainer(paths, inputs, async (c) => {
-    const pid = runningPid(paths, c);
-    if (pid === undefined) return; // docker: stopping a stopped container succeeds
-    signal(pid, constants.signals.SIGTERM);
-    if (await waitExit(paths, c, timeout < 0 ? Infinity : timeout * 1000)) return;
-    signal(pid, constants.signals.SIGKILL);
-    await waitExit(paths, c, 10_000);
+    await startContainer(paths, c, { detach: true });
+  });
+}
+
+/** docker start -a [-i]: one container in the foreground; its exit code. */
+export async function startAttached(
+  paths: StatePaths,
+  input: string,
+  interactive: boolean,
+): Promise<number> {
+  const c = lookupContainer(paths, input);
+  if (!c) throw noSuchContainer(input);
+  const r = await startContainer(paths, c, { detach: false, interactive });
+  return 'exitCode' in r ? r.exitCode : 0;
+}
+
+/** docker restart: stop (TERM, KILL after `timeout` seconds), then start detached. */
+export function restartContainers(
+  paths: StatePaths,
+  inputs: readonly string[],
+  timeout: number,
+): Promise<ItemOutcome[]> {
+  return eachContainer(paths, inputs, async (c) => {
+    await stopOne(paths, c, timeout);
+    await startContainer(paths, c, { detach: true });
   });
 }
 

@@ -6,7 +6,7 @@ import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { native, helperPath } from '../native/loader.ts';
-import { spawnInUserNamespace } from '../userns/spawn.ts';
+import { spawnHelper, spawnInUserNamespace } from '../userns/spawn.ts';
 import type { IdMap } from '../userns/idmap.ts';
 import { ExitCode, TsctrError, errnoName } from '../errors.ts';
 
@@ -73,27 +73,35 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
   });
 }
 
-export async function startMonitor(opts: {
-  specFile: string;
-  /** The container's stdin; its stdout and stderr too unless `detached` (then /dev/null). */
-  stdin: number;
-  /** The monitor gets none of the CLI's descriptors: a detached container logs to its file. */
-  detached?: boolean;
-  idmap: IdMap;
-}): Promise<MonitorHandle> {
+export async function startMonitor(
+  opts: {
+    specFile: string;
+    /** The container's stdin; its stdout and stderr too unless `detached` (then /dev/null). */
+    stdin: number;
+    /** The monitor gets none of the CLI's descriptors: a detached container logs to its file. */
+    detached?: boolean;
+  } & (
+    | { idmap: IdMap; exec?: undefined }
+    /** Start the monitor to join a running container (`--exec`, in our own namespaces). */
+    | { exec: true }
+  ),
+): Promise<MonitorHandle> {
   const n = native();
   const [r, w] = n.pipe();
   let pid: number;
   try {
     const file = helperPath('tsctr-monitor');
-    pid = await spawnInUserNamespace({
-      file,
-      argv: [file, opts.specFile],
-      env: [],
-      stdio: opts.detached ? [opts.stdin, opts.stdin, opts.stdin, w] : [opts.stdin, 1, 2, w],
-      setsid: true,
-      idmap: opts.idmap,
-    });
+    const stdio = opts.detached ? [opts.stdin, opts.stdin, opts.stdin, w] : [opts.stdin, 1, 2, w];
+    pid = opts.exec
+      ? spawnHelper({ file, argv: [file, '--exec', opts.specFile], env: [], stdio, setsid: true })
+      : await spawnInUserNamespace({
+          file,
+          argv: [file, opts.specFile],
+          env: [],
+          stdio,
+          setsid: true,
+          idmap: opts.idmap,
+        });
   } catch (err) {
     closeSync(r);
     throw err;

@@ -3,7 +3,10 @@
  * gets, decided here. The wire format (NUL-terminated tokens, a keyword then its fixed number
  * of arguments) is read by native/common/spec.cc and documented in docs/ARCHITECTURE.md.
  */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { native } from '../native/loader.ts';
+import type { Security } from './security/index.ts';
 
 // <sys/mount.h>
 export const MS = {
@@ -45,6 +48,35 @@ export interface ContainerSpec {
   exitFile: string;
   /** A detached container's stdout and stderr, copied by the monitor (k8s-file format). */
   logFile?: string | undefined;
+  security: Security;
+  /** Where compiled seccomp filters are kept (see securityRecords). */
+  seccompCache?: string | undefined;
+}
+
+/**
+ * The records that confine the process: capability sets, no_new_privs, the seccomp filter.
+ * With `cacheDir`, the compiled filter is kept there under the hash of its records, and the
+ * next container with the same rules loads it instead of building it (native/monitor/security.cc).
+ */
+export function securityRecords(sec: Security, cacheDir?: string): string[] {
+  const t = ['caps', ...sec.capSets.map(String)];
+  if (sec.noNewPrivs) t.push('no-new-privs');
+  const sc = sec.seccomp;
+  if (sc) {
+    const f = ['seccomp', sc.defaultAction, String(sc.defaultErrno)];
+    for (const a of sc.arches) f.push('seccomp-arch', a);
+    for (const r of sc.rules) {
+      f.push('seccomp-rule', r.action, String(r.errno), r.name);
+      for (const a of r.args)
+        f.push('seccomp-arg', String(a.index), a.op, String(a.value), String(a.value2));
+    }
+    t.push(...f);
+    if (cacheDir) {
+      const hash = createHash('sha256').update(f.join('\0')).digest('hex').slice(0, 32);
+      t.push('seccomp-cache', join(cacheDir, `${hash}.bpf`));
+    }
+  }
+  return t;
 }
 
 export function encodeSpec(s: ContainerSpec): Buffer {
@@ -63,6 +95,7 @@ export function encodeSpec(s: ContainerSpec): Buffer {
   for (const p of s.removeOnExit) t.push('remove-on-exit', p);
   if (s.exitFile) t.push('exit-file', s.exitFile);
   if (s.logFile) t.push('log-file', s.logFile);
+  t.push(...securityRecords(s.security, s.seccompCache));
   for (const tok of t) {
     if (tok.includes('\0')) throw new Error(`spec value contains NUL: ${JSON.stringify(tok)}`);
   }

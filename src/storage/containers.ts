@@ -31,8 +31,18 @@ export interface ContainerRecord {
     Cmd: string[];
     Entrypoint: string[] | null;
     WorkingDir: string;
+    /** Created with -i: `start -a -i` passes stdin. */
+    OpenStdin?: boolean;
   };
-  hostConfig: { AutoRemove: boolean; NetworkMode: string };
+  hostConfig: {
+    AutoRemove: boolean;
+    NetworkMode: string;
+    /** Absent on records written before confinement existed (they ran with the defaults). */
+    Privileged?: boolean;
+    CapAdd?: string[] | null;
+    CapDrop?: string[] | null;
+    SecurityOpt?: string[] | null;
+  };
   /**
    * The image's diff_ids, bottom first: they keep the rootfs's layers alive after `rmi -f`
    * deletes the image, as docker's container keeps its layers. Absent on older records.
@@ -61,6 +71,13 @@ export function containerDirs(paths: StatePaths, id: string) {
     run: join(paths.runroot, 'containers', id),
     nameFile: (name: string) => join(paths.root, 'names', name),
   };
+}
+
+/** Compiled seccomp filters, kept by the hash of their rules (src/runtime/spec.ts); made here. */
+export function seccompCacheDir(paths: StatePaths): string {
+  const dir = join(paths.root, 'seccomp');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }
 
 /** A detached container's log (k8s-file lines, native/monitor/log.h), kept with its storage. */

@@ -64,3 +64,27 @@ export async function spawnInUserNamespace(opts: UsernsSpawn): Promise<number> {
   }
   return child.pid;
 }
+
+/** Starts a helper in tsctr's own namespaces (it joins others itself, as `exec` does). */
+export function spawnHelper(opts: Omit<UsernsSpawn, 'idmap' | 'extraFlags'>): number {
+  const n = native();
+  const child = n.spawnHeld({
+    file: opts.file,
+    argv: opts.argv,
+    env: opts.env,
+    cloneFlags: 0,
+    stdio: opts.stdio,
+    setsid: opts.setsid ?? false,
+  });
+  const execErrno = n.release(child.goFd, child.errFd);
+  if (execErrno !== 0) {
+    n.waitpid(child.pid, true);
+    throw new TsctrError(`cannot execute ${opts.file}: ${errnoName(execErrno)}`, {
+      syscall: 'execve',
+      errno: errnoName(execErrno),
+      path: opts.file,
+      hint: 'rebuild tsctr with `npm run build`',
+    });
+  }
+  return child.pid;
+}

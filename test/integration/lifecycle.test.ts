@@ -234,3 +234,90 @@ describe('stop, kill, rm', () => {
     expect(tsctr(sb, ['run', '--rm', '--name', 'busy', image, 'true']).code).toBe(0);
   });
 });
+
+describe('create, start, restart', () => {
+  it('create makes a container in state Created that start runs detached', async () => {
+    const r = tsctr(sb, [
+      'create',
+      '--name',
+      'later',
+      '-e',
+      'X=1',
+      image,
+      'sh',
+      '-c',
+      'echo run $X; sleep 60',
+    ]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(await statusOf('later', /^Created$/)).toBe('Created');
+    expect(tsctr(sb, ['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', 'later']).stdout).toBe(
+      'created 0\n',
+    );
+    const s = tsctr(sb, ['start', 'later']);
+    expect(s).toMatchObject({ code: 0, stdout: 'later\n', stderr: '' });
+    expect(await statusOf('later', /^Up/)).toMatch(/^Up/);
+    // Starting a running container changes nothing and succeeds, as docker's.
+    const pid = tsctr(sb, ['inspect', '-f', '{{.State.Pid}}', 'later']).stdout;
+    expect(tsctr(sb, ['start', 'later']).code).toBe(0);
+    expect(tsctr(sb, ['inspect', '-f', '{{.State.Pid}}', 'later']).stdout).toBe(pid);
+  });
+
+  it('restart runs the same container again: a new process, the same writable layer, the log kept', async () => {
+    tsctr(sb, ['exec', 'later', 'touch', '/kept']);
+    const before = tsctr(sb, ['inspect', '-f', '{{.State.Pid}}', 'later']).stdout;
+    expect(tsctr(sb, ['restart', '-t', '1', 'later'])).toMatchObject({
+      code: 0,
+      stdout: 'later\n',
+    });
+    expect(await statusOf('later', /^Up/)).toMatch(/^Up/);
+    expect(tsctr(sb, ['inspect', '-f', '{{.State.Pid}}', 'later']).stdout).not.toBe(before);
+    expect(tsctr(sb, ['exec', 'later', 'ls', '/kept']).code).toBe(0);
+    let logs = '';
+    for (let i = 0; i < 50 && logs !== 'run 1\nrun 1\n'; i++) {
+      await sleep(50);
+      logs = tsctr(sb, ['logs', 'later']).stdout;
+    }
+    expect(logs).toBe('run 1\nrun 1\n');
+    tsctr(sb, ['rm', '-f', 'later']);
+  });
+
+  it('start -a follows the container and returns its exit code, every time', () => {
+    tsctr(sb, ['create', '--name', 'job', image, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    for (let i = 0; i < 2; i++) {
+      expect(tsctr(sb, ['start', '-a', 'job'])).toMatchObject({
+        code: 3,
+        stdout: 'out\n',
+        stderr: 'err\n',
+      });
+    }
+    expect(tsctr(sb, ['inspect', '-f', '{{.State.ExitCode}}', 'job']).stdout).toBe('3\n');
+    const many = tsctr(sb, ['start', '-a', 'job', 'job']);
+    expect(many.code).toBe(125);
+    expect(many.stderr).toContain('you cannot start and attach multiple containers at once');
+  });
+
+  it('start -a -i passes stdin; create --rm removes the container after its run', () => {
+    tsctr(sb, ['create', '-i', '--rm', '--name', 'cat1', image, 'cat']);
+    expect(tsctr(sb, ['start', '-a', '-i', 'cat1'], { input: 'piped\n' })).toMatchObject({
+      code: 0,
+      stdout: 'piped\n',
+    });
+    expect(tsctr(sb, ['ps', '-a', '--format', '{{.Names}}']).stdout).not.toMatch(/^cat1$/m);
+  });
+
+  it('start reports each container, and fails for the missing ones', () => {
+    tsctr(sb, ['create', '--name', 'one', image, 'true']);
+    const r = tsctr(sb, ['start', 'one', 'nosuch']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('one\n');
+    expect(r.stderr).toContain('Error: No such container: nosuch');
+    expect(tsctr(sb, ['wait', 'one']).stdout).toBe('0\n');
+  });
+
+  it('create refuses a bad capability before making anything', () => {
+    const r = tsctr(sb, ['create', '--name', 'nope1', '--cap-add', 'FLY', image, 'true']);
+    expect(r.code).toBe(125);
+    expect(tsctr(sb, ['ps', '-a', '--format', '{{.Names}}']).stdout).not.toMatch(/^nope1$/m);
+  });
+});

@@ -155,6 +155,8 @@ const classics: [string[], Outcome][] = [
       ran: 'run',
       parsed: {
         flags: {
+          'cap-add': [],
+          'cap-drop': [],
           detach: false,
           entrypoint: undefined,
           env: ['A=b', 'C'],
@@ -162,7 +164,9 @@ const classics: [string[], Outcome][] = [
           interactive: true,
           name: undefined,
           network: undefined,
+          privileged: false,
           rm: true,
+          'security-opt': [],
           tty: true,
           user: undefined,
           workdir: undefined,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRanges, mapArgs, mappedCount, parseSubids } from '../../src/userns/idmap.ts';
 import { encodeSpec, type ContainerSpec } from '../../src/runtime/spec.ts';
-import { commandLine, expandEnvFlags, mergeEnv } from '../../src/runtime/run.ts';
+import { commandLine, expandEnvFlags, mergeEnv } from '../../src/runtime/create.ts';
 import type { ImageRecord } from '../../src/storage/store.ts';
 
 describe('subordinate ids', () => {
@@ -48,6 +48,26 @@ describe('container spec encoding', () => {
       cwd: '/',
       removeOnExit: [],
       exitFile: '/x/exit',
+      security: {
+        caps: ['KILL'],
+        capSets: [32n, 32n, 32n, 0n],
+        noNewPrivs: true,
+        seccomp: {
+          defaultAction: 'errno',
+          defaultErrno: 1,
+          arches: ['x86_64'],
+          rules: [
+            { action: 'allow', errno: 0, name: 'read', args: [] },
+            {
+              action: 'allow',
+              errno: 0,
+              name: 'clone',
+              args: [{ index: 0, op: 'masked_eq', value: 0x7e020000n, value2: 0n }],
+            },
+          ],
+        },
+        maskPaths: true,
+      },
     };
     const tokens = encodeSpec(spec).toString().split('\0');
     expect(tokens.at(-1)).toBe('');
@@ -91,12 +111,35 @@ describe('container spec encoding', () => {
       '/',
       'exit-file',
       '/x/exit',
+      'caps',
+      '32',
+      '32',
+      '32',
+      '0',
+      'no-new-privs',
+      'seccomp',
+      'errno',
+      '1',
+      'seccomp-arch',
+      'x86_64',
+      'seccomp-rule',
+      'allow',
+      '0',
+      'read',
+      'seccomp-rule',
+      'allow',
+      '0',
+      'clone',
+      'seccomp-arg',
+      '0',
+      'masked_eq',
+      String(0x7e020000),
+      '0',
     ]);
   });
 
   it('refuses a value with a NUL byte', () => {
-    const bad = {
-      ...({} as ContainerSpec),
+    const bad: ContainerSpec = {
       cloneFlags: 0,
       rootfs: '/r',
       mountCwd: '',
@@ -113,6 +156,13 @@ describe('container spec encoding', () => {
       cwd: '/',
       removeOnExit: [],
       exitFile: '',
+      security: {
+        caps: [],
+        capSets: [0n, 0n, 0n, 0n],
+        noNewPrivs: false,
+        seccomp: undefined,
+        maskPaths: true,
+      },
     };
     expect(() => encodeSpec(bad)).toThrow(/NUL/);
   });

@@ -1,0 +1,196 @@
+#include "exec.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "fdio.h"
+
+namespace tsctr {
+
+namespace {
+
+constexpr int kStatusFd = 3;
+volatile sig_atomic_t g_child = 0;
+
+void forward_signal(int sig) {
+    if (g_child > 0)
+        kill(g_child, sig);
+}
+
+void status(const std::string &line) {
+    write_line(kStatusFd, line);
+}
+
+std::string one_line(std::string s) {
+    for (char &c : s)
+        if (c == '\n' || c == '\t')
+            c = ' ';
+    return s;
+}
+
+int error(const char *stage, int err, const std::string &detail) {
+    status(std::string("ERROR ") + stage + " " + std::to_string(err) + " " + one_line(detail));
+    return 1;
+}
+
+// Field 22 of /proc/PID/stat, the process's start time in clock ticks since boot.
+std::string start_time(pid_t pid) {
+    std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return "";
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return "";
+    buf[n] = '\0';
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return "";
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(nullptr, " "))
+        if (++field == 22)
+            return tok;
+    return "";
+}
+
+struct Ns {
+    const char *name;
+    int flag;
+    int fd = -1;
+};
+
+// Joins the init's namespaces, user namespace first. A namespace the container shares with us
+// (the host's network with --network host) is skipped: joining it again needs privileges
+// over the namespace we already are in.
+bool join(const Spec &s, std::string &detail, int &err) {
+    Ns ns[] = {{"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},
+               {"net", CLONE_NEWNET},   {"cgroup", CLONE_NEWCGROUP}, {"pid", CLONE_NEWPID},
+               {"mnt", CLONE_NEWNS}};
+    std::string base = "/proc/" + std::to_string(s.join_pid) + "/ns/";
+    bool ok = true;
+    // Every descriptor is opened before any is joined: after the mount namespace changes, /proc
+    // is the container's.
+    for (Ns &n : ns) {
+        n.fd = open((base + n.name).c_str(), O_RDONLY | O_CLOEXEC);
+        if (n.fd < 0) {
+            err = errno;
+            detail = base + n.name;
+            ok = false;
+            break;
+        }
+        struct stat theirs, ours;
+        std::string self = std::string("/proc/self/ns/") + n.name;
+        if (fstat(n.fd, &theirs) == 0 && stat(self.c_str(), &ours) == 0 &&
+            theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+            close(n.fd);
+            n.fd = -1;
+        }
+    }
+    // The descriptors pin the namespaces; a pid reused since the CLI looked is another process.
+    if (ok && !s.join_start.empty() && start_time(s.join_pid) != s.join_start) {
+        err = ESRCH;
+        detail = "the container's process is gone";
+        ok = false;
+    }
+    for (Ns &n : ns) {
+        if (ok && n.fd >= 0 && setns(n.fd, n.flag) < 0) {
+            err = errno;
+            detail = std::string("setns ") + n.name;
+            ok = false;
+        }
+        if (n.fd >= 0)
+            close(n.fd);
+    }
+    return ok;
+}
+
+} // namespace
+
+int exec_main(const Spec &spec) {
+    // Until exec, this process runs our binary inside the container's namespaces: keep its
+    // memory and /proc/PID/exe out of reach of the container (the CVE-2019-5736 class).
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    std::string detail;
+    int err = 0;
+    if (!join(spec, detail, err))
+        return error("join", err, detail);
+
+    int errpipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) < 0)
+        return error("pipe", errno, "error pipe");
+
+    struct sigaction sa = {};
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+        sigaction(sig, &sa, nullptr);
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    // The pid namespace joined above applies to children only: the process is forked into it.
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+            signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &old, nullptr);
+        close(errpipe[0]);
+        close(kStatusFd);
+        process_main(spec, errpipe[1]);
+    }
+    int fork_errno = errno;
+    if (pid > 0)
+        g_child = pid;
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0)
+        return error("fork", fork_errno, "fork into the container");
+    close(errpipe[1]);
+
+    std::string report;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(errpipe[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        report.append(buf, static_cast<size_t>(n));
+    }
+    close(errpipe[0]);
+    if (!report.empty()) {
+        if (report.back() == '\n')
+            report.pop_back();
+        size_t a = report.find('\t'), b = report.find('\t', a + 1);
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        status("ERROR " + report.substr(0, a) + " " +
+               (a == std::string::npos ? "0" : report.substr(a + 1, b - a - 1)) + " " +
+               one_line(b == std::string::npos ? "" : report.substr(b + 1)));
+        return 1;
+    }
+    status("STARTED " + std::to_string(pid));
+    if (spec.exec_detach)
+        return 0;
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return error("waitpid", errno, "reap the process");
+    }
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    status("EXITED " + std::to_string(code) + " " + std::to_string(sig));
+    return 0;
+}
+
+} // namespace tsctr

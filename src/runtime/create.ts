@@ -1,0 +1,170 @@
+/**
+ * `create` (and the first half of `run`): find (or pull) the image, reserve the name, and save
+ * the container's record and its empty writable layer. Everything `start` needs later is in the
+ * record, so a created or exited container starts again from it alone (./start.ts).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StatePaths } from '../config/paths.ts';
+import { TsctrError } from '../errors.ts';
+import { ImageStore, type ImageRecord } from '../storage/store.ts';
+import { FileLock } from '../storage/lock.ts';
+import { currentIdMap, mappedCount } from '../userns/idmap.ts';
+import { planNetwork } from '../netns/index.ts';
+import {
+  containerDirs,
+  removeNameFile,
+  saveContainer,
+  type ContainerRecord,
+} from '../storage/containers.ts';
+import { resolveUser } from './image-user.ts';
+import { resolveSecurity, type SecurityFlags } from './security/index.ts';
+import { newContainerId, reserveName } from './names.ts';
+
+export interface CreateOptions {
+  paths: StatePaths;
+  /** The image as the user typed it, for the container's record. */
+  image: string;
+  /**
+   * Finds (or pulls) the image and checks its layers: the caller's, since images/ sits beside
+   * runtime/, not below it. Called with the store's collection lock held shared.
+   */
+  findImage: () => Promise<ImageRecord>;
+  command: string[];
+  name?: string | undefined;
+  rm: boolean;
+  env: string[];
+  workdir?: string | undefined;
+  user?: string | undefined;
+  entrypoint?: string | undefined;
+  hostname?: string | undefined;
+  network?: string | undefined;
+  interactive: boolean;
+  /** --cap-add, --cap-drop, --security-opt, --privileged. */
+  security?: SecurityFlags;
+  onNotice?: (text: string) => void;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** docker's ReplaceOrAppendEnvValues: later KEY=… replaces an earlier KEY in place. */
+export function mergeEnv(base: string[], over: string[]): string[] {
+  const out = [...base];
+  for (const e of over) {
+    const key = e.split('=')[0]!;
+    const i = out.findIndex((x) => x.split('=')[0] === key);
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+/** `-e KEY` takes KEY from tsctr's own environment, and is dropped when unset (docker). */
+export function expandEnvFlags(flags: string[], env = process.env): string[] {
+  return flags.flatMap((f) => {
+    if (f.includes('=')) return [f];
+    const v = env[f];
+    return v === undefined ? [] : [`${f}=${v}`];
+  });
+}
+
+export function commandLine(
+  image: ImageRecord,
+  args: string[],
+  entrypoint: string | undefined,
+): string[] {
+  const cfg = image.config.config ?? {};
+  if (entrypoint !== undefined) return [...(entrypoint ? [entrypoint] : []), ...args];
+  const cmd = args.length ? args : (cfg.Cmd ?? []);
+  return [...(cfg.Entrypoint ?? []), ...cmd];
+}
+
+export async function createContainer(opts: CreateOptions): Promise<ContainerRecord> {
+  const store = new ImageStore(opts.paths);
+  // Held shared from finding the image until the container's record, which lists its layers,
+  // is saved: `rmi` collects garbage holding it exclusively, so it cannot delete the layers of
+  // an image a starting container has found but not yet claimed.
+  const gcLock = await FileLock.acquire(store.lockPath('gc'), { exclusive: false });
+  try {
+    return await create(opts, store);
+  } finally {
+    gcLock.release();
+  }
+}
+
+async function create(opts: CreateOptions, store: ImageStore): Promise<ContainerRecord> {
+  const image = await opts.findImage();
+  const net = planNetwork(opts.network);
+  const args = commandLine(image, opts.command, opts.entrypoint);
+  if (!args.length)
+    throw new TsctrError('No command specified', { hint: 'give a command after the image name' });
+
+  const idmap = currentIdMap();
+  if (idmap.single) {
+    opts.onNotice?.(
+      'WARNING: no subordinate ids for this user in /etc/subuid and /etc/subgid; only uid 0 exists in the container',
+    );
+  }
+  const layersTopDown = [...image.layers].reverse();
+  const user = resolveUser(
+    opts.user ?? image.config.config?.User ?? '',
+    layersTopDown.map((d) => join(store.layerDir(d), 'diff')),
+  );
+  if (user.uid >= mappedCount(idmap.uids) || user.gid >= mappedCount(idmap.gids)) {
+    throw new TsctrError(`user ${user.uid}:${user.gid} is not mapped in the user namespace`, {
+      hint: 'add a larger range for your user to /etc/subuid and /etc/subgid',
+    });
+  }
+  // Refuses a bad --cap-add or an unreadable seccomp profile before anything is made.
+  resolveSecurity(opts.security ?? {}, user.uid);
+
+  const id = newContainerId();
+  const dirs = containerDirs(opts.paths, id);
+  const name = reserveName(opts.paths, id, opts.name);
+  const hostname = opts.hostname ?? id.slice(0, 12);
+  const cwd = opts.workdir || image.config.config?.WorkingDir || '/';
+  let env = [DEFAULT_PATH, `HOSTNAME=${hostname}`];
+  env = mergeEnv(env, mergeEnv(image.config.config?.Env ?? [], expandEnvFlags(opts.env)));
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+
+  const record: ContainerRecord = {
+    id,
+    name,
+    image: opts.image,
+    imageId: image.id,
+    created: new Date().toISOString(),
+    path: args[0]!,
+    args: args.slice(1),
+    config: {
+      Hostname: hostname,
+      User: opts.user ?? image.config.config?.User ?? '',
+      Env: env,
+      Cmd: opts.command.length ? opts.command : (image.config.config?.Cmd ?? []),
+      Entrypoint:
+        opts.entrypoint !== undefined
+          ? [opts.entrypoint]
+          : (image.config.config?.Entrypoint ?? null),
+      WorkingDir: cwd,
+      OpenStdin: opts.interactive,
+    },
+    hostConfig: {
+      AutoRemove: opts.rm,
+      NetworkMode: net.mode,
+      Privileged: !!opts.security?.privileged,
+      CapAdd: opts.security?.capAdd ?? null,
+      CapDrop: opts.security?.capDrop ?? null,
+      SecurityOpt: opts.security?.securityOpt ?? null,
+    },
+    layers: image.layers,
+  };
+  try {
+    for (const d of ['upper', 'work', 'merged'])
+      mkdirSync(join(dirs.storage, d), { recursive: true, mode: 0o755 });
+    saveContainer(opts.paths, record);
+  } catch (err) {
+    rmSync(dirs.storage, { recursive: true, force: true });
+    removeNameFile(opts.paths, name);
+    throw err;
+  }
+  return record;
+}

@@ -1,0 +1,119 @@
+/**
+ * `exec`: one more process in a running container. The monitor binary, started with --exec in
+ * our own namespaces, joins the container's (native/monitor/exec.h), and the process is confined
+ * exactly as the container's first one: same capabilities (all of them with --privileged),
+ * seccomp filter, user, environment and working directory unless the flags say otherwise.
+ */
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StatePaths } from '../config/paths.ts';
+import { TsctrError } from '../errors.ts';
+import { ImageStore } from '../storage/store.ts';
+import {
+  containerDirs,
+  readExit,
+  readState,
+  reconcile,
+  sameProcess,
+  seccompCacheDir,
+} from '../storage/containers.ts';
+import { mappedCount, currentIdMap } from '../userns/idmap.ts';
+import { resolveUser } from './image-user.ts';
+import { lookupContainer, noSuchContainer } from './inspect.ts';
+import { startMonitor } from './monitor.ts';
+import { expandEnvFlags, mergeEnv } from './create.ts';
+import { resolveSecurity } from './security/index.ts';
+import { SignalForwarder } from './signals.ts';
+import { securityRecords } from './spec.ts';
+
+export interface ExecOptions {
+  paths: StatePaths;
+  container: string;
+  command: string[];
+  env: string[];
+  workdir?: string | undefined;
+  user?: string | undefined;
+  privileged: boolean;
+  interactive: boolean;
+  detach: boolean;
+}
+
+export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: number }> {
+  const c = lookupContainer(opts.paths, opts.container);
+  if (!c) throw noSuchContainer(opts.container);
+  reconcile(opts.paths, c.id);
+  const state = readState(opts.paths, c.id);
+  if (readExit(opts.paths, c.id) || !state || !sameProcess(state.pid, state.pidStart)) {
+    throw new TsctrError(`container ${c.id} is not running`, {
+      hint: `start it first: tsctr start ${c.name}`,
+    });
+  }
+  if (!opts.command.length) throw new TsctrError('exec requires at least 1 argument: the command');
+
+  const dirs = containerDirs(opts.paths, c.id);
+  const store = new ImageStore(opts.paths);
+  // The container's /etc/passwd as it is now: its writable layer over the image's.
+  const layered = [
+    join(dirs.storage, 'upper'),
+    ...[...(c.layers ?? [])].reverse().map((d) => join(store.layerDir(d), 'diff')),
+  ];
+  const user = resolveUser(opts.user ?? c.config.User, layered);
+  const idmap = currentIdMap();
+  user.groups = user.groups.filter((g) => g < mappedCount(idmap.gids));
+  const security = resolveSecurity(
+    {
+      capAdd: c.hostConfig.CapAdd ?? undefined,
+      capDrop: c.hostConfig.CapDrop ?? undefined,
+      securityOpt: c.hostConfig.SecurityOpt ?? undefined,
+      privileged: opts.privileged || c.hostConfig.Privileged,
+    },
+    user.uid,
+  );
+  let env = mergeEnv(c.config.Env, expandEnvFlags(opts.env));
+  if (opts.user !== undefined) {
+    env = env.filter((e) => !e.startsWith('HOME='));
+    env.push(`HOME=${user.home}`);
+  }
+
+  const t: string[] = ['version', '1', 'join-pid', String(state.pid), state.pidStart ?? ''];
+  if (opts.detach) t.push('exec-detach');
+  t.push('user', String(user.uid), String(user.gid));
+  for (const g of user.groups) t.push('group', String(g));
+  for (const a of opts.command) t.push('arg', a);
+  for (const e of env) t.push('env', e);
+  t.push('cwd', opts.workdir || c.config.WorkingDir || '/');
+  t.push(...securityRecords(security, security.seccomp ? seccompCacheDir(opts.paths) : undefined));
+  if (t.some((x) => x.includes('\0')))
+    throw new TsctrError('exec: an argument contains a NUL byte');
+  const specFile = join(dirs.run, `exec-${process.pid}-${Date.now()}`);
+  writeFileSync(specFile, t.map((x) => x + '\0').join(''));
+
+  let stdin = -1;
+  let signals: SignalForwarder | undefined;
+  try {
+    stdin = opts.interactive && !opts.detach ? 0 : openSync('/dev/null', 'r+');
+    if (!opts.detach) signals = new SignalForwarder({ init: false });
+    const monitor = await startMonitor({ specFile, stdin, exec: true, detached: opts.detach });
+    let started = false;
+    try {
+      // A detached exec's helper reports the start and exits: read on to the pipe's end.
+      for await (const ev of monitor.events) {
+        if (ev.kind === 'started') {
+          started = true;
+          signals?.started(ev.pid);
+        } else if (ev.kind === 'exited') {
+          return { exitCode: ev.signal ? 128 + ev.signal : ev.code };
+        }
+      }
+    } catch (err) {
+      if (!(opts.detach && started)) throw err;
+    } finally {
+      monitor.reap();
+    }
+    return { exitCode: 0 };
+  } finally {
+    signals?.dispose();
+    if (stdin > 2) closeSync(stdin);
+    rmSync(specFile, { force: true });
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * `start` (and the second half of `run`): write the container's spec from its record, start its
+ * monitor, and either follow the container to its end (foreground: signals forwarded, exit code
+ * returned) or return once it runs (detached: the monitor logs, reaps and records the exit).
+ * One start at a time per container: a lock held until the container runs.
+ */
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
+import { TsctrError } from '../errors.ts';
+import { ImageStore } from '../storage/store.ts';
+import { FileLock } from '../storage/lock.ts';
+import { currentIdMap, mappedCount } from '../userns/idmap.ts';
+import { planNetwork } from '../netns/index.ts';
+import {
+  containerDirs,
+  logPath,
+  procStart,
+  readExit,
+  readState,
+  reconcile,
+  sameProcess,
+  seccompCacheDir,
+  type ContainerRecord,
+} from '../storage/containers.ts';
+import { resolveUser } from './image-user.ts';
+import { startMonitor } from './monitor.ts';
+import { resolveSecurity } from './security/index.ts';
+import { SignalForwarder } from './signals.ts';
+import {
+  baseMounts,
+  devSymlinks,
+  encodeSpec,
+  maskedPaths,
+  MS,
+  namespaceFlags,
+  readonlyPaths,
+  type ContainerSpec,
+} from './spec.ts';
+
+const HOSTS = `127.0.0.1\tlocalhost
+::1\tlocalhost ip6-localhost ip6-loopback
+fe00::0\tip6-localnet
+ff00::0\tip6-mcastprefix
+ff02::1\tip6-allnodes
+ff02::2\tip6-allrouters
+`;
+
+export type StartMode =
+  | { detach: true }
+  | {
+      detach: false;
+      /** The CLI's stdin becomes the container's (`run -i`, `start -a -i`). */
+      interactive: boolean;
+      onNotice?: ((text: string) => void) | undefined;
+    };
+
+/** A foreground container's exit code (docker's), or that a detached one runs (or already ran). */
+export type StartResult = { exitCode: number } | { detached: string; alreadyRunning?: boolean };
+
+/** True while the container's init runs. */
+export function isRunning(paths: StatePaths, id: string): boolean {
+  reconcile(paths, id);
+  const st = readState(paths, id);
+  return !readExit(paths, id) && !!st && sameProcess(st.pid, st.pidStart);
+}
+
+/** The spec the monitor gets, made from the record alone. */
+function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): ContainerSpec {
+  if (!c.layers) {
+    throw new TsctrError(`container ${c.name} was created by an older tsctr and cannot start`, {
+      hint: `remove it (tsctr rm ${c.name}) and run the image again`,
+    });
+  }
+  const store = new ImageStore(paths);
+  const dirs = containerDirs(paths, c.id);
+  const net = planNetwork(c.hostConfig.NetworkMode);
+  const idmap = currentIdMap();
+  const layersTopDown = [...c.layers].reverse();
+  // The container's own /etc/passwd wins: its writable layer over the image's.
+  const user = resolveUser(c.config.User, [
+    join(dirs.storage, 'upper'),
+    ...layersTopDown.map((d) => join(store.layerDir(d), 'diff')),
+  ]);
+  // Groups the namespace cannot represent are dropped, as podman does, rather than failing.
+  user.groups = user.groups.filter((g) => g < mappedCount(idmap.gids));
+  const security = resolveSecurity(
+    {
+      capAdd: c.hostConfig.CapAdd ?? undefined,
+      capDrop: c.hostConfig.CapDrop ?? undefined,
+      securityOpt: c.hostConfig.SecurityOpt ?? undefined,
+      privileged: c.hostConfig.Privileged,
+    },
+    user.uid,
+  );
+  const rel = (p: string) => p.slice(paths.root.length + 1);
+  const lower = layersTopDown.map((d) => store.layerDiffRelative(d)).join(':');
+  const bind = (source: string, target: string) => ({
+    source,
+    target,
+    fstype: '',
+    flags: MS.BIND,
+    data: '',
+    make: 'file' as const,
+  });
+  return {
+    cloneFlags: namespaceFlags(net.ownNetns),
+    rootfs: join(dirs.storage, 'merged'),
+    mountCwd: paths.root,
+    mounts: [
+      {
+        source: 'overlay',
+        target: '/',
+        fstype: 'overlay',
+        flags: 0,
+        // Relative paths (resolved against mount-cwd) keep many layers under the 4 KiB limit
+        // of mount options; userxattr is what lets an unprivileged user mount overlay (5.11+).
+        data: `lowerdir=${lower},upperdir=${rel(join(dirs.storage, 'upper'))},workdir=${rel(join(dirs.storage, 'work'))},userxattr`,
+        make: 'none',
+      },
+      ...baseMounts({ ownNetns: net.ownNetns, ptsGid5: mappedCount(idmap.gids) > 5 }),
+      bind(join(dirs.run, 'hostname'), '/etc/hostname'),
+      bind(join(dirs.run, 'hosts'), '/etc/hosts'),
+    ],
+    symlinks: devSymlinks,
+    masked: security.maskPaths ? maskedPaths : [],
+    readonly: security.maskPaths ? readonlyPaths : [],
+    hostname: c.config.Hostname,
+    uid: user.uid,
+    gid: user.gid,
+    groups: user.groups,
+    args: [c.path, ...c.args],
+    env: c.config.Env,
+    cwd: c.config.WorkingDir || '/',
+    removeOnExit: c.hostConfig.AutoRemove ? [dirs.storage, dirs.run, dirs.nameFile(c.name)] : [],
+    exitFile: c.hostConfig.AutoRemove ? '' : join(dirs.run, 'exit'),
+    logFile: detach ? logPath(paths, c.id) : undefined,
+    security,
+    seccompCache: security.seccomp ? seccompCacheDir(paths) : undefined,
+  };
+}
+
+export async function startContainer(
+  paths: StatePaths,
+  c: ContainerRecord,
+  mode: StartMode,
+): Promise<StartResult> {
+  const dirs = containerDirs(paths, c.id);
+  const lock = await FileLock.acquire(join(dirs.storage, 'start.lock'), { exclusive: true });
+  let stdin = -1;
+  let signals: SignalForwarder | undefined;
+  try {
+    if (isRunning(paths, c.id)) {
+      if (!mode.detach) {
+        throw new TsctrError(`container ${c.name} is already running`, {
+          hint: `follow it with tsctr logs -f ${c.name}`,
+        });
+      }
+      return { detached: c.id, alreadyRunning: true };
+    }
+    ensurePrivateDir(paths.runroot);
+    mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
+    // What the last run left: its exit and its pids.
+    for (const f of ['exit', 'state.json']) rmSync(join(dirs.run, f), { force: true });
+    writeFileSync(join(dirs.run, 'hostname'), `${c.config.Hostname}\n`);
+    writeFileSync(join(dirs.run, 'hosts'), HOSTS);
+    const specFile = join(dirs.run, 'spec');
+    writeFileSync(specFile, encodeSpec(specFor(paths, c, mode.detach)));
+
+    if (mode.detach) {
+      stdin = openSync('/dev/null', 'r+');
+      const monitor = await startMonitor({
+        specFile,
+        stdin,
+        idmap: currentIdMap(),
+        detached: true,
+      });
+      await followDetached(monitor, paths, c.id);
+      return { detached: c.id };
+    }
+    stdin = mode.interactive ? 0 : openSync('/dev/null', 'r');
+    signals = new SignalForwarder({ init: true });
+    const monitor = await startMonitor({ specFile, stdin, idmap: currentIdMap() });
+    return {
+      exitCode: await followForeground(monitor, paths, c.id, signals, mode.onNotice, () =>
+        lock.release(),
+      ),
+    };
+  } finally {
+    lock.release();
+    signals?.dispose();
+    if (stdin > 2) closeSync(stdin);
+  }
+}
+
+/** Records the state a container starts in: ps and stop read the pid from it. */
+function saveState(paths: StatePaths, id: string, pid: number, monitorPid: number): void {
+  try {
+    writeFileSync(
+      join(containerDirs(paths, id).run, 'state.json'),
+      JSON.stringify({
+        pid,
+        monitorPid,
+        startedAt: new Date().toISOString(),
+        pidStart: procStart(pid),
+        monitorStart: procStart(monitorPid),
+      }),
+    );
+  } catch (err) {
+    // With --rm a command that exits at once may already have been removed by its monitor.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Waits only for the start: the monitor goes on alone, logging, reaping, recording the exit. */
+async function followDetached(
+  monitor: Awaited<ReturnType<typeof startMonitor>>,
+  paths: StatePaths,
+  id: string,
+): Promise<void> {
+  try {
+    for await (const ev of monitor.events) {
+      if (ev.kind === 'started') {
+        saveState(paths, id, ev.pid, monitor.monitorPid);
+        return;
+      }
+    }
+  } finally {
+    monitor.detach();
+  }
+}
+
+async function followForeground(
+  monitor: Awaited<ReturnType<typeof startMonitor>>,
+  paths: StatePaths,
+  id: string,
+  signals: SignalForwarder,
+  notice: ((text: string) => void) | undefined,
+  started: () => void,
+): Promise<number> {
+  try {
+    for await (const ev of monitor.events) {
+      if (ev.kind === 'started') {
+        signals.started(ev.pid);
+        saveState(paths, id, ev.pid, monitor.monitorPid);
+        started();
+      } else if (ev.kind === 'exited') {
+        return ev.signal ? 128 + ev.signal : ev.code;
+      } else if (ev.kind === 'warning') {
+        notice?.(`WARNING: ${ev.text}`);
+      }
+    }
+    throw new TsctrError('the container monitor ended without reporting an exit status');
+  } finally {
+    monitor.reap();
+  }
+}
