@@ -42,8 +42,13 @@ std::string clean_relative(const std::string &path) {
     return out;
 }
 
-int mkdir_all_in_root(int rootfd, const std::string &path, unsigned mode) {
-    std::string rel = clean_relative(path);
+namespace {
+
+// Dangling symlinks met on the way are followed (inside root) at most this many times, as the
+// kernel follows at most 40 links in one lookup.
+constexpr int kMaxLinks = 40;
+
+int mkdir_all(int rootfd, const std::string &rel, unsigned mode, bool follow, int links) {
     int fd = open_in_root(rootfd, rel, O_PATH | O_DIRECTORY);
     if (fd >= 0 || errno != ENOENT)
         return fd;
@@ -69,6 +74,25 @@ int mkdir_all_in_root(int rootfd, const std::string &path, unsigned mode) {
             }
             next = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
         }
+        if (next < 0 && errno == ENOENT && follow) {
+            // A dangling symlink (say /data -> /srv/data, which the image lacks): what it names
+            // is made instead, inside root, as runc does (CVE-2026-55686 made it on the host).
+            char target[4096];
+            ssize_t n = readlinkat(cur, comp.c_str(), target, sizeof target - 1);
+            if (n > 0) {
+                close(cur);
+                if (links >= kMaxLinks) {
+                    errno = ELOOP;
+                    return -1;
+                }
+                target[n] = '\0';
+                std::string parent = rel.substr(0, i);
+                std::string rest = j < rel.size() ? rel.substr(j) : "";
+                std::string next_rel = target[0] == '/' ? std::string(target) : parent + target;
+                return mkdir_all(rootfd, clean_relative(next_rel + rest), mode, follow, links + 1);
+            }
+            errno = ENOENT;
+        }
         if (next < 0) {
             int e = errno;
             close(cur);
@@ -82,6 +106,12 @@ int mkdir_all_in_root(int rootfd, const std::string &path, unsigned mode) {
     return cur;
 }
 
+} // namespace
+
+int mkdir_all_in_root(int rootfd, const std::string &path, unsigned mode, bool follow_dangling) {
+    return mkdir_all(rootfd, clean_relative(path), mode, follow_dangling, 0);
+}
+
 int split_parent(const std::string &rel, std::string &dir, std::string &name) {
     size_t slash = rel.rfind('/');
     dir = slash == std::string::npos ? "" : rel.substr(0, slash);
@@ -93,11 +123,12 @@ int split_parent(const std::string &rel, std::string &dir, std::string &name) {
     return 0;
 }
 
-int open_parent_in_root(int rootfd, const std::string &path, std::string &name) {
+int open_parent_in_root(int rootfd, const std::string &path, std::string &name,
+                        bool follow_dangling) {
     std::string dir;
     if (split_parent(clean_relative(path), dir, name) < 0)
         return -1;
-    return mkdir_all_in_root(rootfd, dir, 0755);
+    return mkdir_all_in_root(rootfd, dir, 0755, follow_dangling);
 }
 
 } // namespace tsctr

@@ -23,7 +23,8 @@ constexpr Keyword kArity[] = {
     {"env", 1},         {"cwd", 1},           {"remove-on-exit", 1}, {"exit-file", 1},
     {"log-file", 1},    {"caps", 4},          {"no-new-privs", 0},   {"seccomp", 2},
     {"join-pid", 2},    {"exec-detach", 0},   {"seccomp-arch", 1},   {"seccomp-rule", 3},
-    {"seccomp-arg", 4}, {"seccomp-cache", 1},
+    {"seccomp-arg", 4}, {"seccomp-cache", 1}, {"terminal", 0},       {"restart", 2},
+    {"state-file", 1},  {"stop-file", 1},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -123,8 +124,8 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
                 goto bad_number;
             m.data = a[4];
             m.make = a[5];
-            if (m.make != "dir" && m.make != "file" && m.make != "none") {
-                err = "mount target kind must be dir, file or none, not '" + m.make + "'";
+            if (m.make != "dir" && m.make != "file" && m.make != "none" && m.make != "seed") {
+                err = "mount target kind must be dir, file, seed or none, not '" + m.make + "'";
                 return false;
             }
             spec.mounts.push_back(std::move(m));
@@ -174,6 +175,21 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
                 goto bad_number;
             spec.join_pid = static_cast<pid_t>(n);
             spec.join_start = a[1];
+        } else if (kw == "restart") {
+            if (a[0] != "no" && a[0] != "on-failure" && a[0] != "always" &&
+                a[0] != "unless-stopped") {
+                err = "unknown restart policy '" + a[0] + "'";
+                return false;
+            }
+            spec.restart_policy = a[0];
+            if (!to_ulong(a[1], spec.restart_max))
+                goto bad_number;
+        } else if (kw == "state-file") {
+            spec.state_file = a[0];
+        } else if (kw == "stop-file") {
+            spec.stop_file = a[0];
+        } else if (kw == "terminal") {
+            spec.terminal = true;
         } else if (kw == "exec-detach") {
             spec.exec_detach = true;
         } else if (kw == "no-new-privs") {

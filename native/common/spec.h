@@ -19,7 +19,9 @@ struct MountSpec {
     std::string fstype;
     unsigned long flags = 0;
     std::string data;
-    std::string make; // "dir", "file" or "none": what to create at target first
+    // What to create at target first: "dir", "file" or "none"; "seed" is "dir" for a volume
+    // whose source, when empty, first takes the image's files at target (native/monitor/seed.h).
+    std::string make;
 };
 
 struct SeccompArg {
@@ -79,6 +81,15 @@ struct Spec {
     pid_t join_pid = 0;
     std::string join_start;
     bool exec_detach = false;
+    // `-t`: the process gets a pty made in the container (native/monitor/pty.h).
+    bool terminal = false;
+    // --restart: "no", "on-failure" (up to restart_max times, 0 = no limit), "always" or
+    // "unless-stopped"; the monitor stops restarting once stop_file exists. It records every
+    // start (and the back-off between restarts) in state_file.
+    std::string restart_policy;
+    unsigned long restart_max = 0;
+    std::string state_file;
+    std::string stop_file;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

@@ -15,7 +15,9 @@
 
 #include "fdio.h"
 #include "inroot.h"
+#include "pty.h"
 #include "security.h"
+#include "seed.h"
 
 namespace tsctr {
 
@@ -36,11 +38,11 @@ std::string fd_path(int fd) {
 // Creates the mount point named by the spec inside the rootfs and returns an O_PATH fd on it.
 // Resolution stays inside the rootfs even if the image made e.g. /proc a symlink to /.
 int mount_point(int rootfd, const MountSpec &m) {
-    if (m.make == "dir")
-        return mkdir_all_in_root(rootfd, m.target, 0755);
+    if (m.make == "dir" || m.make == "seed")
+        return mkdir_all_in_root(rootfd, m.target, 0755, true);
     if (m.make == "file") {
         std::string name;
-        int parent = open_parent_in_root(rootfd, m.target, name);
+        int parent = open_parent_in_root(rootfd, m.target, name, true);
         if (parent < 0)
             return -1;
         int dirfd = open_in_root(parent, "", O_DIRECTORY | O_RDONLY);
@@ -86,6 +88,21 @@ void remount_readonly(int fd, const std::string &what, unsigned long extra) {
         fail("mount", errno, "remount read-only " + what);
 }
 
+// A volume mounted for the first time takes the image's files at its mount point.
+void seed(int rootfd, const MountSpec &m) {
+    int volume = open(m.source.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (volume < 0)
+        fail("mount", errno, "open volume " + m.source);
+    int image_dir = open_in_root(rootfd, m.target, O_RDONLY | O_DIRECTORY);
+    if (image_dir < 0)
+        fail("mount", errno, "open " + m.target);
+    const char *where = "";
+    if (dir_is_empty(volume) && !dir_is_empty(image_dir) && seed_tree(image_dir, volume, where) < 0)
+        fail("mount", errno, "copy " + m.target + "/" + where + " into its volume");
+    close(image_dir);
+    close(volume);
+}
+
 void do_mounts(const Spec &s, int rootfd) {
     for (const MountSpec &m : s.mounts) {
         if (m.target == "/")
@@ -93,6 +110,8 @@ void do_mounts(const Spec &s, int rootfd) {
         int fd = mount_point(rootfd, m);
         if (fd < 0)
             fail("mount", errno, "create mount point " + m.target);
+        if (m.make == "seed")
+            seed(rootfd, m);
         std::string at = fd_path(fd);
         unsigned long flags = m.flags;
         bool ro_bind = (flags & MS_BIND) && (flags & MS_RDONLY);
@@ -245,7 +264,7 @@ std::string env_path(const Spec &s) {
 
 } // namespace
 
-void container_main(const Spec &s, int err_fd) {
+void container_main(const Spec &s, int err_fd, int console_fd) {
     g_err_fd = err_fd;
     prctl(PR_SET_NAME, "tsctr:[setup]");
     // Nothing mounted from here may propagate back to the host's mount tree.
@@ -273,17 +292,20 @@ void container_main(const Spec &s, int err_fd) {
         fail("hostname", errno, s.hostname);
     // Docker creates a missing working directory (owned by root) before starting the process.
     int rfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int wd = rfd < 0 ? -1 : mkdir_all_in_root(rfd, s.cwd, 0755);
+    int wd = rfd < 0 ? -1 : mkdir_all_in_root(rfd, s.cwd, 0755, true);
     if (wd < 0)
         fail("cwd", errno, s.cwd);
     close(wd);
     close(rfd);
 
-    process_main(s, err_fd);
+    process_main(s, err_fd, console_fd);
 }
 
-void process_main(const Spec &s, int err_fd) {
+void process_main(const Spec &s, int err_fd, int console_fd) {
     g_err_fd = err_fd;
+    const char *what = "";
+    if (console_fd >= 0 && !attach_terminal(console_fd, s.uid, what))
+        fail("terminal", errno, what);
     SecurityError se;
     if (!confine(s.security, become_user, &s, se))
         fail(se.stage, se.err, se.detail);

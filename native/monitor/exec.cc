@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "container.h"
 #include "fdio.h"
+#include "pty.h"
 
 namespace tsctr {
 
@@ -19,10 +21,16 @@ namespace {
 
 constexpr int kStatusFd = 3;
 volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_master = -1;
 
 void forward_signal(int sig) {
     if (g_child > 0)
         kill(g_child, sig);
+}
+
+void on_winch(int) {
+    if (g_master >= 0)
+        resize_terminal(g_master);
 }
 
 void status(const std::string &line) {
@@ -129,24 +137,31 @@ int exec_main(const Spec &spec) {
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) < 0)
         return error("pipe", errno, "error pipe");
+    int console[2] = {-1, -1};
+    if (spec.terminal && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0)
+        return error("pipe", errno, "console socket");
 
     struct sigaction sa = {};
     sa.sa_handler = forward_signal;
     sa.sa_flags = SA_RESTART;
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
         sigaction(sig, &sa, nullptr);
+    sa.sa_handler = on_winch;
+    sigaction(SIGWINCH, &sa, nullptr);
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);
     // The pid namespace joined above applies to children only: the process is forked into it.
     pid_t pid = fork();
     if (pid == 0) {
-        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
             signal(sig, SIG_DFL);
         sigprocmask(SIG_SETMASK, &old, nullptr);
         close(errpipe[0]);
         close(kStatusFd);
-        process_main(spec, errpipe[1]);
+        if (console[0] >= 0)
+            close(console[0]);
+        process_main(spec, errpipe[1], console[1]);
     }
     int fork_errno = errno;
     if (pid > 0)
@@ -155,6 +170,13 @@ int exec_main(const Spec &spec) {
     if (pid < 0)
         return error("fork", fork_errno, "fork into the container");
     close(errpipe[1]);
+    int master = -1;
+    if (console[0] >= 0) {
+        close(console[1]);
+        master = receive_terminal(console[0]);
+        close(console[0]);
+        g_master = master;
+    }
 
     std::string report;
     char buf[4096];
@@ -182,6 +204,8 @@ int exec_main(const Spec &spec) {
     status("STARTED " + std::to_string(pid));
     if (spec.exec_detach)
         return 0;
+    if (master >= 0)
+        relay_terminal(master);
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {
         if (errno != EINTR)

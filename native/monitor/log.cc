@@ -54,7 +54,7 @@ void drain(int log_fd, Stream &s, const char *data, size_t len) {
 void relay_logs(int out_fd, int err_fd, int log_fd) {
     Stream streams[2] = {{out_fd, "stdout", {}}, {err_fd, "stderr", {}}};
     char buf[16 * 1024];
-    int open_count = 2;
+    int open_count = (out_fd >= 0) + (err_fd >= 0); // a terminal has one stream
     while (open_count > 0) {
         pollfd p[2] = {{streams[0].fd, POLLIN, 0}, {streams[1].fd, POLLIN, 0}};
         if (poll(p, 2, -1) < 0) {

@@ -10,7 +10,8 @@
 namespace tsctr {
 
 // Copies both pipes into `log_fd` until both reach EOF (the container and everything it started
-// are gone). Signals may interrupt; the copy goes on.
+// are gone). Signals may interrupt; the copy goes on. With a terminal, `out_fd` is its master
+// (read until EIO, when the last slave closes) and `err_fd` is -1.
 void relay_logs(int out_fd, int err_fd, int log_fd);
 
 } // namespace tsctr

@@ -14,12 +14,15 @@
 // whether it started, forwards termination signals sent to the monitor, reaps it, writes the
 // exit file and removes what the spec marks remove-on-exit. The mounts live only in the
 // container's mount namespace, so they vanish with it: there is nothing to unmount.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +31,7 @@
 #include "exec.h"
 #include "fdio.h"
 #include "log.h"
+#include "pty.h"
 #include "rmtree.h"
 #include "security.h"
 #include "spec.h"
@@ -36,10 +40,17 @@ namespace {
 
 constexpr int kStatusFd = 3;
 volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_master = -1;
 
 void forward_signal(int sig) {
     if (g_child > 0)
         kill(g_child, sig);
+}
+
+// The CLI forwards its terminal's SIGWINCH here; the size goes onto the container's pty.
+void on_winch(int) {
+    if (g_master >= 0)
+        tsctr::resize_terminal(g_master);
 }
 
 void status(const std::string &line) {
@@ -71,6 +82,202 @@ void cleanup(const tsctr::Spec &spec) {
     for (const std::string &p : spec.remove_on_exit)
         if (tsctr::remove_tree(p) < 0)
             status("WARNING remove " + p + ": " + strerror(errno));
+}
+
+// One run of the container: clone it, relay its setup result, its log or terminal, reap it.
+struct Run {
+    bool started = false;
+    std::string error; // the ERROR status line when it did not start
+    int code = 0;
+    int sig = 0;
+    long ran_ms = 0;
+};
+
+long now_ms() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void sleep_ms(long ms) {
+    timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, nullptr); // EINTR ends it early: the caller checks why
+}
+
+bool stop_requested(const tsctr::Spec &spec) {
+    return !spec.stop_file.empty() && access(spec.stop_file.c_str(), F_OK) == 0;
+}
+
+// docker's policies: always and unless-stopped restart on any exit, on-failure on a non-zero
+// one up to its count; none after a stop.
+bool should_restart(const tsctr::Spec &spec, const Run &last, int restarts) {
+    if (spec.restart_policy.empty() || spec.restart_policy == "no" || stop_requested(spec))
+        return false;
+    if (spec.restart_policy == "on-failure") {
+        if (last.code == 0 && last.sig == 0)
+            return false;
+        return spec.restart_max == 0 || restarts < static_cast<int>(spec.restart_max);
+    }
+    return spec.restart_policy == "always" || spec.restart_policy == "unless-stopped";
+}
+
+// "RUNNING pid starttime restarts" or "RESTARTING code signal restarts", replaced atomically.
+void write_state(const std::string &path, const std::string &line) {
+    if (path.empty())
+        return;
+    std::string tmp = path + ".tmp";
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    tsctr::write_line(fd, line);
+    close(fd);
+    rename(tmp.c_str(), path.c_str());
+}
+
+std::string proc_start(pid_t pid) {
+    std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return "0";
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return "0";
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    int field = 2;
+    for (char *tok = p ? strtok(p + 1, " ") : nullptr; tok; tok = strtok(nullptr, " "))
+        if (++field == 22)
+            return tok;
+    return "0";
+}
+
+Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
+    Run r;
+    int errpipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) < 0) {
+        r.error = "ERROR pipe " + std::to_string(errno) + " error pipe";
+        return r;
+    }
+    // With a terminal, the container sends its pty's master back on this socket.
+    int console[2] = {-1, -1};
+    if (spec.terminal && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) {
+        r.error = "ERROR pipe " + std::to_string(errno) + " console socket";
+        return r;
+    }
+    // A detached container: its stdout and stderr are pipes into the log (or its terminal is).
+    int outpipe[2] = {-1, -1}, errout[2] = {-1, -1};
+    if (log_fd >= 0 && !spec.terminal &&
+        (pipe2(outpipe, O_CLOEXEC) < 0 || pipe2(errout, O_CLOEXEC) < 0)) {
+        r.error = "ERROR pipe " + std::to_string(errno) + " log " + one_line(spec.log_file);
+        return r;
+    }
+    // No forwarded signal may reach the setup child before it resets its handlers.
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    long pid = syscall(SYS_clone, spec.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+    if (pid == 0) {
+        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
+            signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &old, nullptr);
+        close(errpipe[0]);
+        if (console[0] >= 0)
+            close(console[0]);
+        if (log_fd >= 0 && !spec.terminal) {
+            // dup2 clears close-on-exec on fds 1 and 2 only; the pipes' other ends go at exec.
+            dup2(outpipe[1], 1);
+            dup2(errout[1], 2);
+        }
+        tsctr::container_main(spec, errpipe[1], console[1]);
+    }
+    int clone_errno = errno;
+    if (pid > 0)
+        g_child = static_cast<pid_t>(pid); // before unblocking: no signal is lost
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0) {
+        r.error = "ERROR clone " + std::to_string(clone_errno) + " clone container process";
+        return r;
+    }
+    long started_at = now_ms();
+    close(errpipe[1]);
+    if (outpipe[1] >= 0) {
+        close(outpipe[1]);
+        close(errout[1]);
+    }
+    // The master arrives before the exec (or never, when setup failed first: then EOF).
+    int master = -1;
+    if (console[0] >= 0) {
+        close(console[1]);
+        master = tsctr::receive_terminal(console[0]);
+        close(console[0]);
+        g_master = master;
+    }
+
+    std::string report;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(errpipe[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        report.append(buf, static_cast<size_t>(n));
+    }
+    close(errpipe[0]);
+
+    if (!report.empty()) {
+        // "STAGE\tERRNO\tDETAIL\n" from container_main.
+        if (report.back() == '\n')
+            report.pop_back();
+        size_t a = report.find('\t'), b = report.find('\t', a + 1);
+        std::string stage = report.substr(0, a);
+        std::string no = a == std::string::npos ? "0" : report.substr(a + 1, b - a - 1);
+        std::string detail = b == std::string::npos ? "" : report.substr(b + 1);
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        g_child = 0;
+        if (outpipe[0] >= 0) {
+            close(outpipe[0]);
+            close(errout[0]);
+        }
+        r.error = "ERROR " + stage + " " + no + " " + one_line(detail);
+        return r;
+    }
+    r.started = true;
+    // Recorded here, not only by the CLI: a CLI killed right after the start must not leave a
+    // running container that nothing knows the pid of.
+    write_state(spec.state_file, "RUNNING " + std::to_string(pid) + " " +
+                                     proc_start(static_cast<pid_t>(pid)) + " " +
+                                     std::to_string(restarts) + " " + std::to_string(getpid()) +
+                                     " " + proc_start(getpid()));
+    if (restarts == 0)
+        status("STARTED " + std::to_string(pid));
+    if (master >= 0 && log_fd >= 0)
+        tsctr::relay_logs(master, -1, log_fd);
+    else if (master >= 0)
+        tsctr::relay_terminal(master);
+    else if (log_fd >= 0)
+        tsctr::relay_logs(outpipe[0], errout[0], log_fd);
+    if (master >= 0) {
+        g_master = -1;
+        close(master);
+    }
+
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            st = 0;
+            break;
+        }
+    }
+    g_child = 0;
+    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r.sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    r.ran_ms = now_ms() - started_at;
+    return r;
 }
 
 } // namespace
@@ -114,95 +321,53 @@ int main(int argc, char **argv) {
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
         sigaction(sig, &sa, nullptr);
 
-    int errpipe[2];
-    if (pipe2(errpipe, O_CLOEXEC) < 0) {
-        status("ERROR pipe " + std::to_string(errno) + " error pipe");
-        return 1;
-    }
-    // A detached container: its stdout and stderr are pipes into the log.
-    int log_fd = -1, outpipe[2] = {-1, -1}, errout[2] = {-1, -1};
+    sa.sa_handler = on_winch;
+    sigaction(SIGWINCH, &sa, nullptr);
+    // A detached container's log stays open across restarts.
+    int log_fd = -1;
     if (!spec.log_file.empty()) {
         log_fd = open(spec.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (log_fd < 0 || pipe2(outpipe, O_CLOEXEC) < 0 || pipe2(errout, O_CLOEXEC) < 0) {
+        if (log_fd < 0) {
             status("ERROR pipe " + std::to_string(errno) + " log " + one_line(spec.log_file));
             cleanup(spec);
             return 1;
         }
     }
-    // No forwarded signal may reach the setup child before it resets its handlers.
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, &old);
-    long pid = syscall(SYS_clone, spec.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-    if (pid == 0) {
-        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
-            signal(sig, SIG_DFL);
-        sigprocmask(SIG_SETMASK, &old, nullptr);
-        close(errpipe[0]);
-        if (log_fd >= 0) {
-            // dup2 clears close-on-exec on fds 1 and 2 only; the pipes' other ends go at exec.
-            dup2(outpipe[1], 1);
-            dup2(errout[1], 2);
-        }
-        tsctr::container_main(spec, errpipe[1]);
-    }
-    int clone_errno = errno;
-    if (pid > 0)
-        g_child = static_cast<pid_t>(pid); // before unblocking: no signal is lost
-    sigprocmask(SIG_SETMASK, &old, nullptr);
-    if (pid < 0) {
-        status("ERROR clone " + std::to_string(clone_errno) + " clone container process");
+
+    Run first = run_once(spec, log_fd);
+    if (!first.started) {
         cleanup(spec);
+        status(first.error);
         return 1;
     }
-    close(errpipe[1]);
-    if (log_fd >= 0) {
-        close(outpipe[1]);
-        close(errout[1]);
-    }
-
-    std::string report;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(errpipe[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
+    // --restart: the container runs again after docker's back-off (100 ms, doubled each time up
+    // to a minute, back to 100 ms after a run of 10 s or more) until the policy says no, its
+    // stop file appears (`stop`, `kill`, `rm -f`), or a restart fails to start.
+    Run last = first;
+    int restarts = 0;
+    long delay_ms = 100;
+    while (should_restart(spec, last, restarts)) {
+        if (last.ran_ms >= 10000)
+            delay_ms = 100;
+        write_state(spec.state_file, "RESTARTING " + std::to_string(last.code) + " " +
+                                         std::to_string(last.sig) + " " + std::to_string(restarts) +
+                                         " " + std::to_string(getpid()) + " " +
+                                         proc_start(getpid()));
+        sleep_ms(delay_ms); // a signal (stop) cuts it short
+        if (stop_requested(spec))
             break;
-        report.append(buf, static_cast<size_t>(n));
-    }
-    close(errpipe[0]);
-
-    if (!report.empty()) {
-        // "STAGE\tERRNO\tDETAIL\n" from container_main.
-        if (report.back() == '\n')
-            report.pop_back();
-        size_t a = report.find('\t'), b = report.find('\t', a + 1);
-        std::string stage = report.substr(0, a);
-        std::string no = a == std::string::npos ? "0" : report.substr(a + 1, b - a - 1);
-        std::string detail = b == std::string::npos ? "" : report.substr(b + 1);
-        int st;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        delay_ms = std::min(delay_ms * 2, 60000L);
+        restarts++;
+        Run next = run_once(spec, log_fd, restarts);
+        if (!next.started) {
+            last.code = 125;
+            last.sig = 0;
+            status("WARNING restart failed: " + next.error);
+            break;
         }
-        cleanup(spec);
-        status("ERROR " + stage + " " + no + " " + one_line(detail));
-        return 1;
+        last = next;
     }
-    status("STARTED " + std::to_string(pid));
-    if (log_fd >= 0)
-        tsctr::relay_logs(outpipe[0], errout[0], log_fd);
-
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR) {
-            status("ERROR waitpid " + std::to_string(errno) + " reap container");
-            return 1;
-        }
-    }
-    g_child = 0;
-    int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-    std::string line = "EXITED " + std::to_string(code) + " " + std::to_string(sig);
+    std::string line = "EXITED " + std::to_string(last.code) + " " + std::to_string(last.sig);
     write_exit_file(spec.exit_file, line);
     cleanup(spec);
     status(line);

@@ -20,6 +20,8 @@ import {
 import { resolveUser } from './image-user.ts';
 import { resolveSecurity, type SecurityFlags } from './security/index.ts';
 import { newContainerId, reserveName } from './names.ts';
+import { containerMounts, type MountFlags, type MountRecord } from './mounts.ts';
+import { lookupContainer } from './inspect.ts';
 
 export interface CreateOptions {
   paths: StatePaths;
@@ -40,8 +42,14 @@ export interface CreateOptions {
   hostname?: string | undefined;
   network?: string | undefined;
   interactive: boolean;
+  /** `-t`: a pty for the container's stdio. */
+  tty?: boolean | undefined;
   /** --cap-add, --cap-drop, --security-opt, --privileged. */
   security?: SecurityFlags;
+  /** -v, --mount, --tmpfs, --volumes-from. */
+  mounts?: MountFlags;
+  /** --restart: no, on-failure[:N], always, unless-stopped. */
+  restart?: string | undefined;
   onNotice?: (text: string) => void;
 }
 
@@ -79,6 +87,29 @@ export function commandLine(
   return [...(cfg.Entrypoint ?? []), ...cmd];
 }
 
+/** docker's --restart values. */
+export function parseRestartPolicy(
+  value: string | undefined,
+  rm: boolean,
+): { Name: string; MaximumRetryCount: number } | undefined {
+  if (value === undefined || value === '' || value === 'no') return undefined;
+  const [name, count, extra] = value.split(':');
+  const known = ['always', 'unless-stopped', 'on-failure'];
+  if (!known.includes(name!) || extra !== undefined) {
+    throw new TsctrError(`invalid restart policy format: ${value}`, {
+      hint: 'use no, always, unless-stopped or on-failure[:max-retries]',
+    });
+  }
+  if (count !== undefined && name !== 'on-failure') {
+    throw new TsctrError(`maximum retry count cannot be used with restart policy '${name}'`);
+  }
+  if (count !== undefined && !/^\d+$/.test(count)) {
+    throw new TsctrError(`invalid restart policy format: maximum retry count must be an integer`);
+  }
+  if (rm) throw new TsctrError('Conflicting options: --restart and --rm');
+  return { Name: name!, MaximumRetryCount: Number(count ?? 0) };
+}
+
 export async function createContainer(opts: CreateOptions): Promise<ContainerRecord> {
   const store = new ImageStore(opts.paths);
   // Held shared from finding the image until the container's record, which lists its layers,
@@ -93,6 +124,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
 }
 
 async function create(opts: CreateOptions, store: ImageStore): Promise<ContainerRecord> {
+  const restart = parseRestartPolicy(opts.restart, opts.rm);
   const image = await opts.findImage();
   const net = planNetwork(opts.network);
   const args = commandLine(image, opts.command, opts.entrypoint);
@@ -121,11 +153,20 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   const id = newContainerId();
   const dirs = containerDirs(opts.paths, id);
   const name = reserveName(opts.paths, id, opts.name);
+  let mounts: MountRecord[];
+  try {
+    mounts = containerMounts(opts.paths, opts.mounts ?? {}, (n) => lookupContainer(opts.paths, n));
+  } catch (err) {
+    removeNameFile(opts.paths, name);
+    throw err;
+  }
   const hostname = opts.hostname ?? id.slice(0, 12);
   const cwd = opts.workdir || image.config.config?.WorkingDir || '/';
   let env = [DEFAULT_PATH, `HOSTNAME=${hostname}`];
   env = mergeEnv(env, mergeEnv(image.config.config?.Env ?? [], expandEnvFlags(opts.env)));
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+  // docker sets TERM for a terminal the image did not configure.
+  if (opts.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
 
   const record: ContainerRecord = {
     id,
@@ -146,6 +187,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
           : (image.config.config?.Entrypoint ?? null),
       WorkingDir: cwd,
       OpenStdin: opts.interactive,
+      Tty: !!opts.tty,
     },
     hostConfig: {
       AutoRemove: opts.rm,
@@ -154,8 +196,11 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       CapAdd: opts.security?.capAdd ?? null,
       CapDrop: opts.security?.capDrop ?? null,
       SecurityOpt: opts.security?.securityOpt ?? null,
+      Binds: opts.mounts?.volume?.length ? opts.mounts.volume : null,
+      ...(restart ? { RestartPolicy: restart } : {}),
     },
     layers: image.layers,
+    mounts,
   };
   try {
     for (const d of ['upper', 'work', 'merged'])

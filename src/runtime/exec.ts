@@ -24,6 +24,7 @@ import { startMonitor } from './monitor.ts';
 import { expandEnvFlags, mergeEnv } from './create.ts';
 import { resolveSecurity } from './security/index.ts';
 import { SignalForwarder } from './signals.ts';
+import { isPaused } from './processes.ts';
 import { securityRecords } from './spec.ts';
 
 export interface ExecOptions {
@@ -36,6 +37,8 @@ export interface ExecOptions {
   privileged: boolean;
   interactive: boolean;
   detach: boolean;
+  /** `-t`: a pty made in the container. */
+  tty: boolean;
 }
 
 export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: number }> {
@@ -47,6 +50,9 @@ export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: nu
     throw new TsctrError(`container ${c.id} is not running`, {
       hint: `start it first: tsctr start ${c.name}`,
     });
+  }
+  if (isPaused(opts.paths, c.id)) {
+    throw new TsctrError(`Container ${c.id} is paused, unpause the container before exec`);
   }
   if (!opts.command.length) throw new TsctrError('exec requires at least 1 argument: the command');
 
@@ -70,6 +76,7 @@ export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: nu
     user.uid,
   );
   let env = mergeEnv(c.config.Env, expandEnvFlags(opts.env));
+  if (opts.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
   if (opts.user !== undefined) {
     env = env.filter((e) => !e.startsWith('HOME='));
     env.push(`HOME=${user.home}`);
@@ -77,6 +84,7 @@ export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: nu
 
   const t: string[] = ['version', '1', 'join-pid', String(state.pid), state.pidStart ?? ''];
   if (opts.detach) t.push('exec-detach');
+  if (opts.tty) t.push('terminal');
   t.push('user', String(user.uid), String(user.gid));
   for (const g of user.groups) t.push('group', String(g));
   for (const a of opts.command) t.push('arg', a);
@@ -101,6 +109,7 @@ export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: nu
         if (ev.kind === 'started') {
           started = true;
           signals?.started(ev.pid);
+          if (opts.tty) signals?.resizes(monitor.monitorPid);
         } else if (ev.kind === 'exited') {
           return { exitCode: ev.signal ? 128 + ev.signal : ev.code };
         }

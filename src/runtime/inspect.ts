@@ -7,6 +7,8 @@
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
+import { inspectMounts } from './mounts.ts';
+import { isPaused } from './processes.ts';
 import {
   containerDirs,
   sameProcess,
@@ -46,16 +48,35 @@ function state(paths: StatePaths, c: ContainerRecord) {
   const st = readState(paths, c.id);
   const exit = readExit(paths, c.id);
   const running = !exit && !!st && sameProcess(st.pid, st.pidStart);
-  const status = exit ? 'exited' : running ? 'running' : 'created';
+  const restarting = !exit && !running && !!st?.restarting;
+  const paused = running && isPaused(paths, c.id);
+  const status = exit
+    ? 'exited'
+    : paused
+      ? 'paused'
+      : running
+        ? 'running'
+        : restarting
+          ? 'restarting'
+          : 'created';
+  const last = st?.restarting;
   return {
     Status: status,
     Running: running,
-    Paused: false,
-    Restarting: false,
+    Paused: paused,
+    Restarting: restarting,
     OOMKilled: false,
     Dead: false,
     Pid: running ? st!.pid : 0,
-    ExitCode: exit ? (exit.signal ? 128 + exit.signal : exit.code) : 0,
+    ExitCode: exit
+      ? exit.signal
+        ? 128 + exit.signal
+        : exit.code
+      : last
+        ? last.signal
+          ? 128 + last.signal
+          : last.code
+        : 0,
     Error: '',
     StartedAt: st?.startedAt ?? ZERO_TIME,
     FinishedAt: exit?.finishedAt ?? ZERO_TIME,
@@ -85,7 +106,7 @@ export function inspectContainer(
     HostsPath: join(dirs.run, 'hosts'),
     LogPath: '',
     Name: `/${c.name}`,
-    RestartCount: 0,
+    RestartCount: readState(paths, c.id)?.restartCount ?? 0,
     Driver: 'overlay',
     Platform: 'linux',
     MountLabel: '',
@@ -99,6 +120,8 @@ export function inspectContainer(
       CapAdd: c.hostConfig.CapAdd ?? null,
       CapDrop: c.hostConfig.CapDrop ?? null,
       SecurityOpt: c.hostConfig.SecurityOpt ?? null,
+      Binds: c.hostConfig.Binds ?? null,
+      RestartPolicy: c.hostConfig.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
     },
     GraphDriver: {
       Data: {
@@ -109,7 +132,7 @@ export function inspectContainer(
       },
       Name: 'overlay',
     },
-    Mounts: [],
+    Mounts: inspectMounts(paths, c.mounts),
     Config: {
       Hostname: c.config.Hostname,
       Domainname: '',
@@ -117,8 +140,8 @@ export function inspectContainer(
       AttachStdin: false,
       AttachStdout: true,
       AttachStderr: true,
-      Tty: false,
-      OpenStdin: false,
+      Tty: !!c.config.Tty,
+      OpenStdin: !!c.config.OpenStdin,
       StdinOnce: false,
       Env: c.config.Env,
       Cmd: c.config.Cmd.length ? c.config.Cmd : null,

@@ -3,13 +3,14 @@
  * signalled directly (its pid in state.json), and its monitor records the exit. Batch verbs
  * work item by item: each outcome is returned, and the command reports them as docker does.
  */
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { constants } from 'node:os';
 import type { StatePaths } from '../config/paths.ts';
 import { ExitCode, TsctrError, fromSystemError } from '../errors.ts';
 import { LayerWriter } from '../storage/layer-writer.ts';
+import { diskUsage } from '../storage/disk-usage.ts';
 import { currentIdMap } from '../userns/idmap.ts';
 import {
   containerDirs,
@@ -17,6 +18,8 @@ import {
   reconcile,
   sameProcess,
   readState,
+  listContainers,
+  stopMarkerPath,
   removeNameFile,
   saveContainer,
   type ContainerRecord,
@@ -24,6 +27,8 @@ import {
 import { lookupContainer, noSuchContainer } from './inspect.ts';
 import { reserveName } from './names.ts';
 import { startContainer } from './start.ts';
+import { removeAnonymousVolumes } from './volumes.ts';
+import { containerPids, freeze, isPaused, thaw } from './processes.ts';
 
 export interface ItemOutcome {
   /** As the user gave it: docker prints it back. */
@@ -107,13 +112,115 @@ export function stopContainers(
   return eachContainer(paths, inputs, (c) => stopOne(paths, c, timeout));
 }
 
+/**
+ * Tells a monitor applying a restart policy that the user stopped its container, so it restarts
+ * it no more; one waiting out its back-off is woken (it has no container to signal) and ends.
+ */
+function holdRestarts(paths: StatePaths, c: ContainerRecord): void {
+  if (!c.hostConfig.RestartPolicy) return;
+  writeFileSync(stopMarkerPath(paths, c.id), '');
+  const state = readState(paths, c.id);
+  if (state?.restarting && sameProcess(state.monitorPid, state.monitorStart)) {
+    signal(state.monitorPid, constants.signals.SIGTERM);
+  }
+}
+
 async function stopOne(paths: StatePaths, c: ContainerRecord, timeout: number): Promise<void> {
+  holdRestarts(paths, c);
   const pid = runningPid(paths, c);
-  if (pid === undefined) return; // docker: stopping a stopped container succeeds
+  if (pid === undefined) {
+    // docker: stopping a stopped container succeeds; one between restarts ends now.
+    if (c.hostConfig.RestartPolicy) await waitExit(paths, c, 10_000);
+    return;
+  }
   signal(pid, constants.signals.SIGTERM);
+  resumeIfPaused(paths, c, pid);
   if (await waitExit(paths, c, timeout < 0 ? Infinity : timeout * 1000)) return;
   signal(pid, constants.signals.SIGKILL);
   await waitExit(paths, c, 10_000);
+}
+
+/**
+ * docker container prune: every container that is not running (created or exited) is removed;
+ * the space is what their writable layers took.
+ */
+export async function pruneContainers(
+  paths: StatePaths,
+): Promise<{ ids: string[]; reclaimed: number }> {
+  const doomed = listContainers(paths).filter((c) => runningPid(paths, c) === undefined);
+  const reclaimed = doomed.reduce(
+    (sum, c) => sum + diskUsage(join(containerDirs(paths, c.id).storage, 'upper')),
+    0,
+  );
+  const outcomes = await removeContainers(
+    paths,
+    doomed.map((c) => c.id),
+    false,
+  );
+  const failed = outcomes.find((o) => o.error);
+  if (failed?.error) throw failed.error;
+  return { ids: doomed.map((c) => c.id), reclaimed };
+}
+
+/** docker pause: every process of the container stopped (SIGSTOP; no cgroup freezer here). */
+export function pauseContainers(
+  paths: StatePaths,
+  inputs: readonly string[],
+): Promise<ItemOutcome[]> {
+  return eachContainer(paths, inputs, async (c) => {
+    const pid = runningPid(paths, c);
+    if (pid === undefined) throw new TsctrError(`Container ${c.id} is not running`);
+    if (isPaused(paths, c.id)) throw new TsctrError(`Container ${c.id} is already paused`);
+    freeze(paths, c.id, pid);
+  });
+}
+
+export function unpauseContainers(
+  paths: StatePaths,
+  inputs: readonly string[],
+): Promise<ItemOutcome[]> {
+  return eachContainer(paths, inputs, async (c) => {
+    const pid = runningPid(paths, c);
+    if (pid === undefined || !isPaused(paths, c.id)) {
+      throw new TsctrError(`Container ${c.id} is not paused`);
+    }
+    thaw(paths, c.id, pid);
+  });
+}
+
+/** A paused container's processes resume, so a signal sent to them takes effect. */
+function resumeIfPaused(paths: StatePaths, c: ContainerRecord, pid: number): void {
+  if (isPaused(paths, c.id)) thaw(paths, c.id, pid);
+}
+
+/** docker top: the host's `ps` with the given options, cut to the container's processes. */
+export async function topContainer(
+  paths: StatePaths,
+  input: string,
+  psArgs: string[],
+): Promise<string> {
+  const c = lookupContainer(paths, input);
+  if (!c) throw noSuchContainer(input);
+  const pid = runningPid(paths, c);
+  if (pid === undefined) throw new TsctrError(`Container ${c.id} is not running`);
+  const pids = new Set(containerPids(pid));
+  const { runProgram } = await import('../host/exec.ts');
+  const out = await runProgram({
+    file: 'ps',
+    args: psArgs.length ? psArgs : ['-ef'],
+    purpose: "listing the container's processes",
+    package: 'procps',
+  });
+  const lines = out.stdout.split('\n').filter((l) => l.trim());
+  const header = lines[0] ?? '';
+  const col = header.trim().split(/\s+/).indexOf('PID');
+  if (col < 0) {
+    throw new TsctrError(`Couldn't find PID field in ps output`, {
+      hint: 'give ps options whose output has a PID column (for example -o pid,comm)',
+    });
+  }
+  const rows = lines.slice(1).filter((l) => pids.has(Number(l.trim().split(/\s+/)[col])));
+  return [header, ...rows].join('\n');
 }
 
 /** docker start: each container runs detached again (a running one is left as it is). */
@@ -162,7 +269,13 @@ export function killContainers(
         hint: 'start it first, or see its state with tsctr ps -a',
       });
     }
+    // As docker: a container killed by the user is not restarted by its policy.
+    const fatal = ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT'].map(
+      (s) => constants.signals[s as NodeJS.Signals],
+    );
+    if (fatal.includes(sig)) holdRestarts(paths, c);
     signal(pid, sig);
+    if (fatal.includes(sig)) resumeIfPaused(paths, c, pid);
   });
 }
 
@@ -171,9 +284,11 @@ export function removeContainers(
   paths: StatePaths,
   inputs: readonly string[],
   force: boolean,
+  volumes = false,
 ): Promise<ItemOutcome[]> {
   return eachContainer(paths, inputs, async (c) => {
     const pid = runningPid(paths, c);
+    if (force) holdRestarts(paths, c);
     if (pid !== undefined) {
       if (!force) {
         throw new TsctrError(
@@ -182,6 +297,7 @@ export function removeContainers(
         );
       }
       signal(pid, constants.signals.SIGKILL);
+      resumeIfPaused(paths, c, pid);
       await waitExit(paths, c, 10_000);
     }
     const dirs = containerDirs(paths, c.id);
@@ -209,6 +325,7 @@ export function removeContainers(
         await w.close();
       }
     }
+    if (volumes) await removeAnonymousVolumes(paths, c);
   });
 }
 

@@ -3,6 +3,7 @@
  * .CreatedAt, .RunningFor, .Status, .State, .Ports, .Names, .Labels, .Size, .Mounts, .Networks).
  */
 import type { StatePaths } from '../config/paths.ts';
+import { isPaused } from './processes.ts';
 import { TsctrError } from '../errors.ts';
 import {
   listContainers,
@@ -55,15 +56,25 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
       const code = exit.signal ? 128 + exit.signal : exit.code;
       status = `Exited (${code}) ${opts.human(now - Date.parse(exit.finishedAt))} ago`;
     } else if (state && sameProcess(state.pid, state.pidStart)) {
-      s = 'running';
-      status = `Up ${opts.human(now - Date.parse(state.startedAt))}`;
+      const paused = isPaused(paths, c.id);
+      s = paused ? 'paused' : 'running';
+      status = `Up ${opts.human(now - Date.parse(state.startedAt))}${paused ? ' (Paused)' : ''}`;
+    } else if (state?.restarting) {
+      s = 'restarting';
+      const r = state.restarting;
+      status = `Restarting (${r.signal ? 128 + r.signal : r.code}) ${opts.human(now - Date.parse(r.since))} ago`;
     } else {
       s = 'created';
       status = 'Created';
     }
     const f = opts.filters;
     // As dockerd: a status or exited filter, or -n, looks at every container.
-    const all = opts.all || !!f?.has('status') || !!f?.has('exited') || opts.last !== undefined;
+    const all =
+      opts.all ||
+      !!f?.has('status') ||
+      !!f?.has('exited') ||
+      !!f?.has('restart-policy') ||
+      opts.last !== undefined;
     if (!all && s !== 'running') continue;
     if (f && !matches(f, c, s, exit && (exit.signal ? 128 + exit.signal : exit.code))) continue;
     const cmd = [c.path, ...c.args].join(' ');
@@ -98,7 +109,7 @@ const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exite
 /** dockerd's container filters: values of one key are alternatives, keys must all match. */
 function matches(
   f: ReadonlyMap<string, readonly string[]>,
-  c: { id: string; name: string },
+  c: { id: string; name: string; hostConfig: { RestartPolicy?: { Name: string } } },
   state: string,
   code: number | undefined,
 ): boolean {
@@ -122,6 +133,8 @@ function matches(
       }
     }) &&
     any('status', (v) => v === state) &&
-    any('exited', (v) => code !== undefined && Number(v) === code)
+    any('exited', (v) => code !== undefined && Number(v) === code) &&
+    // podman's filter: what a boot-time unit starts (docs/ARCHITECTURE.md, "After a reboot").
+    any('restart-policy', (v) => (c.hostConfig.RestartPolicy?.Name ?? 'no') === v)
   );
 }

@@ -26,7 +26,8 @@ export interface Mount {
   fstype: string;
   flags: number;
   data: string;
-  make: 'dir' | 'file' | 'none';
+  /** What to create at target; 'seed': a volume's directory, filled from the image when empty. */
+  make: 'dir' | 'file' | 'none' | 'seed';
 }
 
 export interface ContainerSpec {
@@ -51,6 +52,12 @@ export interface ContainerSpec {
   security: Security;
   /** Where compiled seccomp filters are kept (see securityRecords). */
   seccompCache?: string | undefined;
+  /** `-t`: a pty made inside the container is its stdio (native/monitor/pty.h). */
+  terminal?: boolean | undefined;
+  /** Where the monitor records each start: `RUNNING pid start restarts monitor-pid start`. */
+  stateFile?: string | undefined;
+  /** --restart, applied by the monitor; it stops restarting once stopFile exists. */
+  restart?: { policy: string; max: number; stopFile: string } | undefined;
 }
 
 /**
@@ -95,6 +102,11 @@ export function encodeSpec(s: ContainerSpec): Buffer {
   for (const p of s.removeOnExit) t.push('remove-on-exit', p);
   if (s.exitFile) t.push('exit-file', s.exitFile);
   if (s.logFile) t.push('log-file', s.logFile);
+  if (s.terminal) t.push('terminal');
+  if (s.stateFile) t.push('state-file', s.stateFile);
+  if (s.restart) {
+    t.push('restart', s.restart.policy, String(s.restart.max), 'stop-file', s.restart.stopFile);
+  }
   t.push(...securityRecords(s.security, s.seccompCache));
   for (const tok of t) {
     if (tok.includes('\0')) throw new Error(`spec value contains NUL: ${JSON.stringify(tok)}`);

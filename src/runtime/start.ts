@@ -21,9 +21,13 @@ import {
   reconcile,
   sameProcess,
   seccompCacheDir,
+  monitorStatePath,
+  stopMarkerPath,
   type ContainerRecord,
 } from '../storage/containers.ts';
 import { resolveUser } from './image-user.ts';
+import { anonymousVolumes, specMounts } from './mounts.ts';
+import { volumeDir } from '../storage/volumes.ts';
 import { startMonitor } from './monitor.ts';
 import { resolveSecurity } from './security/index.ts';
 import { SignalForwarder } from './signals.ts';
@@ -121,6 +125,7 @@ function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): Contai
       ...baseMounts({ ownNetns: net.ownNetns, ptsGid5: mappedCount(idmap.gids) > 5 }),
       bind(join(dirs.run, 'hostname'), '/etc/hostname'),
       bind(join(dirs.run, 'hosts'), '/etc/hosts'),
+      ...specMounts(paths, c.mounts ?? []),
     ],
     symlinks: devSymlinks,
     masked: security.maskPaths ? maskedPaths : [],
@@ -132,11 +137,28 @@ function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): Contai
     args: [c.path, ...c.args],
     env: c.config.Env,
     cwd: c.config.WorkingDir || '/',
-    removeOnExit: c.hostConfig.AutoRemove ? [dirs.storage, dirs.run, dirs.nameFile(c.name)] : [],
+    // --rm takes the container's anonymous volumes with it, as docker's does.
+    removeOnExit: c.hostConfig.AutoRemove
+      ? [
+          dirs.storage,
+          dirs.run,
+          dirs.nameFile(c.name),
+          ...anonymousVolumes(c).map((v) => volumeDir(paths, v)),
+        ]
+      : [],
     exitFile: c.hostConfig.AutoRemove ? '' : join(dirs.run, 'exit'),
     logFile: detach ? logPath(paths, c.id) : undefined,
     security,
     seccompCache: security.seccomp ? seccompCacheDir(paths) : undefined,
+    terminal: !!c.config.Tty,
+    stateFile: monitorStatePath(paths, c.id),
+    restart: c.hostConfig.RestartPolicy
+      ? {
+          policy: c.hostConfig.RestartPolicy.Name,
+          max: c.hostConfig.RestartPolicy.MaximumRetryCount,
+          stopFile: stopMarkerPath(paths, c.id),
+        }
+      : undefined,
   };
 }
 
@@ -162,6 +184,8 @@ export async function startContainer(
     mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
     // What the last run left: its exit and its pids.
     for (const f of ['exit', 'state.json']) rmSync(join(dirs.run, f), { force: true });
+    rmSync(monitorStatePath(paths, c.id), { force: true });
+    rmSync(stopMarkerPath(paths, c.id), { force: true });
     writeFileSync(join(dirs.run, 'hostname'), `${c.config.Hostname}\n`);
     writeFileSync(join(dirs.run, 'hosts'), HOSTS);
     const specFile = join(dirs.run, 'spec');
@@ -181,6 +205,7 @@ export async function startContainer(
     stdin = mode.interactive ? 0 : openSync('/dev/null', 'r');
     signals = new SignalForwarder({ init: true });
     const monitor = await startMonitor({ specFile, stdin, idmap: currentIdMap() });
+    if (c.config.Tty) signals.resizes(monitor.monitorPid);
     return {
       exitCode: await followForeground(monitor, paths, c.id, signals, mode.onNotice, () =>
         lock.release(),

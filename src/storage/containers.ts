@@ -4,16 +4,35 @@
  * containers/<id>/{spec, state.json, exit, hostname, hosts}.
  */
 import {
+  linkSync,
   mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
   writeFileSync,
   rmSync,
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
+
+/** One of a container's own mounts (`-v`, `--mount`, `--tmpfs`), as src/runtime/mounts.ts reads it. */
+export interface MountRecord {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  /** bind: the host path; volume: its name; tmpfs: empty. */
+  Source: string;
+  Destination: string;
+  RW: boolean;
+  /** As given (`ro`, `z`, …), for inspect. */
+  Mode: string;
+  /** A volume made for this container alone (`-v /data`): removed with it by rm -v and --rm. */
+  Anonymous?: boolean;
+  /** A volume that is not filled with the image's files at its first mount. */
+  NoCopy?: boolean;
+  /** tmpfs: mount options (`size=64m,mode=1777`, `ro`, `noexec`…). */
+  Options?: string;
+  /** `-v` with a missing host path: made at create, as docker makes it. */
+  CreateSource?: boolean;
+}
 
 export interface ContainerRecord {
   id: string;
@@ -33,6 +52,8 @@ export interface ContainerRecord {
     WorkingDir: string;
     /** Created with -i: `start -a -i` passes stdin. */
     OpenStdin?: boolean;
+    /** Created with -t: its stdio is a pty. */
+    Tty?: boolean;
   };
   hostConfig: {
     AutoRemove: boolean;
@@ -42,18 +63,28 @@ export interface ContainerRecord {
     CapAdd?: string[] | null;
     CapDrop?: string[] | null;
     SecurityOpt?: string[] | null;
+    /** The `-v` flags as given, as docker keeps them. */
+    Binds?: string[] | null;
+    /** --restart; absent means "no". */
+    RestartPolicy?: { Name: string; MaximumRetryCount: number };
   };
   /**
    * The image's diff_ids, bottom first: they keep the rootfs's layers alive after `rmi -f`
    * deletes the image, as docker's container keeps its layers. Absent on older records.
    */
   layers?: string[];
+  /** `-v`, `--mount`, `--tmpfs`, `--volumes-from`. Absent on older records. */
+  mounts?: MountRecord[];
 }
 
 export interface ContainerState {
   pid: number;
   monitorPid: number;
   startedAt: string;
+  /** Runs after the first one, under a restart policy. */
+  restartCount?: number;
+  /** Waiting out the back-off before the next run: how the last one ended, and since when. */
+  restarting?: { code: number; signal: number; since: string };
   /** Start times (/proc/PID/stat field 22) of the two: a pid reused after a reboot is not them. */
   pidStart?: string | undefined;
   monitorStart?: string | undefined;
@@ -114,6 +145,30 @@ export function listContainers(paths: StatePaths): ContainerRecord[] {
 }
 
 export function readState(paths: StatePaths, id: string): ContainerState | undefined {
+  // The monitor records each run itself (native/monitor/main.cc): it knows the pid even when
+  // the CLI that started it was killed before writing state.json.
+  const file = monitorStatePath(paths, id);
+  let line: string | undefined;
+  let since: string | undefined;
+  try {
+    line = readFileSync(file, 'latin1').trim();
+    since = statSync(file).mtime.toISOString();
+  } catch {
+    line = undefined;
+  }
+  const [word, a, b, count, monitorPid, monitorStart] = line?.split(' ') ?? [];
+  if ((word === 'RUNNING' || word === 'RESTARTING') && monitorPid && since) {
+    const state: ContainerState = {
+      pid: word === 'RUNNING' ? Number(a) : 0,
+      pidStart: word === 'RUNNING' ? b : undefined,
+      monitorPid: Number(monitorPid),
+      monitorStart,
+      startedAt: since,
+      restartCount: Number(count) || 0,
+    };
+    if (word === 'RESTARTING') state.restarting = { code: Number(a), signal: Number(b), since };
+    return state;
+  }
   try {
     return JSON.parse(
       readFileSync(join(containerDirs(paths, id).run, 'state.json'), 'utf8'),
@@ -121,6 +176,19 @@ export function readState(paths: StatePaths, id: string): ContainerState | undef
   } catch {
     return undefined;
   }
+}
+
+/** Where the monitor of a container with a restart policy records its runs. */
+export function monitorStatePath(paths: StatePaths, id: string): string {
+  return join(containerDirs(paths, id).run, 'monitor-state');
+}
+
+/**
+ * Present once the user stopped the container (`stop`, `kill`, `rm -f`): its monitor restarts it
+ * no more. Kept with the storage, so that it survives a reboot; `start` removes it.
+ */
+export function stopMarkerPath(paths: StatePaths, id: string): string {
+  return join(containerDirs(paths, id).storage, 'stopped');
 }
 
 /** The monitor's exit file: "EXITED <code> <signal>", its mtime the time of death. */
@@ -158,6 +226,7 @@ export function procStart(pid: number): string | undefined {
  * which on some hosts is never.
  */
 export function sameProcess(pid: number, start: string | undefined): boolean {
+  if (!(pid > 0)) return false; // kill(0) would ask about our own process group
   const stat = isAlive(pid) ? procStat(pid) : undefined;
   if (!stat) return false;
   if (stat[0] === 'Z' || stat[0] === 'X') return false;
@@ -174,11 +243,16 @@ export function reconcile(paths: StatePaths, id: string): void {
   const s = readState(paths, id);
   if (!s || sameProcess(s.pid, s.pidStart) || sameProcess(s.monitorPid, s.monitorStart)) return;
   const file = join(containerDirs(paths, id).run, 'exit');
+  const tmp = `${file}.reconciled.${process.pid}`;
   try {
-    writeFileSync(`${file}.reconciled`, 'EXITED 255 0\n');
-    renameSync(`${file}.reconciled`, file);
+    writeFileSync(tmp, 'EXITED 255 0\n');
+    // link, not rename: a monitor that wrote its exit file since it was looked for (it exits
+    // just after) has the true one, and it must not be replaced.
+    linkSync(tmp, file);
   } catch {
-    // Removed meanwhile: nothing to record.
+    // Recorded by the monitor meanwhile, or removed: nothing to record.
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }
 

@@ -4,13 +4,14 @@
  * the form `tsctr images` prints (untagged images have none), the network modes `run --network`
  * accepts. Short IDs come too once two characters are typed, as podman's completion offers
  * them (cmd/podman/common/completion.go): a list of bare IDs helps nobody choose, a typed
- * prefix of one is worth completing. tsctr has no volumes and no named networks yet.
+ * prefix of one is worth completing. tsctr has no named networks yet.
  */
 import type { StatePaths } from '../config/paths.ts';
 import { networkModes } from '../netns/index.ts';
 import { familiarName, parseCanonical } from '../registry/reference.ts';
 import { ImageStore } from '../storage/store.ts';
 import { listContainers } from '../storage/containers.ts';
+import { listVolumes } from '../storage/volumes.ts';
 
 /** The kinds of object a command's arguments and flags name, for completion. */
 export type Completion = 'container' | 'image' | 'volume' | 'network';
@@ -41,7 +42,7 @@ const SOURCES: Record<Completion, (paths: StatePaths, prefix: string) => string[
   container: containerNames,
   image: imageNames,
   network: () => networkModes(),
-  volume: () => [],
+  volume: (paths) => listVolumes(paths).map((v) => v.Name),
 };
 
 /** The names of each kind that start with `prefix`, kind by kind, each kind sorted. */

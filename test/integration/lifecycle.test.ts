@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withBusybox } from './busybox.ts';
-import { runAs, tsctr, type Sandbox } from './harness.ts';
+import { runAs, tsctr, userProcesses, type Sandbox } from './harness.ts';
 
 // Detached containers: run -d, ps, logs, stop, kill, rm, through their monitors.
 const box = withBusybox();
@@ -319,5 +319,167 @@ describe('create, start, restart', () => {
     const r = tsctr(sb, ['create', '--name', 'nope1', '--cap-add', 'FLY', image, 'true']);
     expect(r.code).toBe(125);
     expect(tsctr(sb, ['ps', '-a', '--format', '{{.Names}}']).stdout).not.toMatch(/^nope1$/m);
+  });
+});
+
+describe('restart policies', () => {
+  const inspect = (name: string, f: string) => tsctr(sb, ['inspect', '-f', f, name]).stdout.trim();
+
+  it('on-failure:N runs a crashing container N more times, then records its exit', async () => {
+    tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'crasher',
+      '--restart',
+      'on-failure:2',
+      image,
+      'sh',
+      '-c',
+      'echo run; exit 3',
+    ]);
+    let seenRestarting = false;
+    for (let i = 0; i < 100 && !/^Exited/.test(await statusOf('crasher', /./)); i++) {
+      if (/^Restarting \(3\)/.test(await statusOf('crasher', /./))) seenRestarting = true;
+      await sleep(20);
+    }
+    expect(await statusOf('crasher', /^Exited/)).toMatch(/^Exited \(3\)/);
+    expect(seenRestarting).toBe(true);
+    expect(
+      inspect(
+        'crasher',
+        '{{.RestartCount}} {{.State.ExitCode}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}',
+      ),
+    ).toBe('2 3 on-failure:2');
+    expect(tsctr(sb, ['logs', 'crasher']).stdout).toBe('run\nrun\nrun\n');
+  });
+
+  it('always restarts after a clean exit too, until stop; start clears the stop', async () => {
+    tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'phoenix',
+      '--restart',
+      'always',
+      image,
+      'sh',
+      '-c',
+      'sleep 0.2',
+    ]);
+    for (let i = 0; i < 100 && Number(inspect('phoenix', '{{.RestartCount}}')) < 2; i++)
+      await sleep(50);
+    expect(Number(inspect('phoenix', '{{.RestartCount}}'))).toBeGreaterThanOrEqual(2);
+    expect(tsctr(sb, ['stop', '-t', '1', 'phoenix']).code).toBe(0);
+    expect(await statusOf('phoenix', /^Exited/)).toMatch(/^Exited/);
+    const count = inspect('phoenix', '{{.RestartCount}}');
+    await sleep(1000);
+    expect(await statusOf('phoenix', /./)).toMatch(/^Exited/);
+    expect(inspect('phoenix', '{{.RestartCount}}')).toBe(count);
+    expect(tsctr(sb, ['start', 'phoenix']).code).toBe(0);
+    for (let i = 0; i < 100 && inspect('phoenix', '{{.RestartCount}}') === '0'; i++)
+      await sleep(50);
+    expect(Number(inspect('phoenix', '{{.RestartCount}}'))).toBeGreaterThanOrEqual(1);
+    expect(tsctr(sb, ['rm', '-f', 'phoenix'])).toMatchObject({ code: 0, stdout: 'phoenix\n' });
+    expect(userProcesses(sb.user, 'sleep 0.2')).toEqual([]);
+  });
+
+  it("refuses docker's invalid combinations with 125", () => {
+    for (const [args, text] of [
+      [['--restart', 'always', '--rm'], 'Conflicting options: --restart and --rm'],
+      [['--restart', 'sometimes'], 'invalid restart policy format: sometimes'],
+      [
+        ['--restart', 'always:3'],
+        "maximum retry count cannot be used with restart policy 'always'",
+      ],
+    ] as const) {
+      const r = tsctr(sb, ['run', ...args, image, 'true']);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain(text);
+    }
+  });
+});
+
+describe('pause, unpause, top, container prune', () => {
+  it('pause stops every process of the container, unpause resumes them', async () => {
+    tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'counter',
+      image,
+      'sh',
+      '-c',
+      'while true; do date +%s%N > /tmp/tick; sleep 0.05; done',
+    ]);
+    await statusOf('counter', /^Up/);
+    await sleep(200);
+    expect(tsctr(sb, ['pause', 'counter'])).toMatchObject({ code: 0, stdout: 'counter\n' });
+    expect(await statusOf('counter', /\(Paused\)$/)).toMatch(/^Up .* \(Paused\)$/);
+    expect(
+      tsctr(sb, ['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'counter']).stdout,
+    ).toBe('paused true\n');
+    const upper = join(
+      sb.root,
+      'containers',
+      tsctr(sb, ['inspect', '-f', '{{.Id}}', 'counter']).stdout.trim(),
+      'upper',
+      'tmp',
+      'tick',
+    );
+    const frozen = readFileSync(upper, 'utf8');
+    await sleep(400);
+    expect(readFileSync(upper, 'utf8')).toBe(frozen);
+    expect(tsctr(sb, ['pause', 'counter']).stderr).toContain('is already paused');
+    const ex = tsctr(sb, ['exec', 'counter', 'true']);
+    expect(ex.stderr).toContain('is paused, unpause the container before exec');
+    expect(tsctr(sb, ['unpause', 'counter'])).toMatchObject({ code: 0, stdout: 'counter\n' });
+    await sleep(400);
+    expect(readFileSync(upper, 'utf8')).not.toBe(frozen);
+    expect(tsctr(sb, ['unpause', 'counter']).stderr).toContain('is not paused');
+    // A paused container still stops.
+    tsctr(sb, ['pause', 'counter']);
+    expect(tsctr(sb, ['stop', '-t', '1', 'counter']).code).toBe(0);
+    expect(await statusOf('counter', /^Exited/)).toMatch(/^Exited \(137\)/);
+  });
+
+  it('top lists the container processes through ps, with its options', async () => {
+    tsctr(sb, ['run', '-d', '--name', 'tops', image, 'sh', '-c', 'sleep 300 & sleep 301']);
+    await statusOf('tops', /^Up/);
+    await sleep(200);
+    const r = tsctr(sb, ['top', 'tops']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.replace(/^.*\d\d:\d\d:\d\d /, ''))
+        .sort(),
+      // sh has exec'd its last command: pid 1 is sleep 301.
+    ).toEqual(['sleep 300', 'sleep 301']);
+    expect(
+      tsctr(sb, ['top', 'tops', '-o', 'pid,comm'])
+        .stdout.split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => l.trim().split(/\s+/)[1])
+        .sort(),
+    ).toEqual(['sleep', 'sleep']);
+    tsctr(sb, ['rm', '-f', 'tops']);
+  });
+
+  it('container prune removes what is not running and says how much it freed', () => {
+    tsctr(sb, ['run', '--name', 'fat', image, 'sh', '-c', 'head -c 300000 /dev/zero > /big']);
+    tsctr(sb, ['run', '-d', '--name', 'alive', image, 'sleep', '300']);
+    const r = tsctr(sb, ['container', 'prune', '-f']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Deleted Containers:\n([0-9a-f]{64}\n)+\nTotal reclaimed space: \d/);
+    const kb = Number(/space: ([\d.]+)kB/.exec(r.stdout)?.[1]);
+    expect(kb).toBeGreaterThanOrEqual(300);
+    const left = (status: string) => tsctr(sb, ['ps', '-aq', '-f', `status=${status}`]).stdout;
+    expect([left('exited'), left('created')]).toEqual(['', '']);
+    expect(tsctr(sb, ['ps', '--format', '{{.Names}}']).stdout).toMatch(/^alive$/m);
+    tsctr(sb, ['rm', '-f', 'alive']);
   });
 });

@@ -2,6 +2,7 @@ import { Args, Flags, type ArgCompletion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { execInContainer } from '../../runtime/exec.ts';
 import { TsctrError } from '../../errors.ts';
+import { rawMode, requireTerminalInput } from '../../cli/terminal.ts';
 
 export default class Exec extends TsctrCommand {
   static override summary = 'Execute a command in a running container';
@@ -37,8 +38,15 @@ export default class Exec extends TsctrCommand {
 
   async run(): Promise<void> {
     const { args, flags, argv } = this.parse(Exec);
-    if (flags.tty) {
-      throw new TsctrError('--tty is not supported yet', { hint: 'run the command without -t' });
+    if (flags.tty && flags.detach) {
+      throw new TsctrError('--detach with --tty is not supported', {
+        hint: 'a detached exec has no terminal to show; drop -t',
+      });
+    }
+    let restore: (() => void) | undefined;
+    if (flags.tty && flags.interactive) {
+      requireTerminalInput();
+      restore = rawMode();
     }
     const result = await execInContainer({
       paths: this.paths,
@@ -50,7 +58,8 @@ export default class Exec extends TsctrCommand {
       privileged: flags.privileged,
       interactive: flags.interactive,
       detach: flags.detach,
-    });
+      tty: flags.tty,
+    }).finally(() => restore?.());
     process.exitCode = result.exitCode;
   }
 }

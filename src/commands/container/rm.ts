@@ -11,11 +11,15 @@ export default class Rm extends ContainerBatchCommand {
       char: 'f',
       description: 'Force the removal of a running container (uses SIGKILL)',
     }),
+    volumes: Flags.boolean({
+      char: 'v',
+      description: 'Remove anonymous volumes associated with the container',
+    }),
   };
 
   async run(): Promise<void> {
     const { flags, argv } = this.parse(Rm);
-    const outcomes = await removeContainers(this.paths, argv, flags.force);
+    const outcomes = await removeContainers(this.paths, argv, flags.force, flags.volumes);
     this.reportBatch(outcomes);
   }
 }

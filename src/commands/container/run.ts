@@ -3,6 +3,7 @@ import { TsctrCommand } from '../../cli/command.ts';
 import { createFlags, createOptions } from '../../cli/create-flags.ts';
 import { runContainer } from '../../runtime/run.ts';
 import { TsctrError } from '../../errors.ts';
+import { rawMode, requireTerminalInput } from '../../cli/terminal.ts';
 
 export default class Run extends TsctrCommand {
   static override summary = 'Create and run a new container from an image';
@@ -34,6 +35,12 @@ export default class Run extends TsctrCommand {
         hint: 'run it in the foreground with -i, or detached without it',
       });
     }
+    // The terminal is raw only while a container runs on it in the foreground.
+    let restore: (() => void) | undefined;
+    if (flags.tty && flags.interactive && !flags.detach) {
+      requireTerminalInput();
+      restore = rawMode();
+    }
     const result = await runContainer({
       ...createOptions({
         paths: this.paths,
@@ -43,7 +50,7 @@ export default class Run extends TsctrCommand {
         err: (l) => this.err(l),
       }),
       detach: flags.detach,
-    });
+    }).finally(() => restore?.());
     if ('detached' in result) this.out(result.detached);
     else process.exitCode = result.exitCode;
   }
