@@ -17,14 +17,14 @@ struct Keyword {
 };
 
 constexpr Keyword kArity[] = {
-    {"version", 1},     {"clone-flags", 1},   {"rootfs", 1},         {"mount-cwd", 1},
-    {"mount", 6},       {"symlink", 2},       {"masked", 1},         {"readonly", 1},
-    {"hostname", 1},    {"user", 2},          {"group", 1},          {"arg", 1},
-    {"env", 1},         {"cwd", 1},           {"remove-on-exit", 1}, {"exit-file", 1},
-    {"log-file", 1},    {"caps", 4},          {"no-new-privs", 0},   {"seccomp", 2},
-    {"join-pid", 2},    {"exec-detach", 0},   {"seccomp-arch", 1},   {"seccomp-rule", 3},
-    {"seccomp-arg", 4}, {"seccomp-cache", 1}, {"terminal", 0},       {"restart", 2},
-    {"state-file", 1},  {"stop-file", 1},
+    {"version", 1},     {"clone-flags", 1},   {"rootfs", 1},          {"mount-cwd", 1},
+    {"mount", 6},       {"symlink", 2},       {"masked", 1},          {"readonly", 1},
+    {"hostname", 1},    {"user", 2},          {"group", 1},           {"arg", 1},
+    {"env", 1},         {"cwd", 1},           {"remove-on-exit", 1},  {"exit-file", 1},
+    {"log-file", 1},    {"caps", 4},          {"no-new-privs", 0},    {"seccomp", 2},
+    {"join-pid", 2},    {"exec-detach", 0},   {"seccomp-arch", 1},    {"seccomp-rule", 3},
+    {"seccomp-arg", 4}, {"seccomp-cache", 1}, {"terminal", 0},        {"restart", 2},
+    {"state-file", 1},  {"stop-file", 1},     {"readonly-rootfs", 0},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -184,6 +184,8 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.restart_policy = a[0];
             if (!to_ulong(a[1], spec.restart_max))
                 goto bad_number;
+        } else if (kw == "readonly-rootfs") {
+            spec.readonly_rootfs = true;
         } else if (kw == "state-file") {
             spec.state_file = a[0];
         } else if (kw == "stop-file") {

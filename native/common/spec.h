@@ -90,6 +90,8 @@ struct Spec {
     unsigned long restart_max = 0;
     std::string state_file;
     std::string stop_file;
+    // --read-only: the rootfs is remounted read-only after everything is mounted in it.
+    bool readonly_rootfs = false;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

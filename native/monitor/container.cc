@@ -285,6 +285,8 @@ void container_main(const Spec &s, int err_fd, int console_fd) {
     do_mounts(s, rootfd);
     do_symlinks(s, rootfd);
     do_masks(s, rootfd);
+    if (s.readonly_rootfs)
+        remount_readonly(rootfd, "the rootfs (--read-only)", 0);
     pivot_into(rootfd);
     close(rootfd);
 

@@ -11,6 +11,8 @@
 
 namespace tsctr {
 
+int receive_fd(int sock);
+
 bool attach_terminal(int sock, uid_t uid, const char *&what) {
     what = "open /dev/ptmx";
     int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -52,6 +54,11 @@ bool attach_terminal(int sock, uid_t uid, const char *&what) {
     if (n < 0)
         return false;
     close(master);
+    // Wait until the monitor has given the pty its window size: a command that asks for it at
+    // once (`stty size`) would otherwise see 0x0. EOF (a monitor gone) waits no longer.
+    char ack;
+    while (read(sock, &ack, 1) < 0 && errno == EINTR) {
+    }
     close(sock);
 
     what = "setsid";
@@ -70,6 +77,15 @@ bool attach_terminal(int sock, uid_t uid, const char *&what) {
 }
 
 int receive_terminal(int sock) {
+    int fd = receive_fd(sock);
+    if (fd >= 0) {
+        resize_terminal(fd);
+        (void)!write(sock, "k", 1); // the container may go on (attach_terminal)
+    }
+    return fd;
+}
+
+int receive_fd(int sock) {
     char dummy;
     iovec iov = {&dummy, 1};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};

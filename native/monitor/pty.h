@@ -15,8 +15,9 @@ namespace tsctr {
 // new session and fds 0-2, owned by `uid`. Returns false with errno set and `what` naming the step.
 bool attach_terminal(int sock, uid_t uid, const char *&what);
 
-// In the monitor: receives the master sent by attach_terminal; -1 when the socket closed
-// without one (the container failed before it; its error pipe says why).
+// In the monitor: receives the master sent by attach_terminal, gives it the window size of the
+// monitor's stdio and lets the container go on; -1 when the socket closed without one (the
+// container failed before it; its error pipe says why).
 int receive_terminal(int sock);
 
 // In the monitor: copies fd 0 to the master and the master to fd 1 until the master reports

@@ -7,14 +7,19 @@ import { imageForContainer } from '../images/for-container.ts';
 import type { CreateOptions } from '../runtime/create.ts';
 import { Flags } from './flags.ts';
 import { pullPrinter } from './pull-progress.ts';
+import { intFlag } from './parse.ts';
 
 export const createFlags = {
   'cap-add': Flags.strings({ description: 'Add Linux capabilities' }),
   'cap-drop': Flags.strings({ description: 'Drop Linux capabilities' }),
+  'add-host': Flags.strings({ description: 'Add a custom host-to-IP mapping (host:ip)' }),
   entrypoint: Flags.string({ description: 'Overwrite the default ENTRYPOINT of the image' }),
   env: Flags.strings({ char: 'e', description: 'Set environment variables' }),
+  'env-file': Flags.strings({ description: 'Read in a file of environment variables' }),
+  'group-add': Flags.strings({ description: 'Add additional groups to join' }),
   hostname: Flags.string({ char: 'h', description: 'Container host name' }),
   interactive: Flags.boolean({ char: 'i', description: 'Keep STDIN open' }),
+  label: Flags.strings({ char: 'l', description: 'Set meta data on a container' }),
   mount: Flags.strings({
     description:
       'Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…[,readonly])',
@@ -24,6 +29,13 @@ export const createFlags = {
     aliases: ['net'],
     completion: 'network',
     description: 'Connect a container to a network (only "none" for now)',
+  }),
+  pull: Flags.string({
+    description: 'Pull image before running ("always", "missing", "never") (default "missing")',
+  }),
+  'read-only': Flags.boolean({
+    description:
+      "Mount the container's root filesystem as read only (/run and /tmp stay writable tmpfs)",
   }),
   privileged: Flags.boolean({
     description:
@@ -36,6 +48,13 @@ export const createFlags = {
   rm: Flags.boolean({
     description:
       'Automatically remove the container and its associated anonymous volumes when it exits',
+  }),
+  'shm-size': Flags.string({ description: 'Size of /dev/shm (e.g. 64m)' }),
+  'stop-signal': Flags.string({
+    description: "Signal to stop the container (default the image's, else SIGTERM)",
+  }),
+  'stop-timeout': Flags.string({
+    description: 'Timeout (in seconds) to stop a container (default 10)',
   }),
   'security-opt': Flags.strings({
     description: 'Security Options (no-new-privileges, seccomp=unconfined|PROFILE.json)',
@@ -59,6 +78,15 @@ export const createFlags = {
 };
 
 export interface CreateFlagValues {
+  'add-host': string[];
+  'env-file': string[];
+  'group-add': string[];
+  label: string[];
+  pull?: string | undefined;
+  'read-only': boolean;
+  'shm-size'?: string | undefined;
+  'stop-signal'?: string | undefined;
+  'stop-timeout'?: string | undefined;
   'cap-add': string[];
   'cap-drop': string[];
   entrypoint?: string | undefined;
@@ -97,6 +125,7 @@ export function createOptions(opts: {
         input: image,
         onPull: pullPrinter(err, false),
         onNotice: err,
+        pull: flags.pull,
       }),
     command: opts.command,
     name: flags.name,
@@ -110,6 +139,17 @@ export function createOptions(opts: {
     interactive: flags.interactive,
     tty: flags.tty,
     restart: flags.restart,
+    envFiles: flags['env-file'],
+    labels: flags.label,
+    addHosts: flags['add-host'],
+    groupAdd: flags['group-add'],
+    readOnly: flags['read-only'],
+    shmSize: flags['shm-size'],
+    stopSignal: flags['stop-signal'],
+    stopTimeout:
+      flags['stop-timeout'] === undefined
+        ? undefined
+        : intFlag('run', '--stop-timeout', flags['stop-timeout']),
     security: {
       capAdd: flags['cap-add'],
       capDrop: flags['cap-drop'],

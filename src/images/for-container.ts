@@ -21,14 +21,28 @@ export interface ImageForContainer {
   input: string;
   onPull?: ((e: PullEvent) => void) | undefined;
   onNotice?: ((text: string) => void) | undefined;
+  /** docker's --pull: missing (default), always, never. */
+  pull?: string | undefined;
 }
 
 export async function imageForContainer(opts: ImageForContainer): Promise<ImageRecord> {
   const store = new ImageStore(opts.paths);
-  let image = lookupImage(store.listImages(), opts.input);
+  const policy = opts.pull ?? 'missing';
+  if (!['missing', 'always', 'never'].includes(policy)) {
+    throw new TsctrError(
+      `invalid pull option: '${policy}': must be one of "always", "missing" or "never"`,
+    );
+  }
+  let image = policy === 'always' ? undefined : lookupImage(store.listImages(), opts.input);
+  if (!image && policy === 'never') {
+    throw new TsctrError(`No such image: ${opts.input}`, {
+      hint: 'pull it first, or drop --pull never',
+    });
+  }
   if (!image) {
     const ref = withDefaultTag(parseReference(opts.input));
-    opts.onNotice?.(`Unable to find image '${familiarName(ref)}' locally`);
+    if (policy === 'missing')
+      opts.onNotice?.(`Unable to find image '${familiarName(ref)}' locally`);
     // The registry client (undici) costs ~45 ms to load: only a run that must pull pays it.
     const { pullImage } = await import('./pull.ts');
     image = await pullImage(opts.input, { paths: opts.paths, onEvent: opts.onPull });

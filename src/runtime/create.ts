@@ -3,10 +3,11 @@
  * the container's record and its empty writable layer. Everything `start` needs later is in the
  * record, so a created or exited container starts again from it alone (./start.ts).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
-import { TsctrError } from '../errors.ts';
+import { TsctrError, fromSystemError } from '../errors.ts';
+import { parseSignal } from './signals.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
@@ -50,6 +51,14 @@ export interface CreateOptions {
   mounts?: MountFlags;
   /** --restart: no, on-failure[:N], always, unless-stopped. */
   restart?: string | undefined;
+  envFiles?: string[] | undefined;
+  labels?: string[] | undefined;
+  addHosts?: string[] | undefined;
+  groupAdd?: string[] | undefined;
+  readOnly?: boolean | undefined;
+  shmSize?: string | undefined;
+  stopSignal?: string | undefined;
+  stopTimeout?: number | undefined;
   onNotice?: (text: string) => void;
 }
 
@@ -85,6 +94,49 @@ export function commandLine(
   if (entrypoint !== undefined) return [...(entrypoint ? [entrypoint] : []), ...args];
   const cmd = args.length ? args : (cfg.Cmd ?? []);
   return [...(cfg.Entrypoint ?? []), ...cmd];
+}
+
+/** docker's --env-file: KEY=value lines; `#` comments and blank lines skipped; KEY alone from tsctr's environment. */
+export function readEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw fromSystemError('reading --env-file', err);
+  }
+  return text.split(/\r?\n/).flatMap((line) => {
+    const l = line.replace(/^\s+/, '');
+    if (!l || l.startsWith('#')) return [];
+    if (/\s/.test(l.split('=')[0]!)) {
+      throw new TsctrError(`variable '${l.split('=')[0]}' contains whitespaces`, { path });
+    }
+    return [l];
+  });
+}
+
+/** docker's RAMInBytes: a number with an optional b, k, m or g (powers of 1024). */
+export function parseBytes(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i.exec(value.trim());
+  if (!m)
+    throw new TsctrError(`invalid size: '${value}' for ${flag}`, { hint: 'for example 64m or 1g' });
+  const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase()]!;
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** An IPv4 or IPv6 literal (node:net's isIP would load the streams stack into every run). */
+function looksLikeIP(s: string): boolean {
+  if (/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(s))
+    return s.split('.').every((p) => Number(p) < 256);
+  return s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s);
+}
+
+function parseLabels(labels: string[]): Record<string, string> {
+  return Object.fromEntries(
+    labels.map((l) => {
+      const i = l.indexOf('=');
+      return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)];
+    }),
+  );
 }
 
 /** docker's --restart values. */
@@ -125,6 +177,21 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
 
 async function create(opts: CreateOptions, store: ImageStore): Promise<ContainerRecord> {
   const restart = parseRestartPolicy(opts.restart, opts.rm);
+  const shmSize = opts.shmSize === undefined ? undefined : parseBytes(opts.shmSize, '--shm-size');
+  const stopSignal = opts.stopSignal;
+  if (stopSignal !== undefined) parseSignal(stopSignal);
+  for (const h of opts.addHosts ?? []) {
+    const i = h.indexOf(':');
+    if (i <= 0 || !looksLikeIP(h.slice(i + 1))) {
+      throw new TsctrError(
+        `invalid argument "${h}" for "--add-host" flag: invalid IP address in add-host: "${h.slice(i + 1)}"`,
+        {
+          hint: 'give NAME:IP (host-gateway comes with networking)',
+        },
+      );
+    }
+  }
+  const fileEnv = (opts.envFiles ?? []).flatMap(readEnvFile);
   const image = await opts.findImage();
   const net = planNetwork(opts.network);
   const args = commandLine(image, opts.command, opts.entrypoint);
@@ -163,7 +230,10 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   const hostname = opts.hostname ?? id.slice(0, 12);
   const cwd = opts.workdir || image.config.config?.WorkingDir || '/';
   let env = [DEFAULT_PATH, `HOSTNAME=${hostname}`];
-  env = mergeEnv(env, mergeEnv(image.config.config?.Env ?? [], expandEnvFlags(opts.env)));
+  env = mergeEnv(
+    env,
+    mergeEnv(image.config.config?.Env ?? [], expandEnvFlags([...fileEnv, ...opts.env])),
+  );
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   // docker sets TERM for a terminal the image did not configure.
   if (opts.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
@@ -187,6 +257,9 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
           : (image.config.config?.Entrypoint ?? null),
       WorkingDir: cwd,
       OpenStdin: opts.interactive,
+      Labels: { ...(image.config.config?.Labels ?? {}), ...parseLabels(opts.labels ?? []) },
+      StopSignal: stopSignal ?? image.config.config?.StopSignal,
+      ...(opts.stopTimeout !== undefined ? { StopTimeout: opts.stopTimeout } : {}),
       Tty: !!opts.tty,
     },
     hostConfig: {
@@ -198,6 +271,10 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       SecurityOpt: opts.security?.securityOpt ?? null,
       Binds: opts.mounts?.volume?.length ? opts.mounts.volume : null,
       ...(restart ? { RestartPolicy: restart } : {}),
+      ExtraHosts: opts.addHosts?.length ? opts.addHosts : null,
+      GroupAdd: opts.groupAdd?.length ? opts.groupAdd : null,
+      ReadonlyRootfs: !!opts.readOnly,
+      ...(shmSize !== undefined ? { ShmSize: shmSize } : {}),
     },
     layers: image.layers,
     mounts,

@@ -122,6 +122,10 @@ export function inspectContainer(
       SecurityOpt: c.hostConfig.SecurityOpt ?? null,
       Binds: c.hostConfig.Binds ?? null,
       RestartPolicy: c.hostConfig.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 },
+      ExtraHosts: c.hostConfig.ExtraHosts ?? null,
+      GroupAdd: c.hostConfig.GroupAdd ?? null,
+      ReadonlyRootfs: !!c.hostConfig.ReadonlyRootfs,
+      ShmSize: c.hostConfig.ShmSize ?? 64 * 1024 * 1024,
     },
     GraphDriver: {
       Data: {
@@ -150,7 +154,9 @@ export function inspectContainer(
       WorkingDir: c.config.WorkingDir === '/' ? '' : c.config.WorkingDir,
       Entrypoint: c.config.Entrypoint,
       OnBuild: null,
-      Labels: {},
+      Labels: c.config.Labels ?? {},
+      ...(c.config.StopSignal ? { StopSignal: c.config.StopSignal } : {}),
+      ...(c.config.StopTimeout !== undefined ? { StopTimeout: c.config.StopTimeout } : {}),
     },
   };
 }

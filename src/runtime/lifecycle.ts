@@ -27,6 +27,7 @@ import {
 import { lookupContainer, noSuchContainer } from './inspect.ts';
 import { reserveName } from './names.ts';
 import { startContainer } from './start.ts';
+import { parseSignal } from './signals.ts';
 import { removeAnonymousVolumes } from './volumes.ts';
 import { containerPids, freeze, isPaused, thaw } from './processes.ts';
 
@@ -57,15 +58,7 @@ async function waitExit(paths: StatePaths, c: ContainerRecord, ms: number): Prom
   }
 }
 
-/** docker's signal names and numbers: KILL, SIGKILL, 9. */
-export function parseSignal(text: string): number {
-  const name = text.toUpperCase().replace(/^SIG/, '');
-  const n = /^\d+$/.test(name) ? Number(name) : constants.signals[`SIG${name}` as NodeJS.Signals];
-  if (!n || n > 64) {
-    throw new TsctrError(`Invalid signal: ${text}`, { hint: 'for example KILL, TERM, HUP or 9' });
-  }
-  return n;
-}
+export { parseSignal };
 
 async function eachContainer<T = void>(
   paths: StatePaths,
@@ -107,7 +100,7 @@ export async function waitContainers(
 export function stopContainers(
   paths: StatePaths,
   inputs: readonly string[],
-  timeout: number,
+  timeout: number | undefined,
 ): Promise<ItemOutcome[]> {
   return eachContainer(paths, inputs, (c) => stopOne(paths, c, timeout));
 }
@@ -125,7 +118,16 @@ function holdRestarts(paths: StatePaths, c: ContainerRecord): void {
   }
 }
 
-async function stopOne(paths: StatePaths, c: ContainerRecord, timeout: number): Promise<void> {
+/**
+ * The container's stop signal (--stop-signal, else its image's, else SIGTERM), then KILL after
+ * `timeout` seconds (-t, else --stop-timeout, else 10; negative: never).
+ */
+async function stopOne(
+  paths: StatePaths,
+  c: ContainerRecord,
+  seconds: number | undefined,
+): Promise<void> {
+  const timeout = seconds ?? c.config.StopTimeout ?? 10;
   holdRestarts(paths, c);
   const pid = runningPid(paths, c);
   if (pid === undefined) {
@@ -133,7 +135,7 @@ async function stopOne(paths: StatePaths, c: ContainerRecord, timeout: number): 
     if (c.hostConfig.RestartPolicy) await waitExit(paths, c, 10_000);
     return;
   }
-  signal(pid, constants.signals.SIGTERM);
+  signal(pid, parseSignal(c.config.StopSignal ?? 'SIGTERM'));
   resumeIfPaused(paths, c, pid);
   if (await waitExit(paths, c, timeout < 0 ? Infinity : timeout * 1000)) return;
   signal(pid, constants.signals.SIGKILL);
@@ -249,7 +251,7 @@ export async function startAttached(
 export function restartContainers(
   paths: StatePaths,
   inputs: readonly string[],
-  timeout: number,
+  timeout: number | undefined,
 ): Promise<ItemOutcome[]> {
   return eachContainer(paths, inputs, async (c) => {
     await stopOne(paths, c, timeout);

@@ -91,7 +91,9 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
       State: s,
       Ports: '',
       Names: c.name,
-      Labels: '',
+      Labels: Object.entries(c.config.Labels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
       Mounts: '',
       Networks: c.hostConfig.NetworkMode,
       Size: '',
@@ -109,7 +111,12 @@ const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exite
 /** dockerd's container filters: values of one key are alternatives, keys must all match. */
 function matches(
   f: ReadonlyMap<string, readonly string[]>,
-  c: { id: string; name: string; hostConfig: { RestartPolicy?: { Name: string } } },
+  c: {
+    id: string;
+    name: string;
+    hostConfig: { RestartPolicy?: { Name: string } };
+    config: { Labels?: Record<string, string> };
+  },
   state: string,
   code: number | undefined,
 ): boolean {
@@ -134,6 +141,12 @@ function matches(
     }) &&
     any('status', (v) => v === state) &&
     any('exited', (v) => code !== undefined && Number(v) === code) &&
+    // label=KEY or label=KEY=VALUE: all of them must hold.
+    (f.get('label') ?? []).every((v) => {
+      const i = v.indexOf('=');
+      const labels = c.config.Labels ?? {};
+      return i < 0 ? v in labels : labels[v.slice(0, i)] === v.slice(i + 1);
+    }) &&
     // podman's filter: what a boot-time unit starts (docs/ARCHITECTURE.md, "After a reboot").
     any('restart-policy', (v) => (c.hostConfig.RestartPolicy?.Name ?? 'no') === v)
   );

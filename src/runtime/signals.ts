@@ -4,6 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { TsctrError } from '../errors.ts';
+
+/** docker's signal names and numbers: KILL, SIGKILL, 9. */
+export function parseSignal(text: string): number {
+  const name = text.toUpperCase().replace(/^SIG/, '');
+  const n = /^\d+$/.test(name) ? Number(name) : osConstants.signals[`SIG${name}` as NodeJS.Signals];
+  if (!n || n > 64) {
+    throw new TsctrError(`Invalid signal: ${text}`, { hint: 'for example KILL, TERM, HUP or 9' });
+  }
+  return n;
+}
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 

@@ -54,6 +54,8 @@ export interface ContainerSpec {
   seccompCache?: string | undefined;
   /** `-t`: a pty made inside the container is its stdio (native/monitor/pty.h). */
   terminal?: boolean | undefined;
+  /** --read-only: the rootfs is remounted read-only once everything is mounted in it. */
+  readonlyRootfs?: boolean | undefined;
   /** Where the monitor records each start: `RUNNING pid start restarts monitor-pid start`. */
   stateFile?: string | undefined;
   /** --restart, applied by the monitor; it stops restarting once stopFile exists. */
@@ -104,6 +106,7 @@ export function encodeSpec(s: ContainerSpec): Buffer {
   if (s.logFile) t.push('log-file', s.logFile);
   if (s.terminal) t.push('terminal');
   if (s.stateFile) t.push('state-file', s.stateFile);
+  if (s.readonlyRootfs) t.push('readonly-rootfs');
   if (s.restart) {
     t.push('restart', s.restart.policy, String(s.restart.max), 'stop-file', s.restart.stopFile);
   }
@@ -140,7 +143,12 @@ export const readonlyPaths = [
  * The API filesystems and the minimal /dev. Device nodes cannot be created in a user
  * namespace, so the host's are bind-mounted (what rootless runc does).
  */
-export function baseMounts(opts: { ownNetns: boolean; ptsGid5: boolean }): Mount[] {
+export function baseMounts(opts: {
+  ownNetns: boolean;
+  ptsGid5: boolean;
+  /** /dev/shm's size in bytes (docker's 64 MiB without --shm-size). */
+  shmSize?: number | undefined;
+}): Mount[] {
   const m: Mount[] = [
     {
       source: 'proc',
@@ -172,7 +180,7 @@ export function baseMounts(opts: { ownNetns: boolean; ptsGid5: boolean }): Mount
       target: '/dev/shm',
       fstype: 'tmpfs',
       flags: MS.NOSUID | MS.NOEXEC | MS.NODEV,
-      data: 'mode=1777,size=65536k',
+      data: `mode=1777,size=${opts.shmSize ?? 64 * 1024 * 1024}`,
       make: 'dir',
     },
     {

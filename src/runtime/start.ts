@@ -25,7 +25,8 @@ import {
   stopMarkerPath,
   type ContainerRecord,
 } from '../storage/containers.ts';
-import { resolveUser } from './image-user.ts';
+import { readLayered, resolveUser } from './image-user.ts';
+import type { MountRecord } from './mounts.ts';
 import { anonymousVolumes, specMounts } from './mounts.ts';
 import { volumeDir } from '../storage/volumes.ts';
 import { startMonitor } from './monitor.ts';
@@ -69,6 +70,24 @@ export function isRunning(paths: StatePaths, id: string): boolean {
   return !readExit(paths, id) && !!st && sameProcess(st.pid, st.pidStart);
 }
 
+/** --read-only keeps /run and /tmp writable (tmpfs), unless the user mounted something there. */
+function readOnlyTmpfs(c: ContainerRecord): MountRecord[] {
+  if (!c.hostConfig.ReadonlyRootfs) return [];
+  const taken = new Set((c.mounts ?? []).map((m) => m.Destination));
+  return ['/run', '/tmp']
+    .filter((d) => !taken.has(d))
+    .map((d) => ({ Type: 'tmpfs', Source: '', Destination: d, RW: true, Mode: '', Options: '' }));
+}
+
+/** A group's gid from the container's /etc/group. */
+function groupId(layered: string[], name: string): number | undefined {
+  for (const line of (readLayered(layered, 'etc/group') ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && /^\d+$/.test(f[2] ?? '')) return Number(f[2]);
+  }
+  return undefined;
+}
+
 /** The spec the monitor gets, made from the record alone. */
 function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): ContainerSpec {
   if (!c.layers) {
@@ -86,6 +105,19 @@ function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): Contai
     join(dirs.storage, 'upper'),
     ...layersTopDown.map((d) => join(store.layerDir(d), 'diff')),
   ]);
+  const layered = [
+    join(dirs.storage, 'upper'),
+    ...layersTopDown.map((d) => join(store.layerDir(d), 'diff')),
+  ];
+  for (const g of c.hostConfig.GroupAdd ?? []) {
+    const gid = /^\d+$/.test(g) ? Number(g) : groupId(layered, g);
+    if (gid === undefined) {
+      throw new TsctrError(`Unable to find group ${g}: no matching entries in group file`, {
+        hint: "give a group the image's /etc/group has, or a number",
+      });
+    }
+    if (!user.groups.includes(gid)) user.groups.push(gid);
+  }
   // Groups the namespace cannot represent are dropped, as podman does, rather than failing.
   user.groups = user.groups.filter((g) => g < mappedCount(idmap.gids));
   const security = resolveSecurity(
@@ -122,11 +154,16 @@ function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): Contai
         data: `lowerdir=${lower},upperdir=${rel(join(dirs.storage, 'upper'))},workdir=${rel(join(dirs.storage, 'work'))},userxattr`,
         make: 'none',
       },
-      ...baseMounts({ ownNetns: net.ownNetns, ptsGid5: mappedCount(idmap.gids) > 5 }),
+      ...baseMounts({
+        ownNetns: net.ownNetns,
+        ptsGid5: mappedCount(idmap.gids) > 5,
+        shmSize: c.hostConfig.ShmSize,
+      }),
       bind(join(dirs.run, 'hostname'), '/etc/hostname'),
       bind(join(dirs.run, 'hosts'), '/etc/hosts'),
-      ...specMounts(paths, c.mounts ?? []),
+      ...specMounts(paths, [...readOnlyTmpfs(c), ...(c.mounts ?? [])]),
     ],
+    readonlyRootfs: !!c.hostConfig.ReadonlyRootfs,
     symlinks: devSymlinks,
     masked: security.maskPaths ? maskedPaths : [],
     readonly: security.maskPaths ? readonlyPaths : [],
@@ -187,7 +224,11 @@ export async function startContainer(
     rmSync(monitorStatePath(paths, c.id), { force: true });
     rmSync(stopMarkerPath(paths, c.id), { force: true });
     writeFileSync(join(dirs.run, 'hostname'), `${c.config.Hostname}\n`);
-    writeFileSync(join(dirs.run, 'hosts'), HOSTS);
+    const extra = (c.hostConfig.ExtraHosts ?? []).map((h) => {
+      const i = h.indexOf(':');
+      return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    });
+    writeFileSync(join(dirs.run, 'hosts'), HOSTS + extra.join(''));
     const specFile = join(dirs.run, 'spec');
     writeFileSync(specFile, encodeSpec(specFor(paths, c, mode.detach)));
 

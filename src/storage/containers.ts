@@ -54,6 +54,12 @@ export interface ContainerRecord {
     OpenStdin?: boolean;
     /** Created with -t: its stdio is a pty. */
     Tty?: boolean;
+    /** The image's labels and --label's. */
+    Labels?: Record<string, string>;
+    /** --stop-signal, else the image's; `stop` sends it (SIGTERM without either). */
+    StopSignal?: string | undefined;
+    /** --stop-timeout: `stop`'s wait without -t (10 s without it). */
+    StopTimeout?: number;
   };
   hostConfig: {
     AutoRemove: boolean;
@@ -67,6 +73,14 @@ export interface ContainerRecord {
     Binds?: string[] | null;
     /** --restart; absent means "no". */
     RestartPolicy?: { Name: string; MaximumRetryCount: number };
+    /** --add-host NAME:IP lines for /etc/hosts. */
+    ExtraHosts?: string[] | null;
+    /** --group-add: more groups (names from the container's /etc/group, or numbers). */
+    GroupAdd?: string[] | null;
+    /** --read-only: the rootfs mounted read-only, with tmpfs /run and /tmp. */
+    ReadonlyRootfs?: boolean;
+    /** --shm-size in bytes (64 MiB without it). */
+    ShmSize?: number;
   };
   /**
    * The image's diff_ids, bottom first: they keep the rootfs's layers alive after `rmi -f`

@@ -58,7 +58,7 @@ export default class Ps extends TsctrCommand {
   async run(): Promise<void> {
     const { flags } = this.parse(Ps);
     const filters = parseFilters(flags.filter ?? [], '-f, --filter', this.id!);
-    validateFilters(filters, ['id', 'name', 'status', 'exited', 'restart-policy']);
+    validateFilters(filters, ['id', 'name', 'status', 'exited', 'label', 'restart-policy']);
     const n = flags.last === undefined ? -1 : intFlag(this.id!, '-n, --last', flags.last);
     const rows = containerRows(this.paths, {
       all: flags.all,

@@ -10,13 +10,15 @@ export default class Stop extends ContainerBatchCommand {
   static override flags = {
     time: Flags.string({
       char: 't',
-      description: 'Seconds to wait before killing the container, -1 for no limit (default 10)',
+      description:
+        'Seconds to wait before killing the container, -1 for no limit (default: its --stop-timeout, else 10)',
     }),
   };
 
   async run(): Promise<void> {
     const { flags, argv } = this.parse(Stop);
-    const seconds = flags.time === undefined ? 10 : intFlag(this.id!, '-t, --time', flags.time);
+    const seconds =
+      flags.time === undefined ? undefined : intFlag(this.id!, '-t, --time', flags.time);
     const outcomes = await stopContainers(this.paths, argv, seconds);
     this.reportBatch(outcomes);
   }
