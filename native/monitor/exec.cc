@@ -14,6 +14,7 @@
 #include "container.h"
 #include "fdio.h"
 #include "pty.h"
+#include "status.h"
 
 namespace tsctr {
 
@@ -35,13 +36,6 @@ void on_winch(int) {
 
 void status(const std::string &line) {
     write_line(kStatusFd, line);
-}
-
-std::string one_line(std::string s) {
-    for (char &c : s)
-        if (c == '\n' || c == '\t')
-            c = ' ';
-    return s;
 }
 
 int error(const char *stage, int err, const std::string &detail) {
@@ -178,27 +172,13 @@ int exec_main(const Spec &spec) {
         g_master = master;
     }
 
-    std::string report;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(errpipe[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        report.append(buf, static_cast<size_t>(n));
-    }
+    std::string report = read_setup_error(errpipe[0]);
     close(errpipe[0]);
     if (!report.empty()) {
-        if (report.back() == '\n')
-            report.pop_back();
-        size_t a = report.find('\t'), b = report.find('\t', a + 1);
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
         }
-        status("ERROR " + report.substr(0, a) + " " +
-               (a == std::string::npos ? "0" : report.substr(a + 1, b - a - 1)) + " " +
-               one_line(b == std::string::npos ? "" : report.substr(b + 1)));
+        status(report);
         return 1;
     }
     status("STARTED " + std::to_string(pid));

@@ -35,6 +35,7 @@
 #include "rmtree.h"
 #include "security.h"
 #include "spec.h"
+#include "status.h"
 
 namespace {
 
@@ -57,25 +58,6 @@ void status(const std::string &line) {
     // The CLI may be gone (killed, or a detached run); the container's fate is still recorded in
     // the exit file, so a failed write here is not an error.
     tsctr::write_line(kStatusFd, line);
-}
-
-std::string one_line(std::string s) {
-    for (char &c : s)
-        if (c == '\n' || c == '\t')
-            c = ' ';
-    return s;
-}
-
-void write_exit_file(const std::string &path, const std::string &line) {
-    if (path.empty())
-        return;
-    std::string tmp = path + ".tmp";
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    tsctr::write_line(fd, line);
-    close(fd);
-    rename(tmp.c_str(), path.c_str());
 }
 
 void cleanup(const tsctr::Spec &spec) {
@@ -121,17 +103,9 @@ bool should_restart(const tsctr::Spec &spec, const Run &last, int restarts) {
     return spec.restart_policy == "always" || spec.restart_policy == "unless-stopped";
 }
 
-// "RUNNING pid starttime restarts" or "RESTARTING code signal restarts", replaced atomically.
+// "RUNNING …" or "RESTARTING …" (native/common/spec.h, state_file), replaced atomically.
 void write_state(const std::string &path, const std::string &line) {
-    if (path.empty())
-        return;
-    std::string tmp = path + ".tmp";
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    tsctr::write_line(fd, line);
-    close(fd);
-    rename(tmp.c_str(), path.c_str());
+    tsctr::replace_file(path, line);
 }
 
 std::string proc_start(pid_t pid) {
@@ -170,7 +144,7 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
     int outpipe[2] = {-1, -1}, errout[2] = {-1, -1};
     if (log_fd >= 0 && !spec.terminal &&
         (pipe2(outpipe, O_CLOEXEC) < 0 || pipe2(errout, O_CLOEXEC) < 0)) {
-        r.error = "ERROR pipe " + std::to_string(errno) + " log " + one_line(spec.log_file);
+        r.error = "ERROR pipe " + std::to_string(errno) + " log " + tsctr::one_line(spec.log_file);
         return r;
     }
     // No forwarded signal may reach the setup child before it resets its handlers.
@@ -215,26 +189,9 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
         g_master = master;
     }
 
-    std::string report;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = read(errpipe[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        report.append(buf, static_cast<size_t>(n));
-    }
+    std::string report = tsctr::read_setup_error(errpipe[0]);
     close(errpipe[0]);
-
     if (!report.empty()) {
-        // "STAGE\tERRNO\tDETAIL\n" from container_main.
-        if (report.back() == '\n')
-            report.pop_back();
-        size_t a = report.find('\t'), b = report.find('\t', a + 1);
-        std::string stage = report.substr(0, a);
-        std::string no = a == std::string::npos ? "0" : report.substr(a + 1, b - a - 1);
-        std::string detail = b == std::string::npos ? "" : report.substr(b + 1);
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
         }
@@ -243,7 +200,7 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
             close(outpipe[0]);
             close(errout[0]);
         }
-        r.error = "ERROR " + stage + " " + no + " " + one_line(detail);
+        r.error = report;
         return r;
     }
     r.started = true;
@@ -297,7 +254,7 @@ int main(int argc, char **argv) {
     tsctr::Spec spec;
     std::string err;
     if (!tsctr::read_spec(argv[argc - 1], spec, err)) {
-        status("ERROR spec " + std::to_string(EINVAL) + " " + one_line(err));
+        status("ERROR spec " + std::to_string(EINVAL) + " " + tsctr::one_line(err));
         return 1;
     }
     if (exec_mode != (spec.join_pid != 0)) {
@@ -309,7 +266,7 @@ int main(int argc, char **argv) {
         if (!exec_mode)
             cleanup(spec);
         status(std::string("ERROR ") + se.stage + " " + std::to_string(se.err) + " " +
-               one_line(se.detail));
+               tsctr::one_line(se.detail));
         return 1;
     }
     if (exec_mode)
@@ -328,7 +285,8 @@ int main(int argc, char **argv) {
     if (!spec.log_file.empty()) {
         log_fd = open(spec.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (log_fd < 0) {
-            status("ERROR pipe " + std::to_string(errno) + " log " + one_line(spec.log_file));
+            status("ERROR pipe " + std::to_string(errno) + " log " +
+                   tsctr::one_line(spec.log_file));
             cleanup(spec);
             return 1;
         }
@@ -368,7 +326,7 @@ int main(int argc, char **argv) {
         last = next;
     }
     std::string line = "EXITED " + std::to_string(last.code) + " " + std::to_string(last.sig);
-    write_exit_file(spec.exit_file, line);
+    tsctr::replace_file(spec.exit_file, line);
     cleanup(spec);
     status(line);
     return 0;

@@ -13,6 +13,25 @@ namespace tsctr {
 
 int receive_fd(int sock);
 
+namespace {
+
+// One byte of data carrying one descriptor (SCM_RIGHTS), for sendmsg and recvmsg.
+struct FdMessage {
+    char byte = 't';
+    iovec iov = {&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg = {};
+    FdMessage() {
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    FdMessage(const FdMessage &) = delete;
+};
+
+} // namespace
+
 bool attach_terminal(int sock, uid_t uid, const char *&what) {
     what = "open /dev/ptmx";
     int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -33,14 +52,8 @@ bool attach_terminal(int sock, uid_t uid, const char *&what) {
     if (fchown(slave, uid, static_cast<gid_t>(-1)) < 0)
         return false;
 
-    char dummy = 't';
-    iovec iov = {&dummy, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    FdMessage m;
+    msghdr &msg = m.msg;
     cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -86,14 +99,8 @@ int receive_terminal(int sock) {
 }
 
 int receive_fd(int sock) {
-    char dummy;
-    iovec iov = {&dummy, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    FdMessage m;
+    msghdr &msg = m.msg;
     ssize_t n;
     do {
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);

@@ -52,17 +52,7 @@ export async function spawnInUserNamespace(opts: UsernsSpawn): Promise<number> {
     n.waitpid(child.pid, true);
     throw err;
   }
-  const execErrno = n.release(child.goFd, child.errFd);
-  if (execErrno !== 0) {
-    n.waitpid(child.pid, true);
-    throw new TsctrError(`cannot execute ${opts.file}: ${errnoName(execErrno)}`, {
-      syscall: 'execve',
-      errno: errnoName(execErrno),
-      path: opts.file,
-      hint: 'rebuild tsctr with `npm run build`',
-    });
-  }
-  return child.pid;
+  return release(child, opts.file);
 }
 
 /** Starts a helper in tsctr's own namespaces (it joins others itself, as `exec` does). */
@@ -76,13 +66,19 @@ export function spawnHelper(opts: Omit<UsernsSpawn, 'idmap' | 'extraFlags'>): nu
     stdio: opts.stdio,
     setsid: opts.setsid ?? false,
   });
+  return release(child, opts.file);
+}
+
+/** Lets a held child exec; its pid, or an error naming what could not be executed. */
+function release(child: { pid: number; goFd: number; errFd: number }, file: string): number {
+  const n = native();
   const execErrno = n.release(child.goFd, child.errFd);
   if (execErrno !== 0) {
     n.waitpid(child.pid, true);
-    throw new TsctrError(`cannot execute ${opts.file}: ${errnoName(execErrno)}`, {
+    throw new TsctrError(`cannot execute ${file}: ${errnoName(execErrno)}`, {
       syscall: 'execve',
       errno: errnoName(execErrno),
-      path: opts.file,
+      path: file,
       hint: 'rebuild tsctr with `npm run build`',
     });
   }

@@ -1,0 +1,52 @@
+#include "status.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fdio.h"
+
+namespace tsctr {
+
+std::string one_line(std::string s) {
+    for (char &c : s)
+        if (c == '\n' || c == '\t')
+            c = ' ';
+    return s;
+}
+
+std::string read_setup_error(int fd) {
+    std::string report;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        report.append(buf, static_cast<size_t>(n));
+    }
+    if (report.empty())
+        return "";
+    if (report.back() == '\n')
+        report.pop_back();
+    size_t a = report.find('\t'), b = report.find('\t', a + 1);
+    std::string stage = report.substr(0, a);
+    std::string no = a == std::string::npos ? "0" : report.substr(a + 1, b - a - 1);
+    std::string detail = b == std::string::npos ? "" : report.substr(b + 1);
+    return "ERROR " + stage + " " + no + " " + one_line(detail);
+}
+
+void replace_file(const std::string &path, const std::string &line) {
+    if (path.empty())
+        return;
+    std::string tmp = path + ".tmp";
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    write_line(fd, line);
+    close(fd);
+    rename(tmp.c_str(), path.c_str());
+}
+
+} // namespace tsctr
