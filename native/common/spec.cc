@@ -24,7 +24,7 @@ constexpr Keyword kArity[] = {
     {"log-file", 1},    {"caps", 4},          {"no-new-privs", 0},    {"seccomp", 2},
     {"join-pid", 2},    {"exec-detach", 0},   {"seccomp-arch", 1},    {"seccomp-rule", 3},
     {"seccomp-arg", 4}, {"seccomp-cache", 1}, {"terminal", 0},        {"restart", 2},
-    {"state-file", 1},  {"stop-file", 1},     {"readonly-rootfs", 0},
+    {"state-file", 1},  {"stop-file", 1},     {"readonly-rootfs", 0}, {"rlimit", 3},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -184,6 +184,11 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.restart_policy = a[0];
             if (!to_ulong(a[1], spec.restart_max))
                 goto bad_number;
+        } else if (kw == "rlimit") {
+            uint64_t soft = 0, hard = 0;
+            if (!to_ulong(a[0], n) || !to_u64(a[1], soft) || !to_u64(a[2], hard))
+                goto bad_number;
+            spec.rlimits.push_back({static_cast<int>(n), soft, hard});
         } else if (kw == "readonly-rootfs") {
             spec.readonly_rootfs = true;
         } else if (kw == "state-file") {

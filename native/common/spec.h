@@ -92,6 +92,12 @@ struct Spec {
     std::string stop_file;
     // --read-only: the rootfs is remounted read-only after everything is mounted in it.
     bool readonly_rootfs = false;
+    // --ulimit: resource (RLIMIT_* number), soft, hard; set before the ids change.
+    struct Rlimit {
+        int resource;
+        uint64_t soft, hard;
+    };
+    std::vector<Rlimit> rlimits;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

@@ -8,6 +8,7 @@
 #include <linux/close_range.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -308,6 +309,13 @@ void process_main(const Spec &s, int err_fd, int console_fd) {
     const char *what = "";
     if (console_fd >= 0 && !attach_terminal(console_fd, s.uid, what))
         fail("terminal", errno, what);
+    // Raising a hard limit past the user's own needs privileges the user namespace does not
+    // give: EPERM, reported as docker reports it.
+    for (const Spec::Rlimit &r : s.rlimits) {
+        rlimit lim = {r.soft, r.hard};
+        if (setrlimit(r.resource, &lim) < 0)
+            fail("rlimit", errno, std::to_string(r.resource));
+    }
     SecurityError se;
     if (!confine(s.security, become_user, &s, se))
         fail(se.stage, se.err, se.detail);

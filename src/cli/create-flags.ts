@@ -56,6 +56,7 @@ export const createFlags = {
   'stop-timeout': Flags.string({
     description: 'Timeout (in seconds) to stop a container (default 10)',
   }),
+  ulimit: Flags.strings({ description: 'Ulimit options (e.g. nofile=1024:2048)' }),
   'security-opt': Flags.strings({
     description: 'Security Options (no-new-privileges, seccomp=unconfined|PROFILE.json)',
   }),
@@ -87,6 +88,7 @@ export interface CreateFlagValues {
   'shm-size'?: string | undefined;
   'stop-signal'?: string | undefined;
   'stop-timeout'?: string | undefined;
+  ulimit: string[];
   'cap-add': string[];
   'cap-drop': string[];
   entrypoint?: string | undefined;
@@ -146,6 +148,7 @@ export function createOptions(opts: {
     readOnly: flags['read-only'],
     shmSize: flags['shm-size'],
     stopSignal: flags['stop-signal'],
+    ulimits: flags.ulimit,
     stopTimeout:
       flags['stop-timeout'] === undefined
         ? undefined

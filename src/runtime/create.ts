@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError, fromSystemError } from '../errors.ts';
 import { parseSignal } from './signals.ts';
+import { parseUlimit } from './ulimits.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
@@ -59,6 +60,7 @@ export interface CreateOptions {
   shmSize?: string | undefined;
   stopSignal?: string | undefined;
   stopTimeout?: number | undefined;
+  ulimits?: string[] | undefined;
   onNotice?: (text: string) => void;
 }
 
@@ -192,6 +194,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     }
   }
   const fileEnv = (opts.envFiles ?? []).flatMap(readEnvFile);
+  const ulimits = (opts.ulimits ?? []).map(parseUlimit);
   const image = await opts.findImage();
   const net = planNetwork(opts.network);
   const args = commandLine(image, opts.command, opts.entrypoint);
@@ -274,6 +277,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       ExtraHosts: opts.addHosts?.length ? opts.addHosts : null,
       GroupAdd: opts.groupAdd?.length ? opts.groupAdd : null,
       ReadonlyRootfs: !!opts.readOnly,
+      Ulimits: ulimits.length ? ulimits : null,
       ...(shmSize !== undefined ? { ShmSize: shmSize } : {}),
     },
     layers: image.layers,

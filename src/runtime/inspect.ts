@@ -125,6 +125,7 @@ export function inspectContainer(
       ExtraHosts: c.hostConfig.ExtraHosts ?? null,
       GroupAdd: c.hostConfig.GroupAdd ?? null,
       ReadonlyRootfs: !!c.hostConfig.ReadonlyRootfs,
+      Ulimits: c.hostConfig.Ulimits ?? null,
       ShmSize: c.hostConfig.ShmSize ?? 64 * 1024 * 1024,
     },
     GraphDriver: {

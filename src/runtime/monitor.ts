@@ -9,6 +9,7 @@ import { native, helperPath } from '../native/loader.ts';
 import { spawnHelper, spawnInUserNamespace } from '../userns/spawn.ts';
 import type { IdMap } from '../userns/idmap.ts';
 import { ExitCode, TsctrError, errnoName } from '../errors.ts';
+import { rlimitName } from './ulimits.ts';
 
 export type MonitorEvent =
   | { kind: 'started'; pid: number }
@@ -56,6 +57,15 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
       exitCode: ExitCode.CannotInvoke,
       errno: name,
     });
+  }
+  if (stage === 'rlimit') {
+    return new TsctrError(
+      `error setting rlimit type ${rlimitName(Number(detail))}: ${name === 'EPERM' ? 'operation not permitted' : name}`,
+      {
+        errno: name,
+        hint: 'a rootless container may lower a limit, and raise it only up to your own hard limit (ulimit -H)',
+      },
+    );
   }
   if (stage === 'cwd') {
     return new TsctrError(`chdir to cwd ("${detail}") set in config failed: ${name}`, {

@@ -54,6 +54,8 @@ export interface ContainerSpec {
   seccompCache?: string | undefined;
   /** `-t`: a pty made inside the container is its stdio (native/monitor/pty.h). */
   terminal?: boolean | undefined;
+  /** --ulimit's `rlimit` records (./ulimits.ts). */
+  rlimits?: string[] | undefined;
   /** --read-only: the rootfs is remounted read-only once everything is mounted in it. */
   readonlyRootfs?: boolean | undefined;
   /** Where the monitor records each start: `RUNNING pid start restarts monitor-pid start`. */
@@ -107,6 +109,7 @@ export function encodeSpec(s: ContainerSpec): Buffer {
   if (s.terminal) t.push('terminal');
   if (s.stateFile) t.push('state-file', s.stateFile);
   if (s.readonlyRootfs) t.push('readonly-rootfs');
+  if (s.rlimits) t.push(...s.rlimits);
   if (s.restart) {
     t.push('restart', s.restart.policy, String(s.restart.max), 'stop-file', s.restart.stopFile);
   }

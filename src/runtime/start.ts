@@ -27,6 +27,7 @@ import {
 } from '../storage/containers.ts';
 import { readLayered, resolveUser } from './image-user.ts';
 import type { MountRecord } from './mounts.ts';
+import { rlimitRecords } from './ulimits.ts';
 import { anonymousVolumes, specMounts } from './mounts.ts';
 import { volumeDir } from '../storage/volumes.ts';
 import { startMonitor } from './monitor.ts';
@@ -164,6 +165,7 @@ function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): Contai
       ...specMounts(paths, [...readOnlyTmpfs(c), ...(c.mounts ?? [])]),
     ],
     readonlyRootfs: !!c.hostConfig.ReadonlyRootfs,
+    rlimits: rlimitRecords(c.hostConfig.Ulimits ?? []),
     symlinks: devSymlinks,
     masked: security.maskPaths ? maskedPaths : [],
     readonly: security.maskPaths ? readonlyPaths : [],

@@ -81,6 +81,8 @@ export interface ContainerRecord {
     ReadonlyRootfs?: boolean;
     /** --shm-size in bytes (64 MiB without it). */
     ShmSize?: number;
+    /** --ulimit, as docker keeps them (-1: unlimited). */
+    Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   };
   /**
    * The image's diff_ids, bottom first: they keep the rootfs's layers alive after `rmi -f`

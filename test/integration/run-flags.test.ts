@@ -117,6 +117,42 @@ describe('run flags', () => {
     expect(tsctr(sb, ['run', '--rm', '--stop-signal', 'NOPE', image, 'true']).code).toBe(125);
   });
 
+  it("--ulimit sets soft and hard limits; raising past the user's own hard limit fails as docker words it", () => {
+    const r = tsctr(sb, [
+      'run',
+      '--rm',
+      '--ulimit',
+      'nofile=100:200',
+      image,
+      'sh',
+      '-c',
+      'ulimit -n; ulimit -Hn',
+    ]);
+    expect(r).toMatchObject({ code: 0, stdout: '100\n200\n' });
+    expect(tsctr(sb, ['create', '--name', 'lim', '--ulimit', 'nproc=50', image, 'true']).code).toBe(
+      0,
+    );
+    expect(
+      tsctr(sb, [
+        'inspect',
+        '-f',
+        '{{range .HostConfig.Ulimits}}{{.Name}} {{.Soft}} {{.Hard}}{{end}}',
+        'lim',
+      ]).stdout,
+    ).toBe('nproc 50 50\n');
+    const high = tsctr(sb, ['run', '--rm', '--ulimit', 'nofile=100:999999999', image, 'true']);
+    expect(high).toMatchObject({
+      code: 125,
+      stderr: expect.stringContaining('error setting rlimit type nofile: operation not permitted'),
+    });
+    expect(tsctr(sb, ['run', '--rm', '--ulimit', 'bogus=1', image, 'true']).stderr).toContain(
+      'invalid ulimit type: bogus',
+    );
+    expect(tsctr(sb, ['run', '--rm', '--ulimit', 'nofile=10:5', image, 'true']).stderr).toContain(
+      'soft limit must be less than or equal to hard limit',
+    );
+  });
+
   it('--label shows in ps, its filter and inspect', () => {
     tsctr(sb, ['create', '--name', 'lab', '-l', 'team=a', '--label', 'tier', image, 'true']);
     expect(

@@ -175,6 +175,7 @@ const classics: [string[], Outcome][] = [
           'security-opt': [],
           tmpfs: [],
           tty: true,
+          ulimit: [],
           user: undefined,
           volume: [],
           'volumes-from': [],
