@@ -6,6 +6,7 @@ import type { StatePaths } from '../config/paths.ts';
 import { isPaused } from './processes.ts';
 import { TsctrError } from '../errors.ts';
 import {
+  containerDirs,
   listContainers,
   readExit,
   readState,
@@ -13,6 +14,9 @@ import {
   sameProcess,
 } from '../storage/containers.ts';
 import { goTimeString } from '../format/units.ts';
+import { join } from 'node:path';
+import { ImageStore } from '../storage/store.ts';
+import { fileBytes } from '../storage/disk-usage.ts';
 
 export interface ContainerRow {
   ID: string;
@@ -40,6 +44,8 @@ export interface PsOptions {
   now?: number;
   /** docker's units.HumanDuration. */
   human: (ms: number) => string;
+  /** `-s` (or a format with .Size): the writable layer's size and the virtual one, in these units. */
+  size?: ((bytes: number) => string) | undefined;
 }
 
 export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[] {
@@ -96,7 +102,7 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
         .join(','),
       Mounts: '',
       Networks: c.hostConfig.NetworkMode,
-      Size: '',
+      Size: opts.size ? sizeOf(paths, c, opts.size) : '',
       created: Date.parse(c.created),
     });
   }
@@ -150,4 +156,17 @@ function matches(
     // podman's filter: what a boot-time unit starts (docs/ARCHITECTURE.md, "After a reboot").
     any('restart-policy', (v) => (c.hostConfig.RestartPolicy?.Name ?? 'no') === v)
   );
+}
+
+let imageSizes: Map<string, number> | undefined;
+
+/** docker's `2B (virtual 4.26MB)`: the writable layer's files, and those plus the image's. */
+function sizeOf(
+  paths: StatePaths,
+  c: { id: string; imageId: string },
+  human: (bytes: number) => string,
+): string {
+  imageSizes ??= new Map(new ImageStore(paths).listImages().map((i) => [i.id, i.size]));
+  const rw = fileBytes(join(containerDirs(paths, c.id).storage, 'upper'));
+  return `${human(rw)} (virtual ${human(rw + (imageSizes.get(c.imageId) ?? 0))})`;
 }

@@ -29,3 +29,31 @@ export function diskUsage(dir: string): number {
   walk(dir);
   return total;
 }
+
+/**
+ * The bytes of the regular files in a tree (what docker's SizeRw counts for a writable layer):
+ * a directory of another container uid that this user may not read is left out.
+ */
+export function fileBytes(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      try {
+        const st = lstatSync(p);
+        if (st.isFile()) total += st.size;
+        else if (st.isDirectory()) walk(p);
+      } catch {
+        // Gone, or not ours to see.
+      }
+    }
+  };
+  walk(dir);
+  return total;
+}

@@ -179,6 +179,7 @@ describe.each([
       '--latest',
       '--no-trunc',
       '--quiet',
+      '--size',
     ]);
     expect(sorted(tab('tsctr ima').replies)).toEqual(['image', 'images']);
     expect(sorted(tab('tsctr image r').replies)).toEqual(['remove', 'rm']);
@@ -231,6 +232,7 @@ describe('zsh', () => {
       '--latest',
       '--no-trunc',
       '--quiet',
+      '--size',
     ]);
     expect(tab('tsctr ima')).toEqual(['image', 'images']);
     expect(tab('tsctr run busybox:1.36 ')).toEqual(['notes.txt', 'run.sh']);
@@ -279,13 +281,14 @@ describe('fish', () => {
     ]);
     expect(complete('tsctr ps --')).toEqual([
       '--all\tShow all containers (default shows just running)',
-      '--filter\tFilter output based on conditions provided (id, name, status, exited)',
+      '--filter\tFilter output based on conditions provided (id, name, status, exited, label, restart-policy)',
       "--format\tFormat output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template",
       '--help\tPrint usage',
       '--last\tShow n last created containers (includes all states) (default -1)',
       '--latest\tShow the latest created container (includes all states)',
       "--no-trunc\tDon't truncate output",
       '--quiet\tOnly display container IDs',
+      '--size\tDisplay total file sizes',
     ]);
     expect(names('tsctr autocomplete ')).toEqual(['bash', 'fish', 'powershell', 'zsh']);
     expect(names('tsctr --r')).toEqual(['--root', '--runroot']);

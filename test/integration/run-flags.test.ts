@@ -177,6 +177,16 @@ describe('run flags', () => {
     });
   });
 
+  it('ps -s shows the writable layer and the virtual size, as docker', () => {
+    tsctr(sb, ['run', '--name', 'sized', image, 'sh', '-c', 'head -c 5000 /dev/zero > /f']);
+    const r = tsctr(sb, ['ps', '-a', '-s', '-f', 'name=sized']);
+    expect(r.stdout.split('\n')[0]).toMatch(/\s+NAMES\s+SIZE$/);
+    expect(r.stdout.split('\n')[1]).toMatch(/sized\s+5kB \(virtual 2\.0\dMB\)$/);
+    expect(tsctr(sb, ['ps', '-a', '-f', 'name=sized', '--format', '{{.Size}}']).stdout).toMatch(
+      /^5kB \(virtual /,
+    );
+  });
+
   it('a flag tsctr does not have fails with 125, naming it', () => {
     const r = tsctr(sb, ['run', '--rm', '--cpuset-cpus', '0', image, 'true']);
     expect(r.code).toBe(125);

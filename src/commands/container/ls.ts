@@ -3,7 +3,7 @@ import { TsctrCommand } from '../../cli/command.ts';
 import { intFlag } from '../../cli/parse.ts';
 import { parseFilters, validateFilters } from '../../images/filter-args.ts';
 import { containerRows } from '../../runtime/list.ts';
-import { humanDuration, renderList } from '../../format/index.ts';
+import { humanDuration, humanSize, renderList } from '../../format/index.ts';
 
 const headers = {
   ID: 'CONTAINER ID',
@@ -40,7 +40,8 @@ export default class Ps extends TsctrCommand {
     }),
     filter: Flags.strings({
       char: 'f',
-      description: 'Filter output based on conditions provided (id, name, status, exited)',
+      description:
+        'Filter output based on conditions provided (id, name, status, exited, label, restart-policy)',
       helpValue: 'filter',
     }),
     last: Flags.string({
@@ -53,6 +54,7 @@ export default class Ps extends TsctrCommand {
     }),
     'no-trunc': Flags.boolean({ description: "Don't truncate output" }),
     quiet: Flags.boolean({ char: 'q', description: 'Only display container IDs' }),
+    size: Flags.boolean({ char: 's', description: 'Display total file sizes' }),
   };
 
   async run(): Promise<void> {
@@ -66,12 +68,12 @@ export default class Ps extends TsctrCommand {
       filters,
       noTrunc: flags['no-trunc'],
       human: humanDuration,
+      size: flags.size || flags.format?.includes('.Size') ? humanSize : undefined,
     });
     this.out(
       renderList(rows, {
         format: flags.quiet ? '{{.ID}}' : flags.format,
-        defaultFormat:
-          'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
+        defaultFormat: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${flags.size ? '\t{{.Size}}' : ''}`,
         headers,
       }),
     );
