@@ -20,24 +20,6 @@ namespace tsctr {
 
 namespace {
 
-constexpr int kStatusFd = 3;
-volatile sig_atomic_t g_child = 0;
-volatile sig_atomic_t g_master = -1;
-
-void forward_signal(int sig) {
-    if (g_child > 0)
-        kill(g_child, sig);
-}
-
-void on_winch(int) {
-    if (g_master >= 0)
-        resize_terminal(g_master);
-}
-
-void status(const std::string &line) {
-    write_line(kStatusFd, line);
-}
-
 int error(const char *stage, int err, const std::string &detail) {
     status(std::string("ERROR ") + stage + " " + std::to_string(err) + " " + one_line(detail));
     return 1;
@@ -135,20 +117,14 @@ int exec_main(const Spec &spec) {
     if (spec.terminal && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0)
         return error("pipe", errno, "console socket");
 
-    struct sigaction sa = {};
-    sa.sa_handler = forward_signal;
-    sa.sa_flags = SA_RESTART;
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
-        sigaction(sig, &sa, nullptr);
-    sa.sa_handler = on_winch;
-    sigaction(SIGWINCH, &sa, nullptr);
+    relay_signals();
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);
     // The pid namespace joined above applies to children only: the process is forked into it.
     pid_t pid = fork();
     if (pid == 0) {
-        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
+        for (int sig : kRelayedSignals)
             signal(sig, SIG_DFL);
         sigprocmask(SIG_SETMASK, &old, nullptr);
         close(errpipe[0]);

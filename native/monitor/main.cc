@@ -39,26 +39,10 @@
 
 namespace {
 
-constexpr int kStatusFd = 3;
-volatile sig_atomic_t g_child = 0;
-volatile sig_atomic_t g_master = -1;
-
-void forward_signal(int sig) {
-    if (g_child > 0)
-        kill(g_child, sig);
-}
-
-// The CLI forwards its terminal's SIGWINCH here; the size goes onto the container's pty.
-void on_winch(int) {
-    if (g_master >= 0)
-        tsctr::resize_terminal(g_master);
-}
-
-void status(const std::string &line) {
-    // The CLI may be gone (killed, or a detached run); the container's fate is still recorded in
-    // the exit file, so a failed write here is not an error.
-    tsctr::write_line(kStatusFd, line);
-}
+using tsctr::g_child;
+using tsctr::g_master;
+using tsctr::kStatusFd;
+using tsctr::status;
 
 void cleanup(const tsctr::Spec &spec) {
     for (const std::string &p : spec.remove_on_exit)
@@ -153,7 +137,7 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
     sigprocmask(SIG_SETMASK, &all, &old);
     long pid = syscall(SYS_clone, spec.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
     if (pid == 0) {
-        for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH})
+        for (int sig : tsctr::kRelayedSignals)
             signal(sig, SIG_DFL);
         sigprocmask(SIG_SETMASK, &old, nullptr);
         close(errpipe[0]);
@@ -272,14 +256,8 @@ int main(int argc, char **argv) {
     if (exec_mode)
         return tsctr::exec_main(spec);
 
-    struct sigaction sa = {};
-    sa.sa_handler = forward_signal;
-    sa.sa_flags = SA_RESTART;
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
-        sigaction(sig, &sa, nullptr);
+    tsctr::relay_signals();
 
-    sa.sa_handler = on_winch;
-    sigaction(SIGWINCH, &sa, nullptr);
     // A detached container's log stays open across restarts.
     int log_fd = -1;
     if (!spec.log_file.empty()) {

@@ -5,8 +5,41 @@
 #include <unistd.h>
 
 #include "fdio.h"
+#include "pty.h"
 
 namespace tsctr {
+
+volatile sig_atomic_t g_child = 0;
+volatile sig_atomic_t g_master = -1;
+const int kRelayedSignals[7] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+void status(const std::string &line) {
+    write_line(kStatusFd, line);
+}
+
+namespace {
+
+void forward_signal(int sig) {
+    if (g_child > 0)
+        kill(g_child, sig);
+}
+
+void on_winch(int) {
+    if (g_master >= 0)
+        resize_terminal(g_master);
+}
+
+} // namespace
+
+void relay_signals() {
+    struct sigaction sa = {};
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+        sigaction(sig, &sa, nullptr);
+    sa.sa_handler = on_winch;
+    sigaction(SIGWINCH, &sa, nullptr);
+}
 
 std::string one_line(std::string s) {
     for (char &c : s)

@@ -150,6 +150,36 @@ function corpus(): string[][] {
 // docker's classics, and what each must become.
 const classics: [string[], Outcome][] = [
   [
+    ['exec', '-it', '-u', '1000', 'web', 'sh', '-c', 'id -u'],
+    {
+      ran: 'exec',
+      parsed: {
+        flags: {
+          detach: false,
+          env: [],
+          interactive: true,
+          privileged: false,
+          tty: true,
+          user: '1000',
+          workdir: undefined,
+        },
+        args: { container: 'web' },
+        argv: ['web', 'sh', '-c', 'id -u'],
+      },
+    },
+  ],
+  [
+    ['volume', 'ls', '-q', '-f', 'dangling=true'],
+    {
+      ran: 'volume:ls',
+      parsed: {
+        flags: { filter: ['dangling=true'], format: undefined, quiet: true },
+        args: {},
+        argv: [],
+      },
+    },
+  ],
+  [
     ['run', '-it', '--rm', '-eA=b', '-e', 'C', 'img', 'sh', '-c', 'echo $A'],
     {
       ran: 'run',

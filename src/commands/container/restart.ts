@@ -1,6 +1,4 @@
-import { Flags } from '../../cli/flags.ts';
-import { ContainerBatchCommand } from '../../cli/batch-command.ts';
-import { intFlag } from '../../cli/parse.ts';
+import { ContainerBatchCommand, stopSeconds, stopTimeFlag } from '../../cli/batch-command.ts';
 import { restartContainers } from '../../runtime/lifecycle.ts';
 
 export default class Restart extends ContainerBatchCommand {
@@ -11,17 +9,12 @@ export default class Restart extends ContainerBatchCommand {
     '<%= config.bin %> restart -t 2 web',
   ];
   static override flags = {
-    time: Flags.string({
-      char: 't',
-      description:
-        'Seconds to wait before killing the container, -1 for no limit (default: its --stop-timeout, else 10)',
-    }),
+    time: stopTimeFlag,
   };
 
   async run(): Promise<void> {
     const { flags, argv } = this.parse(Restart);
-    const seconds =
-      flags.time === undefined ? undefined : intFlag(this.id!, '-t, --time', flags.time);
+    const seconds = stopSeconds(this.id!, flags.time);
     this.reportBatch(await restartContainers(this.paths, argv, seconds));
   }
 }
