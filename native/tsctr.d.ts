@@ -34,6 +34,10 @@ export interface NativeAddon {
   release(goFd: number, errFd: number): number;
   /** pipe2(2) with O_CLOEXEC: [readFd, writeFd]. */
   pipe(): [number, number];
+  /** socketpair(2), AF_UNIX stream, close-on-exec: two connected fds. */
+  socketpair(): [number, number];
+  /** Sets or clears a terminal's OPOST output flag; 0, or the errno. */
+  setOutputProcessing(fd: number, on: boolean): number;
   /** flock(2): 0 on success, else the errno (EWOULDBLOCK = 11 when `wait` is false and held). */
   flock(fd: number, exclusive: boolean, wait: boolean): number;
   /** getxattr(2): the value, or null when the file has no such attribute. */

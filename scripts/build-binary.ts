@@ -89,6 +89,7 @@ const sources: [name: string, path: string][] = [
   ...globSync('dist/commands/**/*.cjs').map((p): [string, string] => [p.slice('dist/'.length), p]),
   ['oclif.cjs', 'dist/oclif.cjs'],
   ['template.cjs', 'dist/template.cjs'],
+  ['pull.cjs', 'dist/pull.cjs'],
   ['oclif.manifest.json', 'dist/oclif.manifest.json'],
   ...['tsctr_native.node', 'tsctr-monitor', 'tsctr-unpack'].map((f): [string, string] => [
     `native/${f}`,

@@ -9,6 +9,8 @@
 //                             hands a command line over
 //   dist/template.cjs         the Go template engine, loaded on first need by every other
 //                             bundle (src/format/template/engine-ref.ts)
+//   dist/pull.cjs             the pull machinery and registry client, loaded by `run` and
+//                             `create` only when they must pull (src/images/pull-ref.ts)
 //   dist/oclif.manifest.json  oclif's manifest, from the same command classes
 // The command classes are read from src/ (Node 24 runs the TypeScript as it is) to derive the
 // route table and the manifest, so both come from each command's one definition.
@@ -88,6 +90,7 @@ const entries = await build({
     tsctr: 'src/boot.ts',
     'sea-main': 'src/binary/sea-main.ts',
     template: 'src/format/template/engine.ts',
+    pull: 'src/images/pull.ts',
   },
   outdir: out,
   define: { ...common.define, __TSCTR_ROUTES__: JSON.stringify(routes) },

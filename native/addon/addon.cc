@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -101,19 +103,48 @@ Napi::Value WaitPid(const Napi::CallbackInfo &info) {
     return o;
 }
 
-// pipe() → [readFd, writeFd], both close-on-exec (spawnHeld's stdio mapping clears it in the
-// child). Node has no pipe(2) of its own; the ends are wrapped in net.Socket by the caller.
-Napi::Value Pipe(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        errno_error(env, "pipe2", errno).ThrowAsJavaScriptException();
+// Two new fds as a JS array, or the syscall's error thrown.
+Napi::Value fd_pair(Napi::Env env, const char *syscall, int rc, const int fds[2]) {
+    if (rc < 0) {
+        errno_error(env, syscall, errno).ThrowAsJavaScriptException();
         return env.Undefined();
     }
     Napi::Array a = Napi::Array::New(env, 2);
     a.Set(0u, Napi::Number::New(env, fds[0]));
     a.Set(1u, Napi::Number::New(env, fds[1]));
     return a;
+}
+
+// pipe() → [readFd, writeFd], both close-on-exec (spawnHeld's stdio mapping clears it in the
+// child). Node has no pipe(2) of its own; the ends are wrapped in net.Socket by the caller.
+Napi::Value Pipe(const Napi::CallbackInfo &info) {
+    int fds[2];
+    return fd_pair(info.Env(), "pipe2", pipe2(fds, O_CLOEXEC), fds);
+}
+
+// socketpair() → [fd, fd]: a connected AF_UNIX stream pair, both close-on-exec. One end goes to
+// the monitor as its first client (native/monitor/io.h), the other is wrapped in net.Socket.
+Napi::Value SocketPair(const Napi::CallbackInfo &info) {
+    int fds[2];
+    return fd_pair(info.Env(), "socketpair",
+                   socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), fds);
+}
+
+// setOutputProcessing(fd, on) → 0 or the errno: the terminal's OPOST flag. libuv's raw mode
+// leaves output processing on, so a container's pty output (already \r\n) would gain a second
+// \r; docker's raw mode turns it off. Node's setRawMode(false) restores the saved termios.
+Napi::Value SetOutputProcessing(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    int fd = info[0].As<Napi::Number>().Int32Value();
+    bool on = info[1].As<Napi::Boolean>().Value();
+    termios t;
+    if (tcgetattr(fd, &t) < 0)
+        return Napi::Number::New(env, errno);
+    if (on)
+        t.c_oflag |= OPOST;
+    else
+        t.c_oflag &= ~static_cast<tcflag_t>(OPOST);
+    return Napi::Number::New(env, tcsetattr(fd, TCSANOW, &t) < 0 ? errno : 0);
 }
 
 // flock(fd, exclusive, wait) → 0, or the errno (EWOULDBLOCK when !wait and it is held).
@@ -150,6 +181,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("flock", Napi::Function::New(env, Flock));
     exports.Set("getxattr", Napi::Function::New(env, GetXattr));
     exports.Set("pipe", Napi::Function::New(env, Pipe));
+    exports.Set("socketpair", Napi::Function::New(env, SocketPair));
+    exports.Set("setOutputProcessing", Napi::Function::New(env, SetOutputProcessing));
     exports.Set("spawnHeld", Napi::Function::New(env, SpawnHeld));
     exports.Set("release", Napi::Function::New(env, Release));
     exports.Set("waitpid", Napi::Function::New(env, WaitPid));

@@ -17,14 +17,16 @@ struct Keyword {
 };
 
 constexpr Keyword kArity[] = {
-    {"version", 1},     {"clone-flags", 1},   {"rootfs", 1},          {"mount-cwd", 1},
-    {"mount", 6},       {"symlink", 2},       {"masked", 1},          {"readonly", 1},
-    {"hostname", 1},    {"user", 2},          {"group", 1},           {"arg", 1},
-    {"env", 1},         {"cwd", 1},           {"remove-on-exit", 1},  {"exit-file", 1},
-    {"log-file", 1},    {"caps", 4},          {"no-new-privs", 0},    {"seccomp", 2},
-    {"join-pid", 2},    {"exec-detach", 0},   {"seccomp-arch", 1},    {"seccomp-rule", 3},
-    {"seccomp-arg", 4}, {"seccomp-cache", 1}, {"terminal", 0},        {"restart", 2},
-    {"state-file", 1},  {"stop-file", 1},     {"readonly-rootfs", 0}, {"rlimit", 3},
+    {"version", 1},       {"clone-flags", 1},   {"rootfs", 1},          {"mount-cwd", 1},
+    {"mount", 6},         {"symlink", 2},       {"masked", 1},          {"readonly", 1},
+    {"hostname", 1},      {"user", 2},          {"group", 1},           {"arg", 1},
+    {"env", 1},           {"cwd", 1},           {"remove-on-exit", 1},  {"exit-file", 1},
+    {"log-file", 1},      {"caps", 4},          {"no-new-privs", 0},    {"seccomp", 2},
+    {"join-pid", 2},      {"exec-detach", 0},   {"seccomp-arch", 1},    {"seccomp-rule", 3},
+    {"seccomp-arg", 4},   {"seccomp-cache", 1}, {"terminal", 0},        {"restart", 2},
+    {"state-file", 1},    {"stop-file", 1},     {"readonly-rootfs", 0}, {"rlimit", 3},
+    {"log-rotate", 2},    {"stdin", 1},         {"attach-socket", 1},   {"client-fd", 1},
+    {"terminal-size", 2}, {"init", 0},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -197,6 +199,31 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.stop_file = a[0];
         } else if (kw == "terminal") {
             spec.terminal = true;
+        } else if (kw == "terminal-size") {
+            unsigned long cols = 0;
+            if (!to_ulong(a[0], n) || !to_ulong(a[1], cols) || n > 65535 || cols > 65535)
+                goto bad_number;
+            spec.terminal_rows = static_cast<unsigned short>(n);
+            spec.terminal_cols = static_cast<unsigned short>(cols);
+        } else if (kw == "log-rotate") {
+            if (!to_u64(a[0], spec.log_max_size) || !to_ulong(a[1], n) || n == 0 || n > 1000)
+                goto bad_number;
+            spec.log_max_file = static_cast<unsigned>(n);
+        } else if (kw == "stdin") {
+            if (a[0] != "open" && a[0] != "once") {
+                err = "stdin must be open or once, not '" + a[0] + "'";
+                return false;
+            }
+            spec.stdin_open = true;
+            spec.stdin_once = a[0] == "once";
+        } else if (kw == "attach-socket") {
+            spec.attach_socket = a[0];
+        } else if (kw == "client-fd") {
+            if (!to_ulong(a[0], n) || n < 4 || n > 1000)
+                goto bad_number;
+            spec.client_fd = static_cast<int>(n);
+        } else if (kw == "init") {
+            spec.init = true;
         } else if (kw == "exec-detach") {
             spec.exec_detach = true;
         } else if (kw == "no-new-privs") {

@@ -72,8 +72,8 @@ struct Spec {
     std::string cwd = "/";
     std::vector<std::string> remove_on_exit;
     std::string exit_file;
-    // Set for a detached container: its stdout and stderr go through the monitor into this file
-    // (podman's k8s-file format), instead of being the monitor's own fds 1 and 2.
+    // The container's stdout and stderr go through the monitor into this file (podman's k8s-file
+    // format) and to attached clients; unset (exec), they are the monitor's own fds 1 and 2.
     std::string log_file;
     Security security;
     // `exec` only: the process whose namespaces to join, its start time (/proc/PID/stat field
@@ -81,8 +81,24 @@ struct Spec {
     pid_t join_pid = 0;
     std::string join_start;
     bool exec_detach = false;
-    // `-t`: the process gets a pty made in the container (native/monitor/pty.h).
+    // `-t`: the process gets a pty made in the container (native/monitor/pty.h), of this size
+    // from the start (0 x 0: left as the kernel makes it, or taken from the monitor's stdio).
     bool terminal = false;
+    unsigned short terminal_rows = 0, terminal_cols = 0;
+    // The log's bounds (--log-opt max-size, max-file): past max_size bytes it is rotated,
+    // keeping max_file files in all (LOG, LOG.1, …); 0 is unbounded.
+    uint64_t log_max_size = 0;
+    unsigned log_max_file = 1;
+    // `-i`: the container's stdin is a pipe the monitor holds, fed by attached clients; with
+    // stdin_once (a foreground `run -i`), it closes when the first client's input ends.
+    bool stdin_open = false, stdin_once = false;
+    // Where the monitor listens for `attach` (native/monitor/io.h), and the fd (>= 4) of the
+    // client it starts with (the foreground CLI), if any.
+    std::string attach_socket;
+    int client_fd = -1;
+    // --init: the container's first process is this binary as a reaper (native/monitor/init.h),
+    // mounted at /dev/init from a sealed copy the container cannot write.
+    bool init = false;
     // --restart: "no", "on-failure" (up to restart_max times, 0 = no limit), "always" or
     // "unless-stopped"; the monitor stops restarting once stop_file exists. It records every
     // start (and the back-off between restarts) in state_file.

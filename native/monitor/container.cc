@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -129,6 +130,40 @@ void do_mounts(const Spec &s, int rootfd) {
         }
         close(fd);
     }
+}
+
+// --init: a copy of this binary at /dev/init, read-only. A copy, not a bind of the host's file:
+// the container's root is the user who owns that file, so a container able to remount a bind
+// read-write could rewrite the helper every container runs (the CVE-2019-5736 class). The copy
+// lives in the container's own /dev and dies with it.
+void install_init(int rootfd) {
+    int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (src < 0)
+        fail("init", errno, "open /proc/self/exe");
+    int dst = open_in_root(rootfd, "/dev/init", O_WRONLY | O_CREAT | O_EXCL, 0555);
+    if (dst < 0)
+        fail("init", errno, "create /dev/init");
+    for (;;) {
+        ssize_t n = sendfile(dst, src, nullptr, 1 << 20);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            fail("init", errno, "copy to /dev/init");
+        if (n == 0)
+            break;
+    }
+    close(src);
+    close(dst);
+    int at = open_in_root(rootfd, "/dev/init", O_PATH);
+    std::string path = at < 0 ? "" : fd_path(at);
+    if (at < 0 || mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) < 0)
+        fail("init", errno, "bind /dev/init");
+    close(at);
+    at = open_in_root(rootfd, "/dev/init", O_PATH);
+    if (at < 0)
+        fail("init", errno, "reopen /dev/init");
+    remount_readonly(at, "/dev/init", MS_NOSUID | MS_NODEV);
+    close(at);
 }
 
 void do_symlinks(const Spec &s, int rootfd) {
@@ -284,6 +319,8 @@ void container_main(const Spec &s, int err_fd, int console_fd) {
     if (rootfd < 0)
         fail("rootfs", errno, s.rootfs);
     do_mounts(s, rootfd);
+    if (s.init)
+        install_init(rootfd);
     do_symlinks(s, rootfd);
     do_masks(s, rootfd);
     if (s.readonly_rootfs)

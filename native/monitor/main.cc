@@ -1,19 +1,21 @@
 // tsctr-monitor: one per container, conmon's role. (With --exec it instead runs one process in a
-// running container and follows it: native/monitor/exec.h.) The CLI starts it (already root
+// running container and follows it: native/monitor/exec.h. As `/dev/init -- CMD…` in a
+// container it is the --init reaper: native/monitor/init.h.) The CLI starts it (already root
 // inside the container's user namespace, see src/runtime/monitor.ts) with:
 //
 //   argv:  tsctr-monitor SPEC_FILE
-//   fd 0-2 the container's stdio, passed through untouched; with a log file in the spec (a
-//          detached container) its stdout and stderr are pipes the monitor copies into the log
+//   fd 0-2 /dev/null
 //   fd 3   status pipe to the CLI; one line per event:
 //            STARTED <pid>                      the command was exec'd; pid as the host sees it
 //            ERROR <stage> <errno> <detail>     setup or exec failed; nothing ran
 //            EXITED <code> <signal>             the container ended (after --rm cleanup)
+//   fd N   (the spec's client-fd) the foreground CLI's end of a socket: a client (io.h)
 //
 // It clones the container's first process into new mount/pid/uts/ipc(/net) namespaces, relays
-// whether it started, forwards termination signals sent to the monitor, reaps it, writes the
-// exit file and removes what the spec marks remove-on-exit. The mounts live only in the
-// container's mount namespace, so they vanish with it: there is nothing to unmount.
+// whether it started, holds its stdio (log, attached clients, stdin: io.h), forwards
+// termination signals sent to the monitor, reaps it, writes the exit file and removes what the
+// spec marks remove-on-exit. The mounts live only in the container's mount namespace, so they
+// vanish with it: there is nothing to unmount.
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -21,6 +23,9 @@
 #include <ctime>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <malloc.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -30,7 +35,8 @@
 #include "container.h"
 #include "exec.h"
 #include "fdio.h"
-#include "log.h"
+#include "init.h"
+#include "io.h"
 #include "pty.h"
 #include "rmtree.h"
 #include "security.h"
@@ -40,7 +46,6 @@
 namespace {
 
 using tsctr::g_child;
-using tsctr::g_master;
 using tsctr::kStatusFd;
 using tsctr::status;
 
@@ -111,7 +116,44 @@ std::string proc_start(pid_t pid) {
     return "0";
 }
 
-Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
+// The monitor lives as long as its container, but most of its code and data served only the
+// setup (the spec, seccomp, cloning). Their pages are dropped from its resident set once the
+// container runs: the file-backed ones stay in the page cache, shared, and come back if ever
+// touched again; the heap's free pages go back to the kernel.
+void shed_setup_memory() {
+    malloc_trim(0);
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    // The executable's read-only mappings ("start-end r?xp … /path"), all found before any is
+    // dropped: parsing touches code and tables that would otherwise come straight back.
+    struct Range {
+        unsigned long start, end;
+    } ranges[8];
+    int count = 0;
+    for (char *line = buf; count < 8 && line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        unsigned long start = 0, end = 0;
+        char perms[5] = {};
+        if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 && perms[1] != 'w' &&
+            strchr(line, '/'))
+            ranges[count++] = {start, end};
+        line = next;
+    }
+    for (int i = 0; i < count; i++)
+        madvise(reinterpret_cast<void *>(ranges[i].start), ranges[i].end - ranges[i].start,
+                MADV_DONTNEED);
+}
+
+Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
     Run r;
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) < 0) {
@@ -124,11 +166,12 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
         r.error = "ERROR pipe " + std::to_string(errno) + " console socket";
         return r;
     }
-    // A detached container: its stdout and stderr are pipes into the log (or its terminal is).
-    int outpipe[2] = {-1, -1}, errout[2] = {-1, -1};
-    if (log_fd >= 0 && !spec.terminal &&
-        (pipe2(outpipe, O_CLOEXEC) < 0 || pipe2(errout, O_CLOEXEC) < 0)) {
-        r.error = "ERROR pipe " + std::to_string(errno) + " log " + tsctr::one_line(spec.log_file);
+    // Without a terminal, stdout and stderr are pipes the monitor reads (and stdin one it
+    // writes, with -i); with one, its master is all three.
+    int outpipe[2] = {-1, -1}, errout[2] = {-1, -1}, inpipe[2] = {-1, -1};
+    if (!spec.terminal && (pipe2(outpipe, O_CLOEXEC) < 0 || pipe2(errout, O_CLOEXEC) < 0 ||
+                           (spec.stdin_open && pipe2(inpipe, O_CLOEXEC) < 0))) {
+        r.error = "ERROR pipe " + std::to_string(errno) + " stdio pipes";
         return r;
     }
     // No forwarded signal may reach the setup child before it resets its handlers.
@@ -143,8 +186,10 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
         close(errpipe[0]);
         if (console[0] >= 0)
             close(console[0]);
-        if (log_fd >= 0 && !spec.terminal) {
-            // dup2 clears close-on-exec on fds 1 and 2 only; the pipes' other ends go at exec.
+        if (!spec.terminal) {
+            // dup2 clears close-on-exec on fds 0-2 only; the pipes' other ends go at exec.
+            if (inpipe[0] >= 0)
+                dup2(inpipe[0], 0);
             dup2(outpipe[1], 1);
             dup2(errout[1], 2);
         }
@@ -164,13 +209,17 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
         close(outpipe[1]);
         close(errout[1]);
     }
+    if (inpipe[0] >= 0)
+        close(inpipe[0]);
     // The master arrives before the exec (or never, when setup failed first: then EOF).
     int master = -1;
     if (console[0] >= 0) {
         close(console[1]);
-        master = tsctr::receive_terminal(console[0]);
+        winsize ws = {};
+        ws.ws_row = spec.terminal_rows;
+        ws.ws_col = spec.terminal_cols;
+        master = tsctr::receive_terminal(console[0], &ws);
         close(console[0]);
-        g_master = master;
     }
 
     std::string report = tsctr::read_setup_error(errpipe[0]);
@@ -180,10 +229,9 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
         }
         g_child = 0;
-        if (outpipe[0] >= 0) {
-            close(outpipe[0]);
-            close(errout[0]);
-        }
+        for (int fd : {outpipe[0], errout[0], inpipe[1], master})
+            if (fd >= 0)
+                close(fd);
         r.error = report;
         return r;
     }
@@ -194,18 +242,15 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
                                      proc_start(static_cast<pid_t>(pid)) + " " +
                                      std::to_string(restarts) + " " + std::to_string(getpid()) +
                                      " " + proc_start(getpid()));
-    if (restarts == 0)
+    if (restarts == 0) {
         status("STARTED " + std::to_string(pid));
-    if (master >= 0 && log_fd >= 0)
-        tsctr::relay_logs(master, -1, log_fd);
-    else if (master >= 0)
-        tsctr::relay_terminal(master);
-    else if (log_fd >= 0)
-        tsctr::relay_logs(outpipe[0], errout[0], log_fd);
-    if (master >= 0) {
-        g_master = -1;
-        close(master);
+        shed_setup_memory();
     }
+    io.terminal = master >= 0;
+    io.out = master >= 0 ? master : outpipe[0];
+    io.err = errout[0];
+    io.in = master >= 0 ? (spec.stdin_open ? master : -1) : inpipe[1];
+    tsctr::io_run(io);
 
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {
@@ -224,6 +269,8 @@ Run run_once(const tsctr::Spec &spec, int log_fd, int restarts = 0) {
 } // namespace
 
 int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "--") == 0)
+        tsctr::init_main(argv + 2);
     bool exec_mode = argc == 3 && strcmp(argv[1], "--exec") == 0;
     if (argc != 2 && !exec_mode) {
         static const char usage[] = "usage: tsctr-monitor [--exec] SPEC_FILE (started by tsctr)\n";
@@ -258,20 +305,28 @@ int main(int argc, char **argv) {
 
     tsctr::relay_signals();
 
-    // A detached container's log stays open across restarts.
-    int log_fd = -1;
-    if (!spec.log_file.empty()) {
-        log_fd = open(spec.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (log_fd < 0) {
-            status("ERROR pipe " + std::to_string(errno) + " log " +
-                   tsctr::one_line(spec.log_file));
-            cleanup(spec);
-            return 1;
-        }
+    // The log, the attach socket and the clients stay across restarts.
+    tsctr::Io io;
+    io.stdin_once = spec.stdin_once;
+    if (spec.client_fd >= 0)
+        tsctr::io_add_client(io, spec.client_fd);
+    if (!spec.log_file.empty() &&
+        !io.log.open(spec.log_file, spec.log_max_size, spec.log_max_file)) {
+        status("ERROR pipe " + std::to_string(errno) + " log " + tsctr::one_line(spec.log_file));
+        cleanup(spec);
+        return 1;
+    }
+    if (!spec.attach_socket.empty() && !tsctr::io_listen(io, spec.attach_socket)) {
+        status("ERROR pipe " + std::to_string(errno) + " attach socket " +
+               tsctr::one_line(spec.attach_socket));
+        cleanup(spec);
+        return 1;
     }
 
-    Run first = run_once(spec, log_fd);
+    Run first = run_once(spec, io);
     if (!first.started) {
+        if (!spec.attach_socket.empty())
+            unlink(spec.attach_socket.c_str());
         cleanup(spec);
         status(first.error);
         return 1;
@@ -294,7 +349,7 @@ int main(int argc, char **argv) {
             break;
         delay_ms = std::min(delay_ms * 2, 60000L);
         restarts++;
-        Run next = run_once(spec, log_fd, restarts);
+        Run next = run_once(spec, io, restarts);
         if (!next.started) {
             last.code = 125;
             last.sig = 0;
@@ -305,6 +360,9 @@ int main(int argc, char **argv) {
     }
     std::string line = "EXITED " + std::to_string(last.code) + " " + std::to_string(last.sig);
     tsctr::replace_file(spec.exit_file, line);
+    if (!spec.attach_socket.empty())
+        unlink(spec.attach_socket.c_str());
+    tsctr::io_finish(io, last.code, last.sig);
     cleanup(spec);
     status(line);
     return 0;

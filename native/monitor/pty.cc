@@ -89,10 +89,13 @@ bool attach_terminal(int sock, uid_t uid, const char *&what) {
     return true;
 }
 
-int receive_terminal(int sock) {
+int receive_terminal(int sock, const winsize *ws) {
     int fd = receive_fd(sock);
     if (fd >= 0) {
-        resize_terminal(fd);
+        if (ws && ws->ws_row && ws->ws_col)
+            ioctl(fd, TIOCSWINSZ, ws);
+        else
+            resize_terminal(fd);
         (void)!write(sock, "k", 1); // the container may go on (attach_terminal)
     }
     return fd;

@@ -18,8 +18,15 @@ export const createFlags = {
   'env-file': Flags.strings({ description: 'Read in a file of environment variables' }),
   'group-add': Flags.strings({ description: 'Add additional groups to join' }),
   hostname: Flags.string({ char: 'h', description: 'Container host name' }),
+  init: Flags.boolean({
+    description: 'Run an init inside the container that forwards signals and reaps processes',
+  }),
   interactive: Flags.boolean({ char: 'i', description: 'Keep STDIN open' }),
   label: Flags.strings({ char: 'l', description: 'Set meta data on a container' }),
+  'log-driver': Flags.string({
+    description: 'Logging driver for the container (json-file, k8s-file, none)',
+  }),
+  'log-opt': Flags.strings({ description: 'Log driver options (max-size, max-file)' }),
   mount: Flags.strings({
     description:
       'Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…[,readonly])',
@@ -94,7 +101,10 @@ export interface CreateFlagValues {
   entrypoint?: string | undefined;
   env: string[];
   hostname?: string | undefined;
+  init: boolean;
   interactive: boolean;
+  'log-driver'?: string | undefined;
+  'log-opt': string[];
   mount: string[];
   name?: string | undefined;
   network?: string | undefined;
@@ -140,6 +150,9 @@ export function createOptions(opts: {
     network: flags.network,
     interactive: flags.interactive,
     tty: flags.tty,
+    init: flags.init,
+    logDriver: flags['log-driver'],
+    logOpts: flags['log-opt'],
     restart: flags.restart,
     envFiles: flags['env-file'],
     labels: flags.label,

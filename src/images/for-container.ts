@@ -14,6 +14,7 @@ import {
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import type { PullEvent } from './pull.ts';
 import { lookupImage } from './resolve.ts';
+import { pullModule } from './pull-ref.ts';
 
 export interface ImageForContainer {
   paths: StatePaths;
@@ -44,7 +45,7 @@ export async function imageForContainer(opts: ImageForContainer): Promise<ImageR
     if (policy === 'missing')
       opts.onNotice?.(`Unable to find image '${familiarName(ref)}' locally`);
     // The registry client (undici) costs ~45 ms to load: only a run that must pull pays it.
-    const { pullImage } = await import('./pull.ts');
+    const { pullImage } = await pullModule();
     image = await pullImage(opts.input, { paths: opts.paths, onEvent: opts.onPull });
   }
   checkLayers(store, image, opts.input);

@@ -61,6 +61,13 @@ export interface CreateOptions {
   stopSignal?: string | undefined;
   stopTimeout?: number | undefined;
   ulimits?: string[] | undefined;
+  /** --init. */
+  init?: boolean | undefined;
+  /** --log-driver and --log-opt KEY=VALUE. */
+  logDriver?: string | undefined;
+  logOpts?: string[] | undefined;
+  /** False for `run -d`: otherwise, with -i, the stdin ends with the attached CLI's (docker's StdinOnce). */
+  attached?: boolean | undefined;
   onNotice?: (text: string) => void;
 }
 
@@ -125,6 +132,55 @@ export function parseBytes(value: string, flag: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
+const LOG_DRIVERS = ['json-file', 'k8s-file', 'none'];
+
+/**
+ * --log-driver and --log-opt as docker checks them. Every driver that keeps a log writes
+ * podman's k8s-file format (what `logs` reads); the name given is what inspect shows.
+ */
+export function parseLogConfig(
+  driver: string | undefined,
+  opts: readonly string[],
+): { Type: string; Config: Record<string, string> } {
+  const type = driver ?? 'json-file';
+  if (!LOG_DRIVERS.includes(type)) {
+    throw new TsctrError(`logger: no log driver named '${type}' is registered`, {
+      hint: `tsctr keeps logs with ${LOG_DRIVERS.join(', ')}`,
+    });
+  }
+  const config: Record<string, string> = {};
+  for (const o of opts) {
+    const i = o.indexOf('=');
+    if (i <= 0) {
+      throw new TsctrError(`invalid key value pair format in logging opts: ${o}`, {
+        hint: 'give --log-opt KEY=VALUE, for example max-size=10m',
+      });
+    }
+    const key = o.slice(0, i);
+    const value = o.slice(i + 1);
+    if (type === 'none' || (key !== 'max-size' && key !== 'max-file')) {
+      throw new TsctrError(`unknown log opt '${key}' for ${type} log driver`, {
+        hint: type === 'none' ? undefined : 'tsctr knows max-size and max-file',
+      });
+    }
+    if (key === 'max-size') parseBytes(value, '--log-opt max-size');
+    if (key === 'max-file' && !(/^\d+$/.test(value) && Number(value) >= 1)) {
+      throw new TsctrError(`max-file cannot be less than 1`, { hint: 'for example max-file=3' });
+    }
+    config[key] = value;
+  }
+  if (config['max-file'] && config['max-file'] !== '1' && !config['max-size']) {
+    throw new TsctrError('max-file cannot be set without max-size', {
+      hint: 'add --log-opt max-size=…, for example 10m',
+    });
+  }
+  // Sorted, as Go's encoding/json prints a map (inspect's {{json .HostConfig.LogConfig}}).
+  return {
+    Type: type,
+    Config: Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1))),
+  };
+}
+
 /** An IPv4 or IPv6 literal (node:net's isIP would load the streams stack into every run). */
 function looksLikeIP(s: string): boolean {
   if (/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(s))
@@ -180,6 +236,7 @@ export async function createContainer(opts: CreateOptions): Promise<ContainerRec
 async function create(opts: CreateOptions, store: ImageStore): Promise<ContainerRecord> {
   const restart = parseRestartPolicy(opts.restart, opts.rm);
   const shmSize = opts.shmSize === undefined ? undefined : parseBytes(opts.shmSize, '--shm-size');
+  const logConfig = parseLogConfig(opts.logDriver, opts.logOpts ?? []);
   const stopSignal = opts.stopSignal;
   if (stopSignal !== undefined) parseSignal(stopSignal);
   for (const h of opts.addHosts ?? []) {
@@ -260,6 +317,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
           : (image.config.config?.Entrypoint ?? null),
       WorkingDir: cwd,
       OpenStdin: opts.interactive,
+      ...(opts.interactive && opts.attached !== false ? { StdinOnce: true } : {}),
       Labels: { ...(image.config.config?.Labels ?? {}), ...parseLabels(opts.labels ?? []) },
       StopSignal: stopSignal ?? image.config.config?.StopSignal,
       ...(opts.stopTimeout !== undefined ? { StopTimeout: opts.stopTimeout } : {}),
@@ -279,6 +337,8 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       ReadonlyRootfs: !!opts.readOnly,
       Ulimits: ulimits.length ? ulimits : null,
       ...(shmSize !== undefined ? { ShmSize: shmSize } : {}),
+      ...(opts.init ? { Init: true } : {}),
+      LogConfig: logConfig,
     },
     layers: image.layers,
     mounts,

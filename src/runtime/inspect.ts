@@ -11,6 +11,7 @@ import { inspectMounts } from './mounts.ts';
 import { isPaused } from './processes.ts';
 import {
   containerDirs,
+  logPath,
   sameProcess,
   listContainers,
   readExit,
@@ -104,7 +105,7 @@ export function inspectContainer(
     ResolvConfPath: '',
     HostnamePath: join(dirs.run, 'hostname'),
     HostsPath: join(dirs.run, 'hosts'),
-    LogPath: '',
+    LogPath: c.hostConfig.LogConfig?.Type === 'none' ? '' : logPath(paths, c.id),
     Name: `/${c.name}`,
     RestartCount: readState(paths, c.id)?.restartCount ?? 0,
     Driver: 'overlay',
@@ -127,6 +128,8 @@ export function inspectContainer(
       ReadonlyRootfs: !!c.hostConfig.ReadonlyRootfs,
       Ulimits: c.hostConfig.Ulimits ?? null,
       ShmSize: c.hostConfig.ShmSize ?? 64 * 1024 * 1024,
+      Init: c.hostConfig.Init ?? null,
+      LogConfig: c.hostConfig.LogConfig ?? { Type: 'json-file', Config: {} },
     },
     GraphDriver: {
       Data: {
@@ -142,12 +145,12 @@ export function inspectContainer(
       Hostname: c.config.Hostname,
       Domainname: '',
       User: c.config.User,
-      AttachStdin: false,
+      AttachStdin: !!c.config.StdinOnce,
       AttachStdout: true,
       AttachStderr: true,
       Tty: !!c.config.Tty,
       OpenStdin: !!c.config.OpenStdin,
-      StdinOnce: false,
+      StdinOnce: !!c.config.StdinOnce,
       Env: c.config.Env,
       Cmd: c.config.Cmd.length ? c.config.Cmd : null,
       Image: c.image,

@@ -27,6 +27,7 @@ import {
 import { lookupContainer, noSuchContainer } from './inspect.ts';
 import { reserveName } from './names.ts';
 import { startContainer } from './start.ts';
+import type { AttachIoFactory } from './attach.ts';
 import { parseSignal } from './signals.ts';
 import { removeAnonymousVolumes } from './volumes.ts';
 import { containerPids, freeze, isPaused, thaw } from './processes.ts';
@@ -239,11 +240,12 @@ export function startContainers(
 export async function startAttached(
   paths: StatePaths,
   input: string,
-  interactive: boolean,
+  makeIo: AttachIoFactory,
 ): Promise<number> {
   const c = lookupContainer(paths, input);
   if (!c) throw noSuchContainer(input);
-  const r = await startContainer(paths, c, { detach: false, interactive });
+  const io = makeIo({ tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin });
+  const r = await startContainer(paths, c, { detach: false, io });
   return 'exitCode' in r ? r.exitCode : 0;
 }
 

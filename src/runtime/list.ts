@@ -48,10 +48,72 @@ export interface PsOptions {
   size?: ((bytes: number) => string) | undefined;
 }
 
+/** The names a user's `busybox` may stand for in the store (docker.io/library/busybox:latest). */
+function nameCandidates(v: string): string[] {
+  const tagged = /@|:[^/]*$/.test(v) ? v : `${v}:latest`;
+  const first = tagged.split('/')[0]!;
+  const hasDomain = tagged.includes('/') && (/[.:]/.test(first) || first === 'localhost');
+  if (hasDomain) return [v, tagged];
+  return [
+    v,
+    tagged,
+    `docker.io/${tagged}`,
+    ...(tagged.includes('/') ? [] : [`docker.io/library/${tagged}`]),
+  ];
+}
+
+/** ancestor=: image IDs the values name (an image name, or an ID or its prefix). */
+function ancestorIds(paths: StatePaths, values: readonly string[]): Set<string> {
+  const ids = new Set<string>();
+  const images = new ImageStore(paths).listImages();
+  for (const v of values) {
+    const names = nameCandidates(v);
+    const hex = v.replace(/^sha256:/, '');
+    for (const img of images) {
+      if (img.names.some((n) => names.includes(n))) ids.add(img.id);
+      if (/^[0-9a-f]{1,64}$/.test(hex) && img.id.slice(7).startsWith(hex)) ids.add(img.id);
+    }
+  }
+  return ids;
+}
+
 export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[] {
   const now = opts.now ?? Date.now();
   const rows: (ContainerRow & { created: number })[] = [];
-  for (const c of listContainers(paths)) {
+  const all = listContainers(paths);
+  const f0 = opts.filters;
+  const ancestors = f0?.get('ancestor')?.length
+    ? ancestorIds(paths, f0.get('ancestor')!)
+    : undefined;
+  // before= and since=: containers created before, or after, the one named (dockerd's).
+  const created = (key: string): number[] =>
+    (f0?.get(key) ?? []).map((v) => {
+      const ref =
+        all.find((c) => c.id === v || c.name === v.replace(/^\//, '')) ??
+        all.find((c) => c.id.startsWith(v));
+      if (!ref) throw new TsctrError(`No such container: ${v}`, { exitCode: 1 });
+      return Date.parse(ref.created);
+    });
+  const before = created('before');
+  const since = created('since');
+  for (const c of all) {
+    const t = Date.parse(c.created);
+    if (before.some((b) => t >= b) || since.some((x) => t <= x)) continue;
+    if (
+      ancestors &&
+      !ancestors.has(c.imageId) &&
+      !f0!.get('ancestor')!.some((v) => nameCandidates(v).includes(c.image) || c.image === v)
+    ) {
+      continue;
+    }
+    if (
+      f0?.get('volume')?.length &&
+      !f0
+        .get('volume')!
+        .some((v) => (c.mounts ?? []).some((m) => m.Destination === v || m.Source === v))
+    ) {
+      continue;
+    }
     reconcile(paths, c.id);
     const state = readState(paths, c.id);
     const exit = readExit(paths, c.id);

@@ -1,13 +1,21 @@
 /**
- * `logs`: a detached container's output, read back from the file its monitor writes
- * (native/monitor/log.h, podman's k8s-file lines). A container run in the foreground wrote to
- * the terminal, and has no log.
+ * `logs`: a container's output, read back from the file its monitor writes (native/monitor/log.h,
+ * podman's k8s-file lines), after the files --log-opt max-file kept (LOG.N … LOG.1, oldest first).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatePaths } from '../config/paths.ts';
 import { logPath, readExit, readState, sameProcess } from '../storage/containers.ts';
 import { lookupContainer, noSuchContainer } from './inspect.ts';
+import { TsctrError } from '../errors.ts';
 
 export interface LogLine {
   stream: 'stdout' | 'stderr';
@@ -59,12 +67,33 @@ export async function containerLogs(
 ): Promise<void> {
   const c = lookupContainer(paths, input);
   if (!c) throw noSuchContainer(input);
+  if (c.hostConfig.LogConfig?.Type === 'none') {
+    throw new TsctrError('configured logging driver does not support reading', {
+      exitCode: 1,
+      hint: 'the container was created with --log-driver none',
+    });
+  }
+  const path = logPath(paths, c.id);
+  // The rotated files first, oldest first.
+  const kept = Number(c.hostConfig.LogConfig?.Config['max-file'] ?? 1);
+  let older = '';
+  for (let i = kept - 1; i >= 1; i--) {
+    if (existsSync(`${path}.${i}`)) older += readFileSync(`${path}.${i}`, 'utf8');
+  }
   let fd: number;
   try {
-    fd = openSync(logPath(paths, c.id), 'r');
+    fd = openSync(path, 'r');
   } catch {
-    return; // run in the foreground: its output went to the terminal
+    return; // never started (or started by a tsctr that logged only detached containers)
   }
+  // The monitor renamed the file under us (rotation): the rest is in a new one.
+  const rotated = () => {
+    try {
+      return statSync(path).ino !== fstatSync(fd).ino;
+    } catch {
+      return false;
+    }
+  };
   const running = () => {
     if (readExit(paths, c.id)) return false;
     const s = readState(paths, c.id);
@@ -72,7 +101,7 @@ export async function containerLogs(
   };
   try {
     const partial = new Map<string, LogLine>();
-    let carry = '';
+    let carry = older;
     let first = true;
     const buf = Buffer.alloc(64 * 1024);
     for (;;) {
@@ -81,6 +110,13 @@ export async function containerLogs(
       let chunk = '';
       for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
         chunk += buf.toString('utf8', 0, n);
+      }
+      while (rotated()) {
+        closeSync(fd);
+        fd = openSync(path, 'r');
+        for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
+          chunk += buf.toString('utf8', 0, n);
+        }
       }
       const text = carry + chunk;
       const end = text.lastIndexOf('\n') + 1;

@@ -86,10 +86,15 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
 export async function startMonitor(
   opts: {
     specFile: string;
-    /** The container's stdin; its stdout and stderr too unless `detached` (then /dev/null). */
+    /**
+     * A container's monitor: /dev/null for its fds 0-2 (it holds the container's stdio itself).
+     * An exec: the process's stdin, with the CLI's stdout and stderr.
+     */
     stdin: number;
-    /** The monitor gets none of the CLI's descriptors: a detached container logs to its file. */
-    detached?: boolean;
+    /** The monitor's fd 4: the foreground CLI's client socket (the spec's client-fd). */
+    client?: number | undefined;
+    /** An exec that runs on alone (`exec -d`): `stdin` is all of its fds 0-2. */
+    detached?: boolean | undefined;
   } & (
     | { idmap: IdMap; exec?: undefined }
     /** Start the monitor to join a running container (`--exec`, in our own namespaces). */
@@ -101,7 +106,16 @@ export async function startMonitor(
   let pid: number;
   try {
     const file = helperPath('tsctr-monitor');
-    const stdio = opts.detached ? [opts.stdin, opts.stdin, opts.stdin, w] : [opts.stdin, 1, 2, w];
+    const stdio =
+      opts.exec && !opts.detached
+        ? [opts.stdin, 1, 2, w]
+        : [
+            opts.stdin,
+            opts.stdin,
+            opts.stdin,
+            w,
+            ...(opts.client !== undefined ? [opts.client] : []),
+          ];
     pid = opts.exec
       ? spawnHelper({ file, argv: [file, '--exec', opts.specFile], env: [], stdio, setsid: true })
       : await spawnInUserNamespace({

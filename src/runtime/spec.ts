@@ -47,8 +47,20 @@ export interface ContainerSpec {
   cwd: string;
   removeOnExit: string[];
   exitFile: string;
-  /** A detached container's stdout and stderr, copied by the monitor (k8s-file format). */
+  /** The container's stdout and stderr, copied by the monitor (k8s-file format). */
   logFile?: string | undefined;
+  /** --log-opt max-size (bytes, 0 unbounded) and max-file (files kept in all). */
+  logRotate?: { maxSize: number; maxFile: number } | undefined;
+  /** `-i`: a stdin pipe the monitor feeds from clients; `once` closes at the first client's end. */
+  stdin?: 'open' | 'once' | undefined;
+  /** Where the monitor listens for `attach` (native/monitor/io.h). */
+  attachSocket?: string | undefined;
+  /** The monitor's fd that is the foreground CLI's client socket. */
+  clientFd?: number | undefined;
+  /** The pty's size from the start (the CLI's terminal). */
+  terminalSize?: { rows: number; cols: number } | undefined;
+  /** --init: /dev/init (the monitor binary, copied) runs the command as its child. */
+  init?: boolean | undefined;
   security: Security;
   /** Where compiled seccomp filters are kept (see securityRecords). */
   seccompCache?: string | undefined;
@@ -106,7 +118,15 @@ export function encodeSpec(s: ContainerSpec): Buffer {
   for (const p of s.removeOnExit) t.push('remove-on-exit', p);
   if (s.exitFile) t.push('exit-file', s.exitFile);
   if (s.logFile) t.push('log-file', s.logFile);
+  if (s.logRotate) t.push('log-rotate', String(s.logRotate.maxSize), String(s.logRotate.maxFile));
+  if (s.stdin) t.push('stdin', s.stdin);
+  if (s.attachSocket) t.push('attach-socket', s.attachSocket);
+  if (s.clientFd !== undefined) t.push('client-fd', String(s.clientFd));
   if (s.terminal) t.push('terminal');
+  if (s.terminalSize) {
+    t.push('terminal-size', String(s.terminalSize.rows), String(s.terminalSize.cols));
+  }
+  if (s.init) t.push('init');
   if (s.stateFile) t.push('state-file', s.stateFile);
   if (s.readonlyRootfs) t.push('readonly-rootfs');
   if (s.rlimits) t.push(...s.rlimits);

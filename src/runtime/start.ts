@@ -5,7 +5,9 @@
  * One start at a time per container: a lock held until the container runs.
  */
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
+import { native } from '../native/loader.ts';
 import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { ImageStore } from '../storage/store.ts';
@@ -13,6 +15,7 @@ import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { planNetwork } from '../netns/index.ts';
 import {
+  attachSocketPath,
   containerDirs,
   logPath,
   procStart,
@@ -30,7 +33,9 @@ import type { MountRecord } from './mounts.ts';
 import { rlimitRecords } from './ulimits.ts';
 import { anonymousVolumes, specMounts } from './mounts.ts';
 import { volumeDir } from '../storage/volumes.ts';
-import { startMonitor } from './monitor.ts';
+import { startMonitor, type MonitorHandle } from './monitor.ts';
+import { runAttachSession, type AttachEnd, type AttachIo, type TerminalSize } from './attach.ts';
+import { parseBytes } from './create.ts';
 import { resolveSecurity } from './security/index.ts';
 import { SignalForwarder } from './signals.ts';
 import {
@@ -56,8 +61,10 @@ export type StartMode =
   | { detach: true }
   | {
       detach: false;
-      /** The CLI's stdin becomes the container's (`run -i`, `start -a -i`). */
-      interactive: boolean;
+      /** The streams the container's stdio is copied to and from (io.stdin: `-i`). */
+      io: AttachIo;
+      /** --sig-proxy=false: the CLI's signals are its own (default: forwarded). */
+      sigProxy?: boolean | undefined;
       onNotice?: ((text: string) => void) | undefined;
     };
 
@@ -89,8 +96,15 @@ function groupId(layered: string[], name: string): number | undefined {
   return undefined;
 }
 
+/** The monitor's fd that is the foreground CLI's client socket. */
+const CLIENT_FD = 4;
+
 /** The spec the monitor gets, made from the record alone. */
-function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): ContainerSpec {
+function specFor(
+  paths: StatePaths,
+  c: ContainerRecord,
+  attach: { stdin: boolean; terminalSize?: TerminalSize | undefined } | undefined,
+): ContainerSpec {
   if (!c.layers) {
     throw new TsctrError(`container ${c.name} was created by an older tsctr and cannot start`, {
       hint: `remove it (tsctr rm ${c.name}) and run the image again`,
@@ -173,7 +187,8 @@ function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): Contai
     uid: user.uid,
     gid: user.gid,
     groups: user.groups,
-    args: [c.path, ...c.args],
+    args: [...(c.hostConfig.Init ? ['/dev/init', '--'] : []), c.path, ...c.args],
+    init: !!c.hostConfig.Init,
     env: c.config.Env,
     cwd: c.config.WorkingDir || '/',
     // --rm takes the container's anonymous volumes with it, as docker's does.
@@ -186,7 +201,14 @@ function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): Contai
         ]
       : [],
     exitFile: c.hostConfig.AutoRemove ? '' : join(dirs.run, 'exit'),
-    logFile: detach ? logPath(paths, c.id) : undefined,
+    logFile: c.hostConfig.LogConfig?.Type === 'none' ? undefined : logPath(paths, c.id),
+    logRotate: logRotate(c),
+    // docker's StdinOnce: a foreground `run -i`'s stdin ends with the CLI's; otherwise it
+    // stays open for whoever attaches next.
+    stdin: c.config.OpenStdin ? (c.config.StdinOnce && attach?.stdin ? 'once' : 'open') : undefined,
+    attachSocket: attachSocketPath(paths, c.id),
+    clientFd: attach ? CLIENT_FD : undefined,
+    terminalSize: c.config.Tty ? attach?.terminalSize : undefined,
     security,
     seccompCache: security.seccomp ? seccompCacheDir(paths) : undefined,
     terminal: !!c.config.Tty,
@@ -201,6 +223,16 @@ function specFor(paths: StatePaths, c: ContainerRecord, detach: boolean): Contai
   };
 }
 
+/** --log-opt max-size and max-file as the monitor applies them. */
+function logRotate(c: ContainerRecord): ContainerSpec['logRotate'] {
+  const cfg = c.hostConfig.LogConfig?.Config ?? {};
+  if (!cfg['max-size']) return undefined;
+  return {
+    maxSize: parseBytes(cfg['max-size'], '--log-opt max-size'),
+    maxFile: Number(cfg['max-file'] ?? 1),
+  };
+}
+
 export async function startContainer(
   paths: StatePaths,
   c: ContainerRecord,
@@ -208,7 +240,7 @@ export async function startContainer(
 ): Promise<StartResult> {
   const dirs = containerDirs(paths, c.id);
   const lock = await FileLock.acquire(join(dirs.storage, 'start.lock'), { exclusive: true });
-  let stdin = -1;
+  let devNull = -1;
   let signals: SignalForwarder | undefined;
   try {
     if (isRunning(paths, c.id)) {
@@ -232,32 +264,47 @@ export async function startContainer(
     });
     writeFileSync(join(dirs.run, 'hosts'), HOSTS + extra.join(''));
     const specFile = join(dirs.run, 'spec');
-    writeFileSync(specFile, encodeSpec(specFor(paths, c, mode.detach)));
+    const attach = mode.detach
+      ? undefined
+      : { stdin: !!mode.io.stdin, terminalSize: mode.io.terminal?.size() };
+    writeFileSync(specFile, encodeSpec(specFor(paths, c, attach)));
 
+    devNull = openSync('/dev/null', 'r+');
     if (mode.detach) {
-      stdin = openSync('/dev/null', 'r+');
-      const monitor = await startMonitor({
-        specFile,
-        stdin,
-        idmap: currentIdMap(),
-        detached: true,
-      });
+      const monitor = await startMonitor({ specFile, stdin: devNull, idmap: currentIdMap() });
       await followDetached(monitor, paths, c.id);
       return { detached: c.id };
     }
-    stdin = mode.interactive ? 0 : openSync('/dev/null', 'r');
-    signals = new SignalForwarder({ init: true });
-    const monitor = await startMonitor({ specFile, stdin, idmap: currentIdMap() });
-    if (c.config.Tty) signals.resizes(monitor.monitorPid);
+    if (mode.sigProxy !== false) signals = new SignalForwarder({ init: true });
+    const [mine, theirs] = native().socketpair();
+    let monitor: MonitorHandle;
+    try {
+      monitor = await startMonitor({
+        specFile,
+        stdin: devNull,
+        client: theirs,
+        idmap: currentIdMap(),
+      });
+    } catch (err) {
+      closeSync(mine);
+      throw err;
+    } finally {
+      closeSync(theirs);
+    }
+    const client = new Socket({ fd: mine, readable: true, writable: true });
     return {
-      exitCode: await followForeground(monitor, paths, c.id, signals, mode.onNotice, () =>
-        lock.release(),
-      ),
+      exitCode: await followForeground(monitor, client, mode.io, {
+        paths,
+        id: c.id,
+        signals,
+        notice: mode.onNotice,
+        started: () => lock.release(),
+      }),
     };
   } finally {
     lock.release();
     signals?.dispose();
-    if (stdin > 2) closeSync(stdin);
+    if (devNull >= 0) closeSync(devNull);
   }
 }
 
@@ -298,28 +345,64 @@ async function followDetached(
   }
 }
 
+/**
+ * A foreground container: the CLI is its monitor's first client (./attach.ts) until it exits,
+ * or until the user detaches (then the container goes on, as after `run -d`: exit code 0).
+ */
 async function followForeground(
-  monitor: Awaited<ReturnType<typeof startMonitor>>,
-  paths: StatePaths,
-  id: string,
-  signals: SignalForwarder,
-  notice: ((text: string) => void) | undefined,
-  started: () => void,
+  monitor: MonitorHandle,
+  client: Socket,
+  io: AttachIo,
+  ctx: {
+    paths: StatePaths;
+    id: string;
+    signals: SignalForwarder | undefined;
+    notice: ((text: string) => void) | undefined;
+    started: () => void;
+  },
 ): Promise<number> {
+  let session: Promise<AttachEnd> | undefined = runAttachSession(client, io);
+  const ended = session;
+  let exitCode: number | undefined;
   try {
-    for await (const ev of monitor.events) {
+    // One pending read of the status pipe at a time: a second next() would queue behind it.
+    let pending: ReturnType<typeof monitor.events.next> | undefined;
+    for (;;) {
+      pending ??= monitor.events.next();
+      const next = await Promise.race([
+        pending,
+        ...(session ? [session.then((end) => ({ end }))] : []),
+      ]);
+      if ('end' in next) {
+        if (next.end.kind === 'detached') {
+          monitor.detach();
+          return 0;
+        }
+        session = undefined; // the exit (or its absence) comes on the status pipe
+        continue;
+      }
+      pending = undefined;
+      if (next.done) break;
+      const ev = next.value;
       if (ev.kind === 'started') {
-        signals.started(ev.pid);
-        saveState(paths, id, ev.pid, monitor.monitorPid);
-        started();
+        ctx.signals?.started(ev.pid);
+        saveState(ctx.paths, ctx.id, ev.pid, monitor.monitorPid);
+        ctx.started();
       } else if (ev.kind === 'exited') {
-        return ev.signal ? 128 + ev.signal : ev.code;
+        exitCode = ev.signal ? 128 + ev.signal : ev.code;
+        break;
       } else if (ev.kind === 'warning') {
-        notice?.(`WARNING: ${ev.text}`);
+        ctx.notice?.(`WARNING: ${ev.text}`);
       }
     }
-    throw new TsctrError('the container monitor ended without reporting an exit status');
+    if (exitCode === undefined) {
+      throw new TsctrError('the container monitor ended without reporting an exit status');
+    }
+    // All the output is written before the CLI exits with the container's code.
+    await ended;
+    return exitCode;
   } finally {
-    monitor.reap();
+    if (!client.destroyed) client.destroy();
+    if (exitCode !== undefined) monitor.reap();
   }
 }

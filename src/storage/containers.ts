@@ -50,8 +50,10 @@ export interface ContainerRecord {
     Cmd: string[];
     Entrypoint: string[] | null;
     WorkingDir: string;
-    /** Created with -i: `start -a -i` passes stdin. */
+    /** Created with -i: the container's stdin is a pipe its monitor holds for clients. */
     OpenStdin?: boolean;
+    /** A foreground `run -i`: the stdin closes when the CLI's input ends. */
+    StdinOnce?: boolean;
     /** Created with -t: its stdio is a pty. */
     Tty?: boolean;
     /** The image's labels and --label's. */
@@ -83,6 +85,10 @@ export interface ContainerRecord {
     ShmSize?: number;
     /** --ulimit, as docker keeps them (-1: unlimited). */
     Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
+    /** --init: /dev/init reaps and forwards signals as the container's pid 1. */
+    Init?: boolean;
+    /** --log-driver (k8s-file's format whatever docker name it was given; none keeps no log) and --log-opt. */
+    LogConfig?: { Type: string; Config: Record<string, string> };
   };
   /**
    * The image's diff_ids, bottom first: they keep the rootfs's layers alive after `rmi -f`
@@ -130,6 +136,11 @@ export function seccompCacheDir(paths: StatePaths): string {
 /** A detached container's log (k8s-file lines, native/monitor/log.h), kept with its storage. */
 export function logPath(paths: StatePaths, id: string): string {
   return join(containerDirs(paths, id).storage, 'ctr.log');
+}
+
+/** Where a running container's monitor listens for `attach` (native/monitor/io.h). */
+export function attachSocketPath(paths: StatePaths, id: string): string {
+  return join(containerDirs(paths, id).run, 'attach');
 }
 
 export function saveContainer(paths: StatePaths, rec: ContainerRecord): void {

@@ -281,7 +281,7 @@ describe('fish', () => {
     ]);
     expect(complete('tsctr ps --')).toEqual([
       '--all\tShow all containers (default shows just running)',
-      '--filter\tFilter output based on conditions provided (id, name, status, exited, label, restart-policy)',
+      '--filter\tFilter output based on conditions provided (id, name, status, exited, label, ancestor, before, since, volume, restart-policy)',
       "--format\tFormat output using a custom template: 'table', 'table TEMPLATE', 'json' or a Go template",
       '--help\tPrint usage',
       '--last\tShow n last created containers (includes all states) (default -1)',

@@ -18,7 +18,7 @@ const ALLOWED: Record<string, string[]> = {
   // Where tsctr's own files are; the types of the commands it loads.
   binary: ['cli'],
   system: ['images', 'runtime', 'registry', 'storage', 'netns', 'native', 'userns', 'host'],
-  images: ['registry', 'storage', 'userns', 'native', 'host', 'format'],
+  images: ['registry', 'storage', 'userns', 'native', 'host', 'format', 'binary'],
   runtime: ['storage', 'netns', 'native', 'userns', 'host', 'format'],
   registry: ['host'],
   storage: ['userns', 'native', 'host'],

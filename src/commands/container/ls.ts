@@ -41,7 +41,7 @@ export default class Ps extends TsctrCommand {
     filter: Flags.strings({
       char: 'f',
       description:
-        'Filter output based on conditions provided (id, name, status, exited, label, restart-policy)',
+        'Filter output based on conditions provided (id, name, status, exited, label, ancestor, before, since, volume, restart-policy)',
       helpValue: 'filter',
     }),
     last: Flags.string({
@@ -60,7 +60,18 @@ export default class Ps extends TsctrCommand {
   async run(): Promise<void> {
     const { flags } = this.parse(Ps);
     const filters = parseFilters(flags.filter ?? [], '-f, --filter', this.id!);
-    validateFilters(filters, ['id', 'name', 'status', 'exited', 'label', 'restart-policy']);
+    validateFilters(filters, [
+      'id',
+      'name',
+      'status',
+      'exited',
+      'label',
+      'ancestor',
+      'before',
+      'since',
+      'volume',
+      'restart-policy',
+    ]);
     const n = flags.last === undefined ? -1 : intFlag(this.id!, '-n, --last', flags.last);
     const rows = containerRows(this.paths, {
       all: flags.all,

@@ -2,8 +2,7 @@ import { Args, Flags, type ArgCompletion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { createFlags, createOptions } from '../../cli/create-flags.ts';
 import { runContainer } from '../../runtime/run.ts';
-import { TsctrError } from '../../errors.ts';
-import { rawMode, requireTerminalInput } from '../../cli/terminal.ts';
+import { terminalIo } from '../../cli/attach-io.ts';
 
 export default class Run extends TsctrCommand {
   static override summary = 'Create and run a new container from an image';
@@ -26,21 +25,25 @@ export default class Run extends TsctrCommand {
       char: 'd',
       description: 'Run container in background and print container ID',
     }),
+    'detach-keys': Flags.string({
+      description: 'Override the key sequence for detaching a container (default "ctrl-p,ctrl-q")',
+    }),
+    'sig-proxy': Flags.boolean({
+      default: true,
+      description: 'Proxy received signals to the process (default true)',
+    }),
   };
 
   async run(): Promise<void> {
     const { args, flags, argv } = this.parse(Run);
-    if (flags.detach && flags.interactive) {
-      throw new TsctrError('--detach with --interactive is not supported yet', {
-        hint: 'run it in the foreground with -i, or detached without it',
-      });
-    }
     // The terminal is raw only while a container runs on it in the foreground.
-    let restore: (() => void) | undefined;
-    if (flags.tty && flags.interactive && !flags.detach) {
-      requireTerminalInput();
-      restore = rawMode();
-    }
+    const term = flags.detach
+      ? undefined
+      : terminalIo({
+          stdin: flags.interactive,
+          tty: flags.tty,
+          detachKeys: flags['detach-keys'],
+        });
     const result = await runContainer({
       ...createOptions({
         paths: this.paths,
@@ -50,7 +53,9 @@ export default class Run extends TsctrCommand {
         err: (l) => this.err(l),
       }),
       detach: flags.detach,
-    }).finally(() => restore?.());
+      io: term?.io,
+      sigProxy: flags['sig-proxy'],
+    }).finally(() => term?.restore());
     if ('detached' in result) this.out(result.detached);
     else process.exitCode = result.exitCode;
   }

@@ -1,6 +1,7 @@
 import { Flags } from '../../cli/flags.ts';
 import { ContainerBatchCommand } from '../../cli/batch-command.ts';
 import { TsctrError } from '../../errors.ts';
+import { terminalIo, type TerminalIo } from '../../cli/attach-io.ts';
 import { startAttached, startContainers } from '../../runtime/lifecycle.ts';
 
 export default class Start extends ContainerBatchCommand {
@@ -13,6 +14,9 @@ export default class Start extends ContainerBatchCommand {
       description: "Attach STDOUT/STDERR and forward signals (the container's exit code is ours)",
     }),
     interactive: Flags.boolean({ char: 'i', description: "Attach container's STDIN" }),
+    'detach-keys': Flags.string({
+      description: 'Override the key sequence for detaching a container (default "ctrl-p,ctrl-q")',
+    }),
   };
 
   async run(): Promise<void> {
@@ -23,7 +27,19 @@ export default class Start extends ContainerBatchCommand {
           hint: 'start them without -a, then follow each with tsctr logs -f',
         });
       }
-      process.exitCode = await startAttached(this.paths, argv[0]!, flags.interactive);
+      let term: TerminalIo | undefined;
+      try {
+        process.exitCode = await startAttached(this.paths, argv[0]!, (c) => {
+          term = terminalIo({
+            stdin: flags.interactive && c.openStdin,
+            tty: c.tty,
+            detachKeys: flags['detach-keys'],
+          });
+          return term.io;
+        });
+      } finally {
+        term?.restore();
+      }
       return;
     }
     this.reportBatch(await startContainers(this.paths, argv));
