@@ -13,6 +13,7 @@
 
 #include "container.h"
 #include "fdio.h"
+#include "io.h"
 #include "pty.h"
 #include "status.h"
 
@@ -143,9 +144,11 @@ int exec_main(const Spec &spec) {
     int master = -1;
     if (console[0] >= 0) {
         close(console[1]);
-        master = receive_terminal(console[0]);
+        winsize ws = {};
+        ws.ws_row = spec.terminal_rows;
+        ws.ws_col = spec.terminal_cols;
+        master = receive_terminal(console[0], ws);
         close(console[0]);
-        g_master = master;
     }
 
     std::string report = read_setup_error(errpipe[0]);
@@ -160,8 +163,17 @@ int exec_main(const Spec &spec) {
     status("STARTED " + std::to_string(pid));
     if (spec.exec_detach)
         return 0;
-    if (master >= 0)
-        relay_terminal(master);
+    // A terminal is relayed to the CLI as a container's is (io.h): the CLI is a client, and may
+    // detach; the process then goes on, its terminal drained here until it ends.
+    Io io;
+    if (master >= 0) {
+        io.terminal = true;
+        io.out = master;
+        io.in = spec.stdin_open ? master : -1;
+        if (spec.client_fd >= 0)
+            io_add_client(io, spec.client_fd);
+        io_run(io);
+    }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {
         if (errno != EINTR)
@@ -169,6 +181,7 @@ int exec_main(const Spec &spec) {
     }
     int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    io_finish(io, code, sig);
     status("EXITED " + std::to_string(code) + " " + std::to_string(sig));
     return 0;
 }

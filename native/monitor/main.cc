@@ -218,7 +218,7 @@ Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
         winsize ws = {};
         ws.ws_row = spec.terminal_rows;
         ws.ws_col = spec.terminal_cols;
-        master = tsctr::receive_terminal(console[0], &ws);
+        master = tsctr::receive_terminal(console[0], ws);
         close(console[0]);
     }
 

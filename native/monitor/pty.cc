@@ -3,10 +3,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <termios.h>
 #include <unistd.h>
 
 namespace tsctr {
@@ -89,13 +87,11 @@ bool attach_terminal(int sock, uid_t uid, const char *&what) {
     return true;
 }
 
-int receive_terminal(int sock, const winsize *ws) {
+int receive_terminal(int sock, const winsize &ws) {
     int fd = receive_fd(sock);
     if (fd >= 0) {
-        if (ws && ws->ws_row && ws->ws_col)
-            ioctl(fd, TIOCSWINSZ, ws);
-        else
-            resize_terminal(fd);
+        if (ws.ws_row && ws.ws_col)
+            ioctl(fd, TIOCSWINSZ, &ws);
         (void)!write(sock, "k", 1); // the container may go on (attach_terminal)
     }
     return fd;
@@ -116,78 +112,6 @@ int receive_fd(int sock) {
     int fd;
     memcpy(&fd, CMSG_DATA(c), sizeof(int));
     return fd;
-}
-
-void resize_terminal(int master) {
-    winsize ws;
-    if (ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0)
-        ioctl(master, TIOCSWINSZ, &ws);
-}
-
-namespace {
-
-bool write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && errno == EAGAIN) {
-            pollfd pf = {fd, POLLOUT, 0};
-            poll(&pf, 1, -1);
-            continue;
-        }
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= static_cast<size_t>(w);
-    }
-    return true;
-}
-
-} // namespace
-
-void relay_terminal(int master) {
-    resize_terminal(master);
-    // The container's pty already turns \n into \r\n. The CLI's raw mode (libuv's) leaves
-    // output processing on, which would add a second \r; docker's raw mode turns it off, and so
-    // does this, for as long as the relay runs.
-    termios saved;
-    bool restore = tcgetattr(1, &saved) == 0 && (saved.c_oflag & OPOST);
-    if (restore) {
-        termios raw = saved;
-        raw.c_oflag &= ~OPOST;
-        tcsetattr(1, TCSANOW, &raw);
-    }
-    bool in_open = true, out_open = true;
-    char buf[16 * 1024];
-    for (;;) {
-        pollfd p[2] = {{in_open ? 0 : -1, POLLIN, 0}, {master, POLLIN, 0}};
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t n = read(master, buf, sizeof buf);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN))
-                continue;
-            if (n <= 0)
-                break; // EIO: the last slave closed
-            // A CLI that went away leaves the container running with nobody reading: keep
-            // draining the master so it never blocks on a full terminal.
-            if (out_open && !write_all(1, buf, static_cast<size_t>(n)))
-                out_open = false;
-        }
-        if (in_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-            ssize_t n = read(0, buf, sizeof buf);
-            if (n < 0 && (errno == EINTR || errno == EAGAIN))
-                continue;
-            if (n <= 0 || !write_all(master, buf, static_cast<size_t>(n)))
-                in_open = false;
-        }
-    }
-    if (restore)
-        tcsetattr(1, TCSADRAIN, &saved);
 }
 
 } // namespace tsctr

@@ -1,10 +1,8 @@
 // The container's terminal (`-t`), made the way runc makes it: inside the container, from its
 // own devpts instance (so `tty` names /dev/pts/0 there), with the master sent back to the
-// monitor over a socket (SCM_RIGHTS). The monitor then copies between its own stdio (the CLI's
-// terminal, already in raw mode) and the master, and passes window-size changes on: the CLI
-// forwards SIGWINCH to the monitor, which reads the size of its stdio's terminal and sets it on
-// the master, and the kernel signals the container's foreground process group. (That is how
-// `exec -t` relays; a container's terminal is relayed to its clients by io.h.)
+// monitor over a socket (SCM_RIGHTS). The monitor relays the master to its clients (io.h), a
+// container's and an exec's alike; a resize a client sends is set on the master, and the
+// kernel signals the process group in the terminal's foreground.
 #pragma once
 #include <string>
 #include <sys/ioctl.h>
@@ -18,16 +16,8 @@ namespace tsctr {
 bool attach_terminal(int sock, uid_t uid, const char *&what);
 
 // In the monitor: receives the master sent by attach_terminal, gives it the window size `ws`
-// (or, when that is null or 0 x 0, the monitor's stdio's) and lets the container go on; -1 when
-// the socket closed without one (the container failed before it; its error pipe says why).
-int receive_terminal(int sock, const winsize *ws = nullptr);
-
-// In the monitor: copies fd 0 to the master and the master to fd 1 until the master reports
-// EIO (every slave closed: the container and all it started are gone). A stdin at EOF stops
-// being read. Sets the initial window size from fd 0 or 1.
-void relay_terminal(int master);
-
-// SIGWINCH handler work: the size of the monitor's terminal onto the master.
-void resize_terminal(int master);
+// (unless 0 x 0) and lets the container go on; -1 when the socket closed without one (the
+// container failed before it; its error pipe says why).
+int receive_terminal(int sock, const winsize &ws);
 
 } // namespace tsctr

@@ -5,13 +5,11 @@
 #include <unistd.h>
 
 #include "fdio.h"
-#include "pty.h"
 
 namespace tsctr {
 
 volatile sig_atomic_t g_child = 0;
-volatile sig_atomic_t g_master = -1;
-const int kRelayedSignals[7] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+const int kRelayedSignals[6] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 void status(const std::string &line) {
     write_line(kStatusFd, line);
@@ -24,11 +22,6 @@ void forward_signal(int sig) {
         kill(g_child, sig);
 }
 
-void on_winch(int) {
-    if (g_master >= 0)
-        resize_terminal(g_master);
-}
-
 } // namespace
 
 void relay_signals() {
@@ -37,8 +30,6 @@ void relay_signals() {
     sa.sa_flags = SA_RESTART;
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
         sigaction(sig, &sa, nullptr);
-    sa.sa_handler = on_winch;
-    sigaction(SIGWINCH, &sa, nullptr);
 }
 
 std::string one_line(std::string s) {

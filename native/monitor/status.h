@@ -13,17 +13,15 @@ constexpr int kStatusFd = 3;
 // files too, so a failed write is not an error.
 void status(const std::string &line);
 
-// The process signals are relayed to (0: none now) and the pty master window changes go to
-// (-1: none), set by the monitor and by `--exec` around their child.
+// The process signals are relayed to (0: none now), set by the monitor and by `--exec` around
+// their child.
 extern volatile sig_atomic_t g_child;
-extern volatile sig_atomic_t g_master;
 
-// TERM, INT, HUP, QUIT, USR1 and USR2 go on to g_child; WINCH (forwarded by the CLI from its
-// terminal) copies the terminal's size onto g_master.
+// TERM, INT, HUP, QUIT, USR1 and USR2 go on to g_child.
 void relay_signals();
 
 // The signals relay_signals() catches, for a child to reset to their defaults.
-extern const int kRelayedSignals[7];
+extern const int kRelayedSignals[6];
 
 // Tabs and newlines become spaces: a status line is one line of space-separated words.
 std::string one_line(std::string s);

@@ -21,6 +21,7 @@ import {
 import { lookupContainer, noSuchContainer } from './inspect.ts';
 import { isPaused } from './processes.ts';
 import { SignalForwarder } from './signals.ts';
+import type { MonitorHandle } from './monitor.ts';
 
 const Frame = {
   Stdin: 0,
@@ -206,6 +207,59 @@ export function runAttachSession(sock: Socket, io: AttachIo): Promise<AttachEnd>
       });
     }
   });
+}
+
+/**
+ * Follows a monitor (or an exec helper) whose first client is `client`: its output to `io`
+ * until the exit, which is returned as docker's code; 0 when the user detached first (the
+ * monitor then goes on alone). `started` gets the process's pid once it runs.
+ */
+export async function followWithClient(
+  monitor: MonitorHandle,
+  client: Socket,
+  io: AttachIo,
+  on: { started(pid: number): void; warning?(text: string): void },
+): Promise<number> {
+  let session: Promise<AttachEnd> | undefined = runAttachSession(client, io);
+  const ended = session;
+  let exitCode: number | undefined;
+  try {
+    // One pending read of the status pipe at a time: a second next() would queue behind it.
+    let pending: ReturnType<typeof monitor.events.next> | undefined;
+    for (;;) {
+      pending ??= monitor.events.next();
+      const next = await Promise.race([
+        pending,
+        ...(session ? [session.then((end) => ({ end }))] : []),
+      ]);
+      if ('end' in next) {
+        if (next.end.kind === 'detached') {
+          monitor.detach();
+          return 0;
+        }
+        session = undefined; // the exit (or its absence) comes on the status pipe
+        continue;
+      }
+      pending = undefined;
+      if (next.done) break;
+      const ev = next.value;
+      if (ev.kind === 'started') on.started(ev.pid);
+      else if (ev.kind === 'warning') on.warning?.(ev.text);
+      else if (ev.kind === 'exited') {
+        exitCode = ev.signal ? 128 + ev.signal : ev.code;
+        break;
+      }
+    }
+    if (exitCode === undefined) {
+      throw new TsctrError('the container monitor ended without reporting an exit status');
+    }
+    // All the output is written before the CLI exits with the process's code.
+    await ended;
+    return exitCode;
+  } finally {
+    if (!client.destroyed) client.destroy();
+    if (exitCode !== undefined) monitor.reap();
+  }
 }
 
 /** What the shell builds a container's streams from, once the container is known. */

@@ -20,7 +20,8 @@ import {
 import { mappedCount, currentIdMap } from '../userns/idmap.ts';
 import { resolveUser } from './image-user.ts';
 import { lookupContainer, noSuchContainer } from './inspect.ts';
-import { startMonitor } from './monitor.ts';
+import { CLIENT_FD, startMonitor, startWithClient } from './monitor.ts';
+import { followWithClient, type AttachIo } from './attach.ts';
 import { expandEnvFlags, mergeEnv } from './create.ts';
 import { resolveSecurity } from './security/index.ts';
 import { SignalForwarder } from './signals.ts';
@@ -39,6 +40,8 @@ export interface ExecOptions {
   detach: boolean;
   /** `-t`: a pty made in the container. */
   tty: boolean;
+  /** With -t (not -d): the CLI's streams, relayed as a container's are (./attach.ts). */
+  io?: AttachIo | undefined;
 }
 
 export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: number }> {
@@ -83,8 +86,16 @@ export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: nu
   }
 
   const t: string[] = ['version', '1', 'join-pid', String(state.pid), state.pidStart ?? ''];
+  // A terminal goes through the helper to the CLI, a client as for `run -it`: detach keys work.
+  const client = opts.tty && !opts.detach && opts.io;
   if (opts.detach) t.push('exec-detach');
   if (opts.tty) t.push('terminal');
+  if (client) {
+    t.push('client-fd', String(CLIENT_FD));
+    if (opts.interactive) t.push('stdin', 'open');
+    const size = opts.io?.terminal?.size();
+    if (size?.rows && size.cols) t.push('terminal-size', String(size.rows), String(size.cols));
+  }
   t.push('user', String(user.uid), String(user.gid));
   for (const g of user.groups) t.push('group', String(g));
   for (const a of opts.command) t.push('arg', a);
@@ -99,8 +110,16 @@ export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: nu
   let stdin = -1;
   let signals: SignalForwarder | undefined;
   try {
-    stdin = opts.interactive && !opts.detach ? 0 : openSync('/dev/null', 'r+');
+    stdin = opts.interactive && !opts.detach && !client ? 0 : openSync('/dev/null', 'r+');
     if (!opts.detach) signals = new SignalForwarder({ init: false });
+    if (client) {
+      const { monitor, client: sock } = await startWithClient({ specFile, stdin, exec: true });
+      return {
+        exitCode: await followWithClient(monitor, sock, client, {
+          started: (pid) => signals?.started(pid),
+        }),
+      };
+    }
     const monitor = await startMonitor({ specFile, stdin, exec: true, detached: opts.detach });
     let started = false;
     try {
@@ -109,7 +128,6 @@ export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: nu
         if (ev.kind === 'started') {
           started = true;
           signals?.started(ev.pid);
-          if (opts.tty) signals?.resizes(monitor.monitorPid);
         } else if (ev.kind === 'exited') {
           return { exitCode: ev.signal ? 128 + ev.signal : ev.code };
         }

@@ -83,6 +83,9 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
   });
 }
 
+/** The monitor's (or exec helper's) fd that is the CLI's client socket: the spec's client-fd. */
+export const CLIENT_FD = 4;
+
 export async function startMonitor(
   opts: {
     specFile: string;
@@ -91,7 +94,7 @@ export async function startMonitor(
      * An exec: the process's stdin, with the CLI's stdout and stderr.
      */
     stdin: number;
-    /** The monitor's fd 4: the foreground CLI's client socket (the spec's client-fd). */
+    /** The monitor's fd 4: the foreground CLI's client socket (the spec's client-fd); fds 0-2 are then `stdin`. */
     client?: number | undefined;
     /** An exec that runs on alone (`exec -d`): `stdin` is all of its fds 0-2. */
     detached?: boolean | undefined;
@@ -107,7 +110,7 @@ export async function startMonitor(
   try {
     const file = helperPath('tsctr-monitor');
     const stdio =
-      opts.exec && !opts.detached
+      opts.exec && !opts.detached && opts.client === undefined
         ? [opts.stdin, 1, 2, w]
         : [
             opts.stdin,
@@ -168,4 +171,23 @@ export async function startMonitor(
       n.waitpid(pid, pipeClosed);
     },
   };
+}
+
+/**
+ * startMonitor with the CLI as the monitor's first client: one end of a socketpair becomes its
+ * fd 4 (CLIENT_FD, which the spec names), the other is returned as a socket.
+ */
+export async function startWithClient(
+  opts: Parameters<typeof startMonitor>[0],
+): Promise<{ monitor: MonitorHandle; client: Socket }> {
+  const [mine, theirs] = native().socketpair();
+  try {
+    const monitor = await startMonitor({ ...opts, client: theirs });
+    return { monitor, client: new Socket({ fd: mine, readable: true, writable: true }) };
+  } catch (err) {
+    closeSync(mine);
+    throw err;
+  } finally {
+    closeSync(theirs);
+  }
 }

@@ -66,22 +66,6 @@ export class SignalForwarder {
     }
   }
 
-  /**
-   * With a terminal: the CLI's window changes go to the monitor, which sets the new size on the
-   * container's pty (native/monitor/pty.h).
-   */
-  resizes(monitorPid: number): void {
-    const h = () => {
-      try {
-        process.kill(monitorPid, 'SIGWINCH');
-      } catch {
-        // The monitor is gone; so is the container.
-      }
-    };
-    this.handlers.set('SIGWINCH', h);
-    process.on('SIGWINCH', h);
-  }
-
   dispose(): void {
     for (const [sig, h] of this.handlers) process.off(sig, h);
   }

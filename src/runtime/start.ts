@@ -5,9 +5,8 @@
  * One start at a time per container: a lock held until the container runs.
  */
 import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { native } from '../native/loader.ts';
 import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { ImageStore } from '../storage/store.ts';
@@ -33,8 +32,8 @@ import type { MountRecord } from './mounts.ts';
 import { rlimitRecords } from './ulimits.ts';
 import { anonymousVolumes, specMounts } from './mounts.ts';
 import { volumeDir } from '../storage/volumes.ts';
-import { startMonitor, type MonitorHandle } from './monitor.ts';
-import { runAttachSession, type AttachEnd, type AttachIo, type TerminalSize } from './attach.ts';
+import { CLIENT_FD, startMonitor, startWithClient, type MonitorHandle } from './monitor.ts';
+import { followWithClient, type AttachIo, type TerminalSize } from './attach.ts';
 import { parseBytes } from './create.ts';
 import { resolveSecurity } from './security/index.ts';
 import { SignalForwarder } from './signals.ts';
@@ -95,9 +94,6 @@ function groupId(layered: string[], name: string): number | undefined {
   }
   return undefined;
 }
-
-/** The monitor's fd that is the foreground CLI's client socket. */
-const CLIENT_FD = 4;
 
 /** The spec the monitor gets, made from the record alone. */
 function specFor(
@@ -276,22 +272,11 @@ export async function startContainer(
       return { detached: c.id };
     }
     if (mode.sigProxy !== false) signals = new SignalForwarder({ init: true });
-    const [mine, theirs] = native().socketpair();
-    let monitor: MonitorHandle;
-    try {
-      monitor = await startMonitor({
-        specFile,
-        stdin: devNull,
-        client: theirs,
-        idmap: currentIdMap(),
-      });
-    } catch (err) {
-      closeSync(mine);
-      throw err;
-    } finally {
-      closeSync(theirs);
-    }
-    const client = new Socket({ fd: mine, readable: true, writable: true });
+    const { monitor, client } = await startWithClient({
+      specFile,
+      stdin: devNull,
+      idmap: currentIdMap(),
+    });
     return {
       exitCode: await followForeground(monitor, client, mode.io, {
         paths,
@@ -349,7 +334,7 @@ async function followDetached(
  * A foreground container: the CLI is its monitor's first client (./attach.ts) until it exits,
  * or until the user detaches (then the container goes on, as after `run -d`: exit code 0).
  */
-async function followForeground(
+function followForeground(
   monitor: MonitorHandle,
   client: Socket,
   io: AttachIo,
@@ -361,48 +346,12 @@ async function followForeground(
     started: () => void;
   },
 ): Promise<number> {
-  let session: Promise<AttachEnd> | undefined = runAttachSession(client, io);
-  const ended = session;
-  let exitCode: number | undefined;
-  try {
-    // One pending read of the status pipe at a time: a second next() would queue behind it.
-    let pending: ReturnType<typeof monitor.events.next> | undefined;
-    for (;;) {
-      pending ??= monitor.events.next();
-      const next = await Promise.race([
-        pending,
-        ...(session ? [session.then((end) => ({ end }))] : []),
-      ]);
-      if ('end' in next) {
-        if (next.end.kind === 'detached') {
-          monitor.detach();
-          return 0;
-        }
-        session = undefined; // the exit (or its absence) comes on the status pipe
-        continue;
-      }
-      pending = undefined;
-      if (next.done) break;
-      const ev = next.value;
-      if (ev.kind === 'started') {
-        ctx.signals?.started(ev.pid);
-        saveState(ctx.paths, ctx.id, ev.pid, monitor.monitorPid);
-        ctx.started();
-      } else if (ev.kind === 'exited') {
-        exitCode = ev.signal ? 128 + ev.signal : ev.code;
-        break;
-      } else if (ev.kind === 'warning') {
-        ctx.notice?.(`WARNING: ${ev.text}`);
-      }
-    }
-    if (exitCode === undefined) {
-      throw new TsctrError('the container monitor ended without reporting an exit status');
-    }
-    // All the output is written before the CLI exits with the container's code.
-    await ended;
-    return exitCode;
-  } finally {
-    if (!client.destroyed) client.destroy();
-    if (exitCode !== undefined) monitor.reap();
-  }
+  return followWithClient(monitor, client, io, {
+    started: (pid) => {
+      ctx.signals?.started(pid);
+      saveState(ctx.paths, ctx.id, pid, monitor.monitorPid);
+      ctx.started();
+    },
+    warning: (text) => ctx.notice?.(`WARNING: ${text}`),
+  });
 }

@@ -167,6 +167,18 @@ describe('attach and detach', () => {
     expect(status('det')).toBe('exited');
   });
 
+  it('exec -it detaches the same way, and the process it started goes on', () => {
+    tsctr(sb, ['run', '-d', '--name', 'exdet', image, 'sleep', '60']);
+    const r = typeAfter(
+      `"$T" exec -it exdet sh -c 'echo EX$((2+2))EC; exec sleep 55'`,
+      'EX4EC',
+      '\\020\\021',
+    );
+    expect(r.code).toBe(0);
+    expect(tsctr(sb, ['exec', 'exdet', 'ps', '-o', 'args']).stdout).toContain('sleep 55');
+    tsctr(sb, ['rm', '-f', 'exdet']);
+  });
+
   it('--detach-keys replaces the sequence; a lone first key is passed on', async () => {
     tsctr(sb, [
       'run',

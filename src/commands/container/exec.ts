@@ -2,7 +2,7 @@ import { Args, Flags, type ArgCompletion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { execInContainer } from '../../runtime/exec.ts';
 import { TsctrError } from '../../errors.ts';
-import { rawMode, requireTerminalInput } from '../../cli/terminal.ts';
+import { terminalIo } from '../../cli/attach-io.ts';
 
 export default class Exec extends TsctrCommand {
   static override summary = 'Execute a command in a running container';
@@ -25,6 +25,9 @@ export default class Exec extends TsctrCommand {
       char: 'd',
       description: 'Detached mode: run command in the background',
     }),
+    'detach-keys': Flags.string({
+      description: 'Override the key sequence for detaching a container (default "ctrl-p,ctrl-q")',
+    }),
     env: Flags.strings({ char: 'e', description: 'Set environment variables' }),
     interactive: Flags.boolean({ char: 'i', description: 'Keep STDIN open even if not attached' }),
     privileged: Flags.boolean({ description: 'Give extended privileges to the command' }),
@@ -43,11 +46,14 @@ export default class Exec extends TsctrCommand {
         hint: 'a detached exec has no terminal to show; drop -t',
       });
     }
-    let restore: (() => void) | undefined;
-    if (flags.tty && flags.interactive) {
-      requireTerminalInput();
-      restore = rawMode();
-    }
+    const term =
+      flags.tty && !flags.detach
+        ? terminalIo({
+            stdin: flags.interactive,
+            tty: true,
+            detachKeys: flags['detach-keys'],
+          })
+        : undefined;
     const result = await execInContainer({
       paths: this.paths,
       container: args.container,
@@ -59,7 +65,8 @@ export default class Exec extends TsctrCommand {
       interactive: flags.interactive,
       detach: flags.detach,
       tty: flags.tty,
-    }).finally(() => restore?.());
+      io: term?.io,
+    }).finally(() => term?.restore());
     process.exitCode = result.exitCode;
   }
 }
