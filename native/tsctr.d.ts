@@ -27,6 +27,13 @@ export interface WaitResult {
   signal: number | null;
 }
 
+export interface HelperResult {
+  code: number;
+  signal: number;
+  errno: number;
+  stderr: string;
+}
+
 export interface NativeAddon {
   /** Clones a child in new namespaces; it waits (before exec) until `release`. */
   spawnHeld(opts: SpawnHeldOptions): HeldChild;
@@ -34,6 +41,11 @@ export interface NativeAddon {
   release(goFd: number, errFd: number): number;
   /** pipe2(2) with O_CLOEXEC: [readFd, writeFd]. */
   pipe(): [number, number];
+  /**
+   * Runs each command (`[path, ...args]`) at once with stdin and stdout /dev/null and waits for
+   * all: exit code (-1 when killed), signal, the errno of a failed spawn (else 0), stderr.
+   */
+  runHelpers(commands: string[][]): HelperResult[];
   /** socketpair(2), AF_UNIX stream, close-on-exec: two connected fds. */
   socketpair(): [number, number];
   /** Sets or clears a terminal's OPOST output flag; 0, or the errno. */

@@ -13,6 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "spawn.h"
 
 namespace {
@@ -103,6 +104,34 @@ Napi::Value WaitPid(const Napi::CallbackInfo &info) {
     return o;
 }
 
+// runHelpers([[path, ...args], …]) → [{ code, signal, errno, stderr }, …]: runs the programs at
+// once and waits for all of them (helpers.h).
+Napi::Value RunHelpers(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Napi::Array list = info[0].As<Napi::Array>();
+    std::vector<tsctr::HelperRun> runs(list.Length());
+    for (uint32_t i = 0; i < list.Length(); i++) {
+        Napi::Array argv = list.Get(i).As<Napi::Array>();
+        for (uint32_t j = 0; j < argv.Length(); j++)
+            runs[i].argv.push_back(argv.Get(j).As<Napi::String>().Utf8Value());
+        if (runs[i].argv.empty()) {
+            Napi::TypeError::New(env, "runHelpers: an empty command").ThrowAsJavaScriptException();
+            return env.Undefined();
+        }
+    }
+    tsctr::run_helpers(runs);
+    Napi::Array out = Napi::Array::New(env, runs.size());
+    for (uint32_t i = 0; i < runs.size(); i++) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("code", Napi::Number::New(env, runs[i].code));
+        o.Set("signal", Napi::Number::New(env, runs[i].signal));
+        o.Set("errno", Napi::Number::New(env, runs[i].spawn_errno));
+        o.Set("stderr", Napi::String::New(env, runs[i].stderr_text));
+        out.Set(i, o);
+    }
+    return out;
+}
+
 // Two new fds as a JS array, or the syscall's error thrown.
 Napi::Value fd_pair(Napi::Env env, const char *syscall, int rc, const int fds[2]) {
     if (rc < 0) {
@@ -182,6 +211,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("getxattr", Napi::Function::New(env, GetXattr));
     exports.Set("pipe", Napi::Function::New(env, Pipe));
     exports.Set("socketpair", Napi::Function::New(env, SocketPair));
+    exports.Set("runHelpers", Napi::Function::New(env, RunHelpers));
     exports.Set("setOutputProcessing", Napi::Function::New(env, SetOutputProcessing));
     exports.Set("spawnHeld", Napi::Function::New(env, SpawnHeld));
     exports.Set("release", Napi::Function::New(env, Release));
