@@ -26,29 +26,6 @@ int error(const char *stage, int err, const std::string &detail) {
     return 1;
 }
 
-// Field 22 of /proc/PID/stat, the process's start time in clock ticks since boot.
-std::string start_time(pid_t pid) {
-    std::string path = "/proc/" + std::to_string(pid) + "/stat";
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return "";
-    char buf[1024];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return "";
-    buf[n] = '\0';
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return "";
-    int field = 2;
-    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(nullptr, " "))
-        if (++field == 22)
-            return tok;
-    return "";
-}
-
 struct Ns {
     const char *name;
     int flag;
@@ -144,10 +121,7 @@ int exec_main(const Spec &spec) {
     int master = -1;
     if (console[0] >= 0) {
         close(console[1]);
-        winsize ws = {};
-        ws.ws_row = spec.terminal_rows;
-        ws.ws_col = spec.terminal_cols;
-        master = receive_terminal(console[0], ws);
+        master = receive_terminal(console[0], spec.terminal_rows, spec.terminal_cols);
         close(console[0]);
     }
 

@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <malloc.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -97,23 +96,10 @@ void write_state(const std::string &path, const std::string &line) {
     tsctr::replace_file(path, line);
 }
 
+// The start time recorded with a pid ("0" when it cannot be read).
 std::string proc_start(pid_t pid) {
-    std::string path = "/proc/" + std::to_string(pid) + "/stat";
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return "0";
-    char buf[1024];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return "0";
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    int field = 2;
-    for (char *tok = p ? strtok(p + 1, " ") : nullptr; tok; tok = strtok(nullptr, " "))
-        if (++field == 22)
-            return tok;
-    return "0";
+    std::string t = tsctr::start_time(pid);
+    return t.empty() ? "0" : t;
 }
 
 // The monitor lives as long as its container, but most of its code and data served only the
@@ -215,10 +201,7 @@ Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
     int master = -1;
     if (console[0] >= 0) {
         close(console[1]);
-        winsize ws = {};
-        ws.ws_row = spec.terminal_rows;
-        ws.ws_col = spec.terminal_cols;
-        master = tsctr::receive_terminal(console[0], ws);
+        master = tsctr::receive_terminal(console[0], spec.terminal_rows, spec.terminal_cols);
         close(console[0]);
     }
 

@@ -87,10 +87,13 @@ bool attach_terminal(int sock, uid_t uid, const char *&what) {
     return true;
 }
 
-int receive_terminal(int sock, const winsize &ws) {
+int receive_terminal(int sock, unsigned short rows, unsigned short cols) {
     int fd = receive_fd(sock);
     if (fd >= 0) {
-        if (ws.ws_row && ws.ws_col)
+        winsize ws = {};
+        ws.ws_row = rows;
+        ws.ws_col = cols;
+        if (rows && cols)
             ioctl(fd, TIOCSWINSZ, &ws);
         (void)!write(sock, "k", 1); // the container may go on (attach_terminal)
     }

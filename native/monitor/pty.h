@@ -5,7 +5,6 @@
 // kernel signals the process group in the terminal's foreground.
 #pragma once
 #include <string>
-#include <sys/ioctl.h>
 #include <sys/types.h>
 
 namespace tsctr {
@@ -15,9 +14,9 @@ namespace tsctr {
 // new session and fds 0-2, owned by `uid`. Returns false with errno set and `what` naming the step.
 bool attach_terminal(int sock, uid_t uid, const char *&what);
 
-// In the monitor: receives the master sent by attach_terminal, gives it the window size `ws`
-// (unless 0 x 0) and lets the container go on; -1 when the socket closed without one (the
-// container failed before it; its error pipe says why).
-int receive_terminal(int sock, const winsize &ws);
+// In the monitor: receives the master sent by attach_terminal, gives it the window size
+// `rows` x `cols` (unless 0) and lets the container go on; -1 when the socket closed without one
+// (the container failed before it; its error pipe says why).
+int receive_terminal(int sock, unsigned short rows, unsigned short cols);
 
 } // namespace tsctr

@@ -1,6 +1,7 @@
 #include "status.h"
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -30,6 +31,28 @@ void relay_signals() {
     sa.sa_flags = SA_RESTART;
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
         sigaction(sig, &sa, nullptr);
+}
+
+std::string start_time(pid_t pid) {
+    std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return "";
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return "";
+    buf[n] = '\0';
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return "";
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(nullptr, " "))
+        if (++field == 22)
+            return tok;
+    return "";
 }
 
 std::string one_line(std::string s) {

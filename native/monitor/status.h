@@ -3,6 +3,7 @@
 #pragma once
 #include <csignal>
 #include <string>
+#include <sys/types.h>
 
 namespace tsctr {
 
@@ -22,6 +23,10 @@ void relay_signals();
 
 // The signals relay_signals() catches, for a child to reset to their defaults.
 extern const int kRelayedSignals[6];
+
+// Field 22 of /proc/PID/stat: the process's start time in clock ticks since boot; "" when it
+// cannot be read. With the pid it names one process, whatever reuses the pid later.
+std::string start_time(pid_t pid);
 
 // Tabs and newlines become spaces: a status line is one line of space-separated words.
 std::string one_line(std::string s);

@@ -1,8 +1,8 @@
 import { Args, Flags, type ArgCompletion } from '../cli/flags.ts';
 import { TsctrCommand } from '../cli/command.ts';
-import { describeError, TsctrError } from '../errors.ts';
+import { inspectFormatFlag, printInspected } from '../cli/inspect-output.ts';
+import { TsctrError } from '../errors.ts';
 import { inspectObjects } from '../system/inspect-objects.ts';
-import { renderObject } from '../format/index.ts';
 
 export default class Inspect extends TsctrCommand {
   static override summary = 'Return low-level information on containers and images';
@@ -16,11 +16,7 @@ export default class Inspect extends TsctrCommand {
   static override strict = false;
   static override args = { name: Args.string({ required: true, description: 'object' }) };
   static override flags = {
-    format: Flags.string({
-      char: 'f',
-      description:
-        "Format output using a custom template: 'json' or a Go template (default: indented JSON)",
-    }),
+    format: inspectFormatFlag,
     size: Flags.boolean({
       char: 's',
       description: 'Display total file sizes if the type is container',
@@ -35,9 +31,12 @@ export default class Inspect extends TsctrCommand {
         hint: "inspect without it; 'tsctr images' shows image sizes",
       });
     }
-    const { values, errors } = inspectObjects(this.paths, argv, flags.type);
-    this.out(renderObject(values, flags.format));
-    for (const e of errors) this.err(describeError(e).text);
-    if (errors.length) process.exitCode = 1;
+    const result = inspectObjects(this.paths, argv, flags.type);
+    printInspected(
+      result,
+      flags.format,
+      (t) => this.out(t),
+      (t) => this.err(t),
+    );
   }
 }

@@ -5,7 +5,8 @@
  * reference with its implied tag, in familiar form).
  */
 import { TsctrError } from '../errors.ts';
-import type { ImageRecord } from '../storage/store.ts';
+import type { StatePaths } from '../config/paths.ts';
+import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import {
   canonicalName,
   familiarName,
@@ -62,4 +63,21 @@ export function resolveImage(images: readonly ImageRecord[], input: string): Ima
 /** dockerd's isImageIDPrefix: `input` is a prefix of the ID, with or without "sha256:". */
 export function isIdPrefix(id: string, input: string): boolean {
   return id.startsWith(input) || id.slice(id.indexOf(':') + 1).startsWith(input);
+}
+
+/**
+ * For `ps --filter ancestor=`: the ID of the image an input names, looked up as every command
+ * looks an image up, or undefined (a malformed name too: it names no image). The store is
+ * listed once, on first use.
+ */
+export function imageIdFinder(paths: StatePaths): (input: string) => string | undefined {
+  let images: readonly ImageRecord[] | undefined;
+  return (input) => {
+    images ??= new ImageStore(paths).listImages();
+    try {
+      return lookupImage(images, input)?.id;
+    } catch {
+      return undefined;
+    }
+  };
 }

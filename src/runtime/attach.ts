@@ -200,9 +200,13 @@ export function runAttachSession(sock: Socket, io: AttachIo): Promise<AttachEnd>
       const onEnd = () => send(frame(Frame.StdinEnd));
       input.on('data', onData);
       input.on('end', onEnd);
+      // An input that fails (a terminal hung up) ends like one at its end, instead of an
+      // 'error' no one listens to, which would crash the CLI with a stack.
+      input.on('error', onEnd);
       cleanups.push(() => {
         input.off('data', onData);
         input.off('end', onEnd);
+        input.off('error', onEnd);
         input.pause();
       });
     }

@@ -44,37 +44,10 @@ export interface PsOptions {
   now?: number;
   /** docker's units.HumanDuration. */
   human: (ms: number) => string;
+  /** The ID of the image an input names (images/resolve.ts), for the ancestor filter. */
+  imageId?: ((input: string) => string | undefined) | undefined;
   /** `-s` (or a format with .Size): the writable layer's size and the virtual one, in these units. */
   size?: ((bytes: number) => string) | undefined;
-}
-
-/** The names a user's `busybox` may stand for in the store (docker.io/library/busybox:latest). */
-function nameCandidates(v: string): string[] {
-  const tagged = /@|:[^/]*$/.test(v) ? v : `${v}:latest`;
-  const first = tagged.split('/')[0]!;
-  const hasDomain = tagged.includes('/') && (/[.:]/.test(first) || first === 'localhost');
-  if (hasDomain) return [v, tagged];
-  return [
-    v,
-    tagged,
-    `docker.io/${tagged}`,
-    ...(tagged.includes('/') ? [] : [`docker.io/library/${tagged}`]),
-  ];
-}
-
-/** ancestor=: image IDs the values name (an image name, or an ID or its prefix). */
-function ancestorIds(paths: StatePaths, values: readonly string[]): Set<string> {
-  const ids = new Set<string>();
-  const images = new ImageStore(paths).listImages();
-  for (const v of values) {
-    const names = nameCandidates(v);
-    const hex = v.replace(/^sha256:/, '');
-    for (const img of images) {
-      if (img.names.some((n) => names.includes(n))) ids.add(img.id);
-      if (/^[0-9a-f]{1,64}$/.test(hex) && img.id.slice(7).startsWith(hex)) ids.add(img.id);
-    }
-  }
-  return ids;
 }
 
 export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[] {
@@ -83,7 +56,12 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
   const all = listContainers(paths);
   const f0 = opts.filters;
   const ancestors = f0?.get('ancestor')?.length
-    ? ancestorIds(paths, f0.get('ancestor')!)
+    ? new Set(
+        f0
+          .get('ancestor')!
+          .map((v) => opts.imageId?.(v))
+          .filter((id) => id !== undefined),
+      )
     : undefined;
   // before= and since=: containers created before, or after, the one named (dockerd's).
   const created = (key: string): number[] =>
@@ -99,11 +77,9 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
   for (const c of all) {
     const t = Date.parse(c.created);
     if (before.some((b) => t >= b) || since.some((x) => t <= x)) continue;
-    if (
-      ancestors &&
-      !ancestors.has(c.imageId) &&
-      !f0!.get('ancestor')!.some((v) => nameCandidates(v).includes(c.image) || c.image === v)
-    ) {
+    // ancestor=: the image the value names (as every command finds one), or, for an image
+    // removed since, the name the container was made from as it was typed.
+    if (ancestors && !ancestors.has(c.imageId) && !f0!.get('ancestor')!.includes(c.image)) {
       continue;
     }
     if (

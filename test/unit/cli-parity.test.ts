@@ -169,6 +169,17 @@ const classics: [string[], Outcome][] = [
     },
   ],
   [
+    ['attach', '--detach-keys', 'ctrl-x,x', '--sig-proxy=false', 'web'],
+    {
+      ran: 'attach',
+      parsed: {
+        flags: { 'detach-keys': 'ctrl-x,x', 'no-stdin': false, 'sig-proxy': false },
+        args: { container: 'web' },
+        argv: ['web'],
+      },
+    },
+  ],
+  [
     ['volume', 'ls', '-q', '-f', 'dangling=true'],
     {
       ran: 'volume:ls',

@@ -1,4 +1,4 @@
-import { Args, Flags } from '../../cli/flags.ts';
+import { Args, Flags, type ArgCompletion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { terminalIo, type TerminalIo } from '../../cli/attach-io.ts';
 import { attachContainer } from '../../runtime/attach.ts';
@@ -8,6 +8,7 @@ export default class Attach extends TsctrCommand {
     'Attach local standard input, output, and error streams to a running container';
   static override aliases = ['attach'];
   static override usage = '[OPTIONS] CONTAINER';
+  static override completion: ArgCompletion[] = ['container'];
   static override examples = [
     '<%= config.bin %> attach web',
     '<%= config.bin %> attach --detach-keys ctrl-x shell',

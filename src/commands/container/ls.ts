@@ -2,6 +2,7 @@ import { Flags } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
 import { intFlag } from '../../cli/parse.ts';
 import { parseFilters, validateFilters } from '../../images/filter-args.ts';
+import { imageIdFinder } from '../../images/resolve.ts';
 import { containerRows } from '../../runtime/list.ts';
 import { humanDuration, humanSize, renderList } from '../../format/index.ts';
 
@@ -77,6 +78,7 @@ export default class Ps extends TsctrCommand {
       all: flags.all,
       last: flags.latest ? 1 : n >= 0 ? n : undefined,
       filters,
+      imageId: imageIdFinder(this.paths),
       noTrunc: flags['no-trunc'],
       human: humanDuration,
       size: flags.size || flags.format?.includes('.Size') ? humanSize : undefined,

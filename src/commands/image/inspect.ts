@@ -1,8 +1,7 @@
-import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { Args, type Completion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
-import { describeError } from '../../errors.ts';
+import { inspectFormatFlag, printInspected } from '../../cli/inspect-output.ts';
 import { inspectImages } from '../../images/inspect.ts';
-import { renderObject } from '../../format/index.ts';
 
 export default class ImageInspect extends TsctrCommand {
   static override summary = 'Display detailed information on one or more images';
@@ -15,19 +14,17 @@ export default class ImageInspect extends TsctrCommand {
   static override strict = false;
   static override args = { image: Args.string({ required: true, description: 'image' }) };
   static override flags = {
-    format: Flags.string({
-      char: 'f',
-      description:
-        "Format output using a custom template: 'json' or a Go template (default: indented JSON)",
-    }),
+    format: inspectFormatFlag,
   };
 
   async run(): Promise<void> {
     const { flags, argv } = this.parse(ImageInspect);
-    const { values, errors } = inspectImages(this.paths, argv);
-    // docker prints what it found, then one line per name it did not find, and exits 1.
-    this.out(renderObject(values, flags.format));
-    for (const e of errors) this.err(describeError(e).text);
-    if (errors.length) process.exitCode = 1;
+    const result = inspectImages(this.paths, argv);
+    printInspected(
+      result,
+      flags.format,
+      (t) => this.out(t),
+      (t) => this.err(t),
+    );
   }
 }

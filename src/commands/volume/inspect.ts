@@ -1,7 +1,6 @@
-import { Args, Flags, type Completion } from '../../cli/flags.ts';
+import { Args, type Completion } from '../../cli/flags.ts';
 import { TsctrCommand } from '../../cli/command.ts';
-import { describeError } from '../../errors.ts';
-import { renderObject } from '../../format/index.ts';
+import { inspectFormatFlag, printInspected } from '../../cli/inspect-output.ts';
 import { inspectVolumes } from '../../runtime/volumes.ts';
 
 export default class VolumeInspect extends TsctrCommand {
@@ -15,18 +14,17 @@ export default class VolumeInspect extends TsctrCommand {
   static override strict = false;
   static override args = { volume: Args.string({ required: true, description: 'volume' }) };
   static override flags = {
-    format: Flags.string({
-      char: 'f',
-      description:
-        "Format output using a custom template: 'json' or a Go template (default: indented JSON)",
-    }),
+    format: inspectFormatFlag,
   };
 
   async run(): Promise<void> {
     const { flags, argv } = this.parse(VolumeInspect);
-    const { values, errors } = inspectVolumes(this.paths, argv);
-    this.out(renderObject(values, flags.format));
-    for (const e of errors) this.err(describeError(e).text);
-    if (errors.length) process.exitCode = 1;
+    const result = inspectVolumes(this.paths, argv);
+    printInspected(
+      result,
+      flags.format,
+      (t) => this.out(t),
+      (t) => this.err(t),
+    );
   }
 }
