@@ -46,6 +46,10 @@ export interface NativeAddon {
    * all: exit code (-1 when killed), signal, the errno of a failed spawn (else 0), stderr.
    */
   runHelpers(commands: string[][]): HelperResult[];
+  /** `n` bytes from the kernel's CSPRNG (getrandom(2)). */
+  randomBytes(n: number): Buffer;
+  /** The lower-case hex SHA-256 of a string's UTF-8 bytes (the OpenSSL that Node carries). */
+  sha256(text: string): string;
   /** socketpair(2), AF_UNIX stream, close-on-exec: two connected fds. */
   socketpair(): [number, number];
   /** Sets or clears a terminal's OPOST output flag; 0, or the errno. */

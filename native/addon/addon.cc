@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -15,6 +16,14 @@
 
 #include "helpers.h"
 #include "spawn.h"
+
+// libcrypto as the running Node carries it: every Node binary exports OpenSSL's symbols to
+// addons (the pinned one links it statically and exports them; distribution builds link the
+// shared library). Loading node:crypto for one hash cost `run` ~3.3 ms of its start-up.
+struct evp_md_st;
+extern "C" const evp_md_st *EVP_sha256(void);
+extern "C" int EVP_Digest(const void *data, size_t count, unsigned char *md, unsigned int *size,
+                          const evp_md_st *type, void *engine);
 
 namespace {
 
@@ -176,6 +185,49 @@ Napi::Value SetOutputProcessing(const Napi::CallbackInfo &info) {
     return Napi::Number::New(env, tcsetattr(fd, TCSANOW, &t) < 0 ? errno : 0);
 }
 
+// randomBytes(n) → Buffer of n bytes from the kernel's CSPRNG (getrandom(2), which blocks only
+// before the pool is first initialised at boot). IDs and names need nothing more than that.
+Napi::Value RandomBytes(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    int64_t want = info[0].ToNumber().Int64Value();
+    if (want < 0 || want > 65536) {
+        Napi::RangeError::New(env, "randomBytes: 0 to 65536 bytes").ThrowAsJavaScriptException();
+        return env.Undefined();
+    }
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(want));
+    size_t got = 0;
+    while (got < out.Length()) {
+        ssize_t n = getrandom(out.Data() + got, out.Length() - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            errno_error(env, "getrandom", errno).ThrowAsJavaScriptException();
+            return env.Undefined();
+        }
+        got += static_cast<size_t>(n);
+    }
+    return out;
+}
+
+// sha256(text) → the lower-case hex SHA-256 of the string's UTF-8 bytes.
+Napi::Value Sha256(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string data = info[0].ToString().Utf8Value();
+    unsigned char md[32];
+    unsigned int len = 0;
+    if (!EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) || len != 32) {
+        Napi::Error::New(env, "sha256: EVP_Digest failed").ThrowAsJavaScriptException();
+        return env.Undefined();
+    }
+    static const char hex[] = "0123456789abcdef";
+    char text[64];
+    for (int i = 0; i < 32; i++) {
+        text[2 * i] = hex[md[i] >> 4];
+        text[2 * i + 1] = hex[md[i] & 15];
+    }
+    return Napi::String::New(env, text, 64);
+}
+
 // flock(fd, exclusive, wait) → 0, or the errno (EWOULDBLOCK when !wait and it is held).
 // The kernel drops the lock when the last fd to it closes, so a SIGKILLed holder frees it.
 Napi::Value Flock(const Napi::CallbackInfo &info) {
@@ -211,7 +263,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("getxattr", Napi::Function::New(env, GetXattr));
     exports.Set("pipe", Napi::Function::New(env, Pipe));
     exports.Set("socketpair", Napi::Function::New(env, SocketPair));
+    exports.Set("randomBytes", Napi::Function::New(env, RandomBytes));
     exports.Set("runHelpers", Napi::Function::New(env, RunHelpers));
+    exports.Set("sha256", Napi::Function::New(env, Sha256));
     exports.Set("setOutputProcessing", Napi::Function::New(env, SetOutputProcessing));
     exports.Set("spawnHeld", Napi::Function::New(env, SpawnHeld));
     exports.Set("release", Napi::Function::New(env, Release));

@@ -8,6 +8,7 @@
 import type { CommandClass } from '../cli/command.ts';
 import type { CommandShape } from '../cli/parse.ts';
 import type { Routes } from '../cli/routes.ts';
+import { loadBundle } from './code-cache.ts';
 
 const KEY = Symbol.for('tsctr.app');
 
@@ -35,14 +36,19 @@ export function currentApp(): App | undefined {
   return (globalThis as Record<symbol, App | undefined>)[KEY];
 }
 
-/** Loads one of the app's CommonJS files, compiled from the per-user V8 code cache. */
+const loaded = new Map<string, unknown>();
+
+/**
+ * Loads one of the app's CommonJS files (once), compiled from the per-user V8 code cache made
+ * after it last ran (./code-cache.ts).
+ */
 export function requireApp(file: string): unknown {
+  if (loaded.has(file)) return loaded.get(file);
   const app = currentApp();
   if (!app) throw new Error(`no tsctr app directory to load ${file} from`);
-  const dir = app.ensure();
-  const module = process.getBuiltinModule('node:module');
-  enableCompileCache();
-  return module.createRequire(`${dir}/`)(`${dir}/${file}`);
+  const exports = loadBundle(file, `${app.ensure()}/${file}`);
+  loaded.set(file, exports);
+  return exports;
 }
 
 let cacheEnabled = false;

@@ -11,6 +11,7 @@ import {
   canonicalName,
   familiarName,
   parseReference,
+  quickCanonical,
   withDefaultTag,
   type ImageReference,
 } from '../registry/reference.ts';
@@ -41,6 +42,9 @@ export function lookupImage(
 ): ImageRecord | undefined {
   const full = FULL_ID.exec(input);
   if (full) return images.find((i) => i.id === `sha256:${full[1]}`);
+  const quick = quickCanonical(input);
+  const byName = quick === undefined ? undefined : images.find((i) => i.names.includes(quick));
+  if (byName) return byName;
   const ref = withDefaultTag(parseReference(input));
   const want = recordRef(ref);
   const byRef = images.find((i) => (ref.digest ? i.digests : i.names).includes(want));

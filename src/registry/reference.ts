@@ -129,6 +129,19 @@ export function canonicalName(ref: ImageReference): string {
 }
 
 /**
+ * The canonical name that a `name[:tag]` normalises to, split by its separators as
+ * parseReference splits it but without the grammar's regular expressions (~0.5 ms to compile):
+ * lookups try it against the names in the store, which are all valid, so a match is the answer
+ * and anything else goes through parseReference. Undefined for a digest and for a bare image
+ * ID, which parseReference refuses as a name.
+ */
+export function quickCanonical(input: string): string | undefined {
+  if (input.includes('@') || identifierRegexp.test(input)) return undefined;
+  const [domain, remainder] = splitDockerDomain(input);
+  return `${domain}/${remainder}${remainder.includes(':') ? '' : `:${DEFAULT_TAG}`}`;
+}
+
+/**
  * A name as the store keeps it (canonicalName's output, checked when it was stored) taken apart
  * by its separators: compiling the reference grammar's regular expressions is ~0.5 ms of every
  * `tsctr images`. Anything not in canonical form goes through parseReference.

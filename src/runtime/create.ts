@@ -20,7 +20,7 @@ import {
   type ContainerRecord,
 } from '../storage/containers.ts';
 import { resolveUser } from './image-user.ts';
-import { resolveSecurity, type SecurityFlags } from './security/index.ts';
+import { checkSecurity, type SecurityFlags } from './security/index.ts';
 import { newContainerId, reserveName } from './names.ts';
 import { containerMounts, type MountFlags, type MountRecord } from './mounts.ts';
 import { lookupContainer } from './inspect.ts';
@@ -275,7 +275,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     });
   }
   // Refuses a bad --cap-add or an unreadable seccomp profile before anything is made.
-  resolveSecurity(opts.security ?? {}, user.uid);
+  checkSecurity(opts.security ?? {});
 
   const id = newContainerId();
   const dirs = containerDirs(opts.paths, id);

@@ -4,11 +4,11 @@
  * volumes are made on first use; an anonymous one (`-v /data`) gets a random name and goes with
  * its container on `rm -v` or `--rm`.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
+import { randomHex } from '../native/random.ts';
 import type { ContainerRecord, MountRecord } from '../storage/containers.ts';
 import { ensureVolume, volumeData } from '../storage/volumes.ts';
 import { MS, type Mount } from './spec.ts';
@@ -233,7 +233,7 @@ export function containerMounts(
   }
   for (const m of out) {
     if (m.Type === 'volume') {
-      if (!m.Source) m.Source = randomBytes(32).toString('hex');
+      if (!m.Source) m.Source = randomHex(32);
       ensureVolume(paths, m.Source, m.Anonymous ? { Anonymous: true } : {});
     } else if (m.Type === 'bind' && m.CreateSource) {
       // `-v` makes a missing host directory, as docker's does.

@@ -1,13 +1,13 @@
 /**
  * New containers' identities: a random 64-hex ID and a unique name, the user's or a docker-style
  * adjective_surname (from a shorter list than docker's). Kept apart from the record readers so
- * `ps` does not load node:crypto.
+ * `ps` does not load the native addon.
  */
-import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError, fromSystemError } from '../errors.ts';
+import { randomBelow, randomHex } from '../native/random.ts';
 
 const left = [
   'admiring',
@@ -225,8 +225,8 @@ const right = [
 
 /** After a clash docker appends a digit; so do we. */
 export function randomName(retry: boolean): string {
-  const name = `${left[randomInt(left.length)]}_${right[randomInt(right.length)]}`;
-  return retry ? `${name}${randomInt(10)}` : name;
+  const name = `${left[randomBelow(left.length)]}_${right[randomBelow(right.length)]}`;
+  return retry ? `${name}${randomBelow(10)}` : name;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -259,5 +259,5 @@ export function reserveName(paths: StatePaths, id: string, wanted: string | unde
 }
 
 export function newContainerId(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }

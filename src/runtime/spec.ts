@@ -3,9 +3,9 @@
  * gets, decided here. The wire format (NUL-terminated tokens, a keyword then its fixed number
  * of arguments) is read by native/common/spec.cc and documented in docs/ARCHITECTURE.md.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { native } from '../native/loader.ts';
+import { sha256Hex } from '../native/random.ts';
 import type { Security } from './security/index.ts';
 
 // <sys/mount.h>
@@ -95,7 +95,7 @@ export function securityRecords(sec: Security, cacheDir?: string): string[] {
     }
     t.push(...f);
     if (cacheDir) {
-      const hash = createHash('sha256').update(f.join('\0')).digest('hex').slice(0, 32);
+      const hash = sha256Hex(f.join('\0')).slice(0, 32);
       t.push('seccomp-cache', join(cacheDir, `${hash}.bpf`));
     }
   }

@@ -9,6 +9,7 @@ import { diskUsage } from '../storage/disk-usage.ts';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError, fromSystemError } from '../errors.ts';
+import { randomHex } from '../native/random.ts';
 import { LayerWriter } from '../storage/layer-writer.ts';
 import { listContainers } from '../storage/containers.ts';
 import {
@@ -21,7 +22,6 @@ import {
 } from '../storage/volumes.ts';
 import { currentIdMap } from '../userns/idmap.ts';
 import { anonymousVolumes } from './mounts.ts';
-import { randomBytes } from 'node:crypto';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -79,7 +79,7 @@ export function createVolume(
   name: string | undefined,
   labels: Record<string, string>,
 ): string {
-  const n = name ?? randomBytes(32).toString('hex');
+  const n = name ?? randomHex(32);
   if (!NAME.test(n)) {
     throw new TsctrError(
       `create ${n}: "${n}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`,

@@ -6,6 +6,7 @@ import {
   isLoopbackRegistry,
   parseCanonical,
   parseReference,
+  quickCanonical,
   registryApiHost,
   repositoryName,
   withDefaultTag,
@@ -438,6 +439,18 @@ describe('parseReference', () => {
   it.each(valid)('reads the stored (canonical) form of %s back without the grammar', (input) => {
     const stored = canonicalName(parseReference(input));
     expect(parseCanonical(stored)).toEqual(parseReference(stored));
+  });
+
+  it.each(valid)('normalises %s by its separators as the grammar does', (input) => {
+    const ref = parseReference(input);
+    const quick = quickCanonical(input);
+    if (ref.digest) expect(quick).toBeUndefined();
+    else expect(quick).toBe(canonicalName(withDefaultTag(ref)));
+  });
+
+  it.each(invalid)('never turns the malformed %j into a valid name', (input) => {
+    const quick = quickCanonical(input);
+    if (quick !== undefined) expect(() => parseReference(quick)).toThrow(TsctrError);
   });
 
   it('leaves a name that is not canonical to parseReference', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildRanges, mapArgs, mappedCount, parseSubids } from '../../src/userns/idmap.ts';
+import {
+  buildRanges,
+  mapArgs,
+  mappedCount,
+  parseSubids,
+  passwdName,
+} from '../../src/userns/idmap.ts';
+import { randomBelow, randomHex, sha256Hex } from '../../src/native/random.ts';
+import { createHash } from 'node:crypto';
 import { encodeSpec, type ContainerSpec } from '../../src/runtime/spec.ts';
 import { commandLine, expandEnvFlags, mergeEnv } from '../../src/runtime/create.ts';
 import type { ImageRecord } from '../../src/storage/store.ts';
@@ -17,6 +25,15 @@ describe('subordinate ids', () => {
     expect(parseSubids(text, { name: 'carol', id: 7 })).toEqual([]);
   });
 
+  it("finds the user's name in passwd text as getpwuid would: the first line with the uid", () => {
+    const passwd =
+      'root:x:0:0:root:/root:/bin/bash\nalice:x:1001:1001::/home/alice:/bin/sh\nalias:x:1001:1001::/:/bin/sh\n';
+    expect(passwdName(passwd, 1001)).toBe('alice');
+    expect(passwdName(passwd, 0)).toBe('root');
+    expect(passwdName(passwd, 1002)).toBeUndefined();
+    expect(passwdName('broken\n:x:7:7\n', 7)).toBeUndefined();
+  });
+
   it('maps container 0 to the user and 1… to the ranges, podman-style', () => {
     const r = buildRanges(1001, [
       { start: 100000, count: 65536 },
@@ -24,6 +41,32 @@ describe('subordinate ids', () => {
     ]);
     expect(mapArgs(r)).toEqual(['0', '1001', '1', '1', '100000', '65536', '65537', '500000', '10']);
     expect(mappedCount(r)).toBe(65547);
+  });
+});
+
+describe('random IDs and the spec hash (addon)', () => {
+  it('hashes as node:crypto does, UTF-8 included', () => {
+    for (const t of ['', 'abc', 'seccomp\0SCMP_ACT_ERRNO\x001', 'é€😀'])
+      expect(sha256Hex(t)).toBe(createHash('sha256').update(t).digest('hex'));
+  });
+
+  it('gives 64-hex IDs that differ', () => {
+    const ids = new Set(Array.from({ length: 100 }, () => randomHex(32)));
+    expect(ids.size).toBe(100);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('draws every value below n and none outside', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 600; i++) {
+      const v = randomBelow(6);
+      expect(Number.isInteger(v) && v >= 0 && v < 6).toBe(true);
+      seen.add(v);
+    }
+    expect(seen.size).toBe(6);
+    expect(randomBelow(1)).toBe(0);
+    expect(() => randomBelow(0)).toThrow(RangeError);
+    expect(() => randomBelow(2 ** 32 + 1)).toThrow(RangeError);
   });
 });
 
