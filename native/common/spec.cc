@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,7 +27,8 @@ constexpr Keyword kArity[] = {
     {"seccomp-arg", 4},   {"seccomp-cache", 1}, {"terminal", 0},        {"restart", 2},
     {"state-file", 1},    {"stop-file", 1},     {"readonly-rootfs", 0}, {"rlimit", 3},
     {"log-rotate", 2},    {"stdin", 1},         {"attach-socket", 1},   {"client-fd", 1},
-    {"terminal-size", 2}, {"init", 0},
+    {"terminal-size", 2}, {"init", 0},          {"net-helper", 1},      {"net-arg", 1},
+    {"net-pidfile", 1},   {"net-log", 1},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -224,6 +226,14 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.client_fd = static_cast<int>(n);
         } else if (kw == "init") {
             spec.init = true;
+        } else if (kw == "net-helper") {
+            spec.net_helper = a[0];
+        } else if (kw == "net-arg") {
+            spec.net_args.push_back(a[0]);
+        } else if (kw == "net-pidfile") {
+            spec.net_pidfile = a[0];
+        } else if (kw == "net-log") {
+            spec.net_log = a[0];
         } else if (kw == "exec-detach") {
             spec.exec_detach = true;
         } else if (kw == "no-new-privs") {
@@ -269,6 +279,11 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
     }
     if (!versioned) {
         err = "spec has no version record";
+        return false;
+    }
+    if (!spec.net_helper.empty() &&
+        (spec.net_pidfile.empty() || spec.net_log.empty() || (spec.clone_flags & CLONE_NEWNET))) {
+        err = "net-helper needs net-pidfile and net-log, and clone-flags without CLONE_NEWNET";
         return false;
     }
     if ((spec.rootfs.empty() && spec.join_pid == 0) || spec.args.empty()) {

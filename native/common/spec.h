@@ -114,6 +114,12 @@ struct Spec {
         uint64_t soft, hard;
     };
     std::vector<Rlimit> rlimits;
+    // A network of its own joined to the outside by a helper (native/monitor/net.h): its
+    // executable and arguments, the file it writes its pid to once ready, and its stderr.
+    std::string net_helper;
+    std::vector<std::string> net_args;
+    std::string net_pidfile;
+    std::string net_log;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

@@ -96,15 +96,11 @@ int exec_main(const Spec &spec) {
         return error("pipe", errno, "console socket");
 
     relay_signals();
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_SETMASK, &all, &old);
+    sigset_t old;
     // The pid namespace joined above applies to children only: the process is forked into it.
-    pid_t pid = fork();
+    pid_t pid = fork_blocked(old);
     if (pid == 0) {
-        for (int sig : kRelayedSignals)
-            signal(sig, SIG_DFL);
-        sigprocmask(SIG_SETMASK, &old, nullptr);
+        reset_child_signals(old);
         close(errpipe[0]);
         close(kStatusFd);
         if (console[0] >= 0)

@@ -36,6 +36,7 @@
 #include "fdio.h"
 #include "init.h"
 #include "io.h"
+#include "net.h"
 #include "pty.h"
 #include "rmtree.h"
 #include "security.h"
@@ -47,6 +48,9 @@ namespace {
 using tsctr::g_child;
 using tsctr::kStatusFd;
 using tsctr::status;
+
+// The container's network, when a helper provides it: made once, joined by every run.
+tsctr::Network g_net;
 
 void cleanup(const tsctr::Spec &spec) {
     for (const std::string &p : spec.remove_on_exit)
@@ -179,6 +183,11 @@ Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
             dup2(outpipe[1], 1);
             dup2(errout[1], 2);
         }
+        if (!tsctr::net_enter(g_net)) {
+            tsctr::write_line(errpipe[1], "network\t" + std::to_string(errno) +
+                                              "\tjoin the container's network namespace");
+            _exit(125);
+        }
         tsctr::container_main(spec, errpipe[1], console[1]);
     }
     int clone_errno = errno;
@@ -306,8 +315,17 @@ int main(int argc, char **argv) {
         return 1;
     }
 
+    if (!spec.net_helper.empty() && !tsctr::net_start(spec, g_net, err)) {
+        tsctr::net_stop(spec, g_net);
+        if (!spec.attach_socket.empty())
+            unlink(spec.attach_socket.c_str());
+        cleanup(spec);
+        status(err);
+        return 1;
+    }
     Run first = run_once(spec, io);
     if (!first.started) {
+        tsctr::net_stop(spec, g_net);
         if (!spec.attach_socket.empty())
             unlink(spec.attach_socket.c_str());
         cleanup(spec);
@@ -341,12 +359,16 @@ int main(int argc, char **argv) {
         }
         last = next;
     }
+    tsctr::net_signal_stop(g_net);
     std::string line = "EXITED " + std::to_string(last.code) + " " + std::to_string(last.sig);
-    tsctr::replace_file(spec.exit_file, line);
     if (!spec.attach_socket.empty())
         unlink(spec.attach_socket.c_str());
     tsctr::io_finish(io, last.code, last.sig);
     cleanup(spec);
+    // The exit file tells `stop`, `rm -f` and `wait` that the container is done: only once its
+    // published ports are free again.
+    tsctr::net_stop(spec, g_net);
+    tsctr::replace_file(spec.exit_file, line);
     status(line);
     return 0;
 }

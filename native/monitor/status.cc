@@ -25,6 +25,19 @@ void forward_signal(int sig) {
 
 } // namespace
 
+pid_t fork_blocked(sigset_t &old) {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    return fork();
+}
+
+void reset_child_signals(const sigset_t &old) {
+    for (int sig : kRelayedSignals)
+        signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+}
+
 void relay_signals() {
     struct sigaction sa = {};
     sa.sa_handler = forward_signal;

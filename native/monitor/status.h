@@ -24,6 +24,14 @@ void relay_signals();
 // The signals relay_signals() catches, for a child to reset to their defaults.
 extern const int kRelayedSignals[6];
 
+// fork() with every signal blocked across it, so that no signal the monitor relays reaches the
+// child before it has its default handlers back. The parent restores `old` itself; the child
+// calls reset_child_signals(old).
+pid_t fork_blocked(sigset_t &old);
+
+// In the child of fork_blocked: the relayed signals back to SIG_DFL, then the mask `old`.
+void reset_child_signals(const sigset_t &old);
+
 // Field 22 of /proc/PID/stat: the process's start time in clock ticks since boot; "" when it
 // cannot be read. With the pid it names one process, whatever reuses the pid later.
 std::string start_time(pid_t pid);

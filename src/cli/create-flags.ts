@@ -35,7 +35,12 @@ export const createFlags = {
   network: Flags.string({
     aliases: ['net'],
     completion: 'network',
-    description: 'Connect a container to a network (only "none" for now)',
+    description: 'Connect a container to a network (none, host, pasta)',
+  }),
+  publish: Flags.strings({
+    char: 'p',
+    description:
+      "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])",
   }),
   pull: Flags.string({
     description: 'Pull image before running ("always", "missing", "never") (default "missing")',
@@ -108,6 +113,7 @@ export interface CreateFlagValues {
   mount: string[];
   name?: string | undefined;
   network?: string | undefined;
+  publish: string[];
   privileged: boolean;
   restart?: string | undefined;
   rm: boolean;
@@ -148,6 +154,7 @@ export function createOptions(opts: {
     entrypoint: flags.entrypoint,
     hostname: flags.hostname,
     network: flags.network,
+    publish: flags.publish,
     interactive: flags.interactive,
     tty: flags.tty,
     init: flags.init,

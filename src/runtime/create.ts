@@ -12,7 +12,9 @@ import { parseUlimit } from './ulimits.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
+import { readTextOr } from '../userns/read-text.ts';
 import { planNetwork } from '../netns/index.ts';
+import { checkHostPorts, chooseHostPorts, parsePublish, portBindings } from '../netns/ports.ts';
 import {
   containerDirs,
   removeNameFile,
@@ -43,6 +45,8 @@ export interface CreateOptions {
   entrypoint?: string | undefined;
   hostname?: string | undefined;
   network?: string | undefined;
+  /** `-p`/`--publish` values. */
+  publish?: string[] | undefined;
   interactive: boolean;
   /** `-t`: a pty for the container's stdio. */
   tty?: boolean | undefined;
@@ -253,7 +257,10 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   const fileEnv = (opts.envFiles ?? []).flatMap(readEnvFile);
   const ulimits = (opts.ulimits ?? []).map(parseUlimit);
   const image = await opts.findImage();
-  const net = planNetwork(opts.network);
+  const requested = (opts.publish ?? []).flatMap(parsePublish);
+  const net = planNetwork(opts.network, requested.length > 0);
+  checkHostPorts(requested, () => readTextOr('/proc/sys/net/ipv4/ip_unprivileged_port_start'));
+  const ports = await chooseHostPorts(requested);
   const args = commandLine(image, opts.command, opts.entrypoint);
   if (!args.length)
     throw new TsctrError('No command specified', { hint: 'give a command after the image name' });
@@ -326,6 +333,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     hostConfig: {
       AutoRemove: opts.rm,
       NetworkMode: net.mode,
+      ...(requested.length ? { PortBindings: portBindings(requested) } : {}),
       Privileged: !!opts.security?.privileged,
       CapAdd: opts.security?.capAdd ?? null,
       CapDrop: opts.security?.capDrop ?? null,
@@ -342,6 +350,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     },
     layers: image.layers,
     mounts,
+    ...(ports.length ? { ports } : {}),
   };
   try {
     for (const d of ['upper', 'work', 'merged'])

@@ -84,6 +84,20 @@ function state(paths: StatePaths, c: ContainerRecord) {
   };
 }
 
+/** docker's NetworkSettings.Ports of a running container: every address shown. */
+function networkPorts(
+  ports: NonNullable<ContainerRecord['ports']>,
+): Record<string, { HostIp: string; HostPort: string }[]> {
+  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of ports) {
+    (out[`${p.containerPort}/${p.proto}`] ??= []).push({
+      HostIp: p.hostIp || '0.0.0.0',
+      HostPort: String(p.hostPort),
+    });
+  }
+  return out;
+}
+
 /**
  * The inspect object of `c`. `layerDiff` gives an image layer's directory, for the overlay's
  * lower directories (top first, as mounted).
@@ -95,12 +109,14 @@ export function inspectContainer(
 ): Record<string, unknown> {
   const dirs = containerDirs(paths, c.id);
   const lower = [...(c.layers ?? [])].reverse().map(layerDiff);
+  const st = state(paths, c);
+  const running = st.Running;
   return {
     Id: c.id,
     Created: c.created,
     Path: c.path,
     Args: c.args,
-    State: state(paths, c),
+    State: st,
     Image: c.imageId,
     ResolvConfPath: '',
     HostnamePath: join(dirs.run, 'hostname'),
@@ -130,7 +146,9 @@ export function inspectContainer(
       ShmSize: c.hostConfig.ShmSize ?? 64 * 1024 * 1024,
       Init: c.hostConfig.Init ?? null,
       LogConfig: c.hostConfig.LogConfig ?? { Type: 'json-file', Config: {} },
+      PortBindings: c.hostConfig.PortBindings ?? {},
     },
+    NetworkSettings: { Ports: running ? networkPorts(c.ports ?? []) : {} },
     GraphDriver: {
       Data: {
         ...(lower.length ? { LowerDir: lower.join(':') } : {}),

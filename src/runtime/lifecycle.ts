@@ -30,6 +30,7 @@ import { startContainer } from './start.ts';
 import type { AttachIoFactory } from './attach.ts';
 import { parseSignal } from './signals.ts';
 import { removeAnonymousVolumes } from './volumes.ts';
+import { portLines } from '../netns/ports.ts';
 import { containerPids, freeze, isPaused, thaw } from './processes.ts';
 
 export interface ItemOutcome {
@@ -357,4 +358,15 @@ function signal(pid: number, sig: number): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
+}
+
+/**
+ * `port`: the container's published ports as docker prints them, or the host addresses of one
+ * of them; nothing for a container that is not running (docker clears them at stop).
+ */
+export function containerPorts(paths: StatePaths, input: string, want?: string): string[] {
+  const c = lookupContainer(paths, input);
+  if (!c) throw noSuchContainer(input);
+  const ports = runningPid(paths, c) === undefined ? [] : (c.ports ?? []);
+  return portLines(ports, c.name, want);
 }

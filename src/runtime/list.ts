@@ -2,6 +2,7 @@
  * Rows for `ps`: one per container with docker's template fields (.ID, .Image, .Command,
  * .CreatedAt, .RunningFor, .Status, .State, .Ports, .Names, .Labels, .Size, .Mounts, .Networks).
  */
+import { displayPorts } from '../netns/ports.ts';
 import type { StatePaths } from '../config/paths.ts';
 import { isPaused } from './processes.ts';
 import { TsctrError } from '../errors.ts';
@@ -133,7 +134,8 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
       RunningFor: `${opts.human(now - Date.parse(c.created))} ago`,
       Status: status,
       State: s,
-      Ports: '',
+      // docker clears a container's ports when it stops.
+      Ports: s === 'running' || s === 'paused' ? displayPorts(c.ports ?? []) : '',
       Names: c.name,
       Labels: Object.entries(c.config.Labels ?? {})
         .map(([k, v]) => `${k}=${v}`)

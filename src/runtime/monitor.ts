@@ -72,6 +72,19 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
       errno: name,
     });
   }
+  if (stage === 'network') {
+    // pasta's words: "Failed to bind port 8080 (Address already in use) for option '-t …'".
+    const busy = /port (\d+) \(Address already in use\)/.exec(detail);
+    if (busy) {
+      return new TsctrError(`Bind for 0.0.0.0:${busy[1]} failed: port is already allocated`, {
+        hint: `another program (or container) listens on ${busy[1]}: publish on another host port, for example -p ${Number(busy[1]) + 1}:…`,
+      });
+    }
+    return new TsctrError(`setting up the network failed: ${detail}`, {
+      errno: name,
+      hint: 'see pasta(1); `--network none` runs without a network',
+    });
+  }
   const hint =
     stage === 'rootfs'
       ? 'native overlayfs with userxattr needs Linux 5.11 or newer; see `tsctr info`'

@@ -32,6 +32,11 @@ export interface Mount {
 
 export interface ContainerSpec {
   cloneFlags: number;
+  /**
+   * The helper that joins the container's network namespace to the outside, which the monitor
+   * makes and keeps (native/monitor/net.h): then cloneFlags has no CLONE_NEWNET.
+   */
+  network?: { helper: string; args: string[]; pidFile: string; log: string } | undefined;
   rootfs: string;
   mountCwd: string;
   mounts: Mount[];
@@ -127,6 +132,11 @@ export function encodeSpec(s: ContainerSpec): Buffer {
     t.push('terminal-size', String(s.terminalSize.rows), String(s.terminalSize.cols));
   }
   if (s.init) t.push('init');
+  if (s.network) {
+    t.push('net-helper', s.network.helper, 'net-pidfile', s.network.pidFile);
+    t.push('net-log', s.network.log);
+    for (const a of s.network.args) t.push('net-arg', a);
+  }
   if (s.stateFile) t.push('state-file', s.stateFile);
   if (s.readonlyRootfs) t.push('readonly-rootfs');
   if (s.rlimits) t.push(...s.rlimits);

@@ -13,6 +13,10 @@ import { ImageStore } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { planNetwork } from '../netns/index.ts';
+import { findPasta, pastaArgs } from '../netns/pasta.ts';
+import { containerResolvConf, defaultGateway, hostNames } from '../netns/dns.ts';
+import { readTextOr } from '../userns/read-text.ts';
+import { checkPortsFree } from '../netns/ports.ts';
 import {
   attachSocketPath,
   containerDirs,
@@ -150,8 +154,18 @@ function specFor(
     data: '',
     make: 'file' as const,
   });
+  // The monitor makes a pasta-joined namespace itself, once for all the container's runs.
+  const network = net.helper
+    ? {
+        helper: findPasta(),
+        args: pastaArgs({ ports: c.ports ?? [], pidFile: join(dirs.run, 'pasta.pid') }),
+        pidFile: join(dirs.run, 'pasta.pid'),
+        log: join(dirs.run, 'pasta.log'),
+      }
+    : undefined;
   return {
-    cloneFlags: namespaceFlags(net.ownNetns),
+    cloneFlags: namespaceFlags(net.ownNetns && !network),
+    network,
     rootfs: join(dirs.storage, 'merged'),
     mountCwd: paths.root,
     mounts: [
@@ -172,6 +186,10 @@ function specFor(
       }),
       bind(join(dirs.run, 'hostname'), '/etc/hostname'),
       bind(join(dirs.run, 'hosts'), '/etc/hosts'),
+      // A container with a way out gets the host's resolvers (src/netns/dns.ts).
+      ...(net.helper || !net.ownNetns
+        ? [bind(join(dirs.run, 'resolv.conf'), '/etc/resolv.conf')]
+        : []),
       ...specMounts(paths, [...readOnlyTmpfs(c), ...(c.mounts ?? [])]),
     ],
     readonlyRootfs: !!c.hostConfig.ReadonlyRootfs,
@@ -247,6 +265,7 @@ export async function startContainer(
       }
       return { detached: c.id, alreadyRunning: true };
     }
+    if (c.ports?.length) await checkPortsFree(c.ports);
     ensurePrivateDir(paths.runroot);
     mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
     // What the last run left: its exit and its pids.
@@ -258,7 +277,18 @@ export async function startContainer(
       const i = h.indexOf(':');
       return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
     });
-    writeFileSync(join(dirs.run, 'hosts'), HOSTS + extra.join(''));
+    const net = planNetwork(c.hostConfig.NetworkMode);
+    const reachesHost = net.helper ? hostNames(defaultGateway(readTextOr('/proc/net/route'))) : '';
+    writeFileSync(join(dirs.run, 'hosts'), HOSTS + reachesHost + extra.join(''));
+    if (net.helper || !net.ownNetns) {
+      writeFileSync(
+        join(dirs.run, 'resolv.conf'),
+        containerResolvConf(
+          readTextOr('/etc/resolv.conf'),
+          readTextOr('/run/systemd/resolve/resolv.conf'),
+        ),
+      );
+    }
     const specFile = join(dirs.run, 'spec');
     const attach = mode.detach
       ? undefined

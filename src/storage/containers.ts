@@ -89,7 +89,11 @@ export interface ContainerRecord {
     Init?: boolean;
     /** --log-driver (k8s-file's format whatever docker name it was given; none keeps no log) and --log-opt. */
     LogConfig?: { Type: string; Config: Record<string, string> };
+    /** `-p` as docker keeps it: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} ("" = chosen). */
+    PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
   };
+  /** The published ports with the host ports chosen at create (src/netns/ports.ts). */
+  ports?: { hostIp: string; hostPort: number; containerPort: number; proto: 'tcp' | 'udp' }[];
   /**
    * The image's diff_ids, bottom first: they keep the rootfs's layers alive after `rmi -f`
    * deletes the image, as docker's container keeps its layers. Absent on older records.

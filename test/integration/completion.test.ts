@@ -78,7 +78,9 @@ describe('tsctr __complete', () => {
       stderr: '',
     });
     expect(complete('inspect', '').stdout.split('\n')).toEqual(['box1', ...images, '']);
-    expect(complete('run', '--network=').stdout).toBe('--network=none\n');
+    expect(complete('run', '--network=').stdout).toBe(
+      '--network=host\n--network=none\n--network=pasta\n',
+    );
   });
 
   it('exits 0 with no names where names go but none match', () => {
@@ -161,8 +163,8 @@ describe.each([
   });
 
   it('completes network modes for run --network, in both spellings', () => {
-    expect(tab('tsctr run --network ').replies).toEqual(['none']);
-    expect(tab('tsctr run --network=').replies).toEqual(['none']);
+    expect(tab('tsctr run --network ').replies).toEqual(['host', 'none', 'pasta']);
+    expect(tab('tsctr run --network=').replies).toEqual(['host', 'none', 'pasta']);
     expect(tab('tsctr container run -it --net n').replies).toEqual(['none']);
   });
 
@@ -217,8 +219,12 @@ describe('zsh', () => {
   });
 
   it('completes network modes and containers', () => {
-    expect(tab('tsctr run --network ')).toEqual(['none']);
-    expect(tab('tsctr run --network=')).toEqual(['--network=none']);
+    expect(tab('tsctr run --network ')).toEqual(['host', 'none', 'pasta']);
+    expect(tab('tsctr run --network=')).toEqual([
+      '--network=host',
+      '--network=none',
+      '--network=pasta',
+    ]);
     expect(tab('tsctr inspect ')).toEqual(sorted(['box1', ...images]));
   });
 
@@ -267,8 +273,12 @@ describe('fish', () => {
   });
 
   it('completes network modes and containers', () => {
-    expect(names('tsctr run --network ')).toEqual(['none']);
-    expect(names('tsctr run --network=')).toEqual(['--network=none']);
+    expect(names('tsctr run --network ')).toEqual(['host', 'none', 'pasta']);
+    expect(names('tsctr run --network=')).toEqual([
+      '--network=host',
+      '--network=none',
+      '--network=pasta',
+    ]);
     expect(names('tsctr inspect ')).toEqual(sorted(['box1', ...images]));
     expect(names('tsctr --root /nonexistent inspect ')).toEqual([]);
   });

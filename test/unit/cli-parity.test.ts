@@ -215,6 +215,7 @@ const classics: [string[], Outcome][] = [
           name: undefined,
           network: undefined,
           privileged: false,
+          publish: [],
           'read-only': false,
           rm: true,
           'security-opt': [],
@@ -240,8 +241,20 @@ const classics: [string[], Outcome][] = [
     }) as Outcome,
   ],
   [
-    ['run', '-p80:80', 'img'],
-    { error: "unknown shorthand flag: 'p' in -p80:80\nSee 'tsctr run --help'.", exitCode: 125 },
+    ['run', '-Q80', 'img'],
+    { error: "unknown shorthand flag: 'Q' in -Q80\nSee 'tsctr run --help'.", exitCode: 125 },
+  ],
+  [
+    ['run', '-d', '-p80:80', '-p', '127.0.0.1:8443:443/tcp', 'img'],
+    expect.objectContaining({
+      ran: 'run',
+      parsed: expect.objectContaining({
+        flags: expect.objectContaining({
+          detach: true,
+          publish: ['80:80', '127.0.0.1:8443:443/tcp'],
+        }),
+      }),
+    }) as Outcome,
   ],
   [
     ['run', '--rm=maybe', 'img'],

@@ -1,0 +1,257 @@
+/**
+ * Published ports and network modes with a real pasta: a busybox httpd container reached from
+ * the host through -p, three at once, `port`, PORTS and inspect, a host service reached from a
+ * container, none and host modes, the errors docker users meet (a port in use, a privileged
+ * port, -p with --network none), and no pasta left behind by rm or by a killed monitor.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerResolvConf } from '../../src/netns/dns.ts';
+import { seedBusybox } from '../fixtures/images.ts';
+import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
+import { sandbox, tsctr, tsctrAwait, userProcesses, type Sandbox } from './harness.ts';
+
+let reg: TestRegistry;
+let sb: Sandbox;
+let image: string;
+
+beforeAll(async () => {
+  reg = await startRegistry();
+  await seedBusybox(reg.host, 'busybox', 'latest');
+  image = `${reg.host}/busybox`;
+  sb = sandbox();
+  expect(tsctr(sb, ['pull', '-q', image]).code).toBe(0);
+});
+
+afterAll(async () => {
+  tsctr(sb, ['rm', '-f', ...tsctr(sb, ['ps', '-aq']).stdout.split('\n').filter(Boolean)]);
+  sb?.cleanup();
+  await reg?.stop();
+});
+
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '0.0.0.0', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** This sandbox's pasta processes (their --pid file is under its runroot). */
+const pastas = () => userProcesses(sb.user, sb.runroot).filter((l) => l.includes('pasta'));
+
+async function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  // httpd is up a moment after `run -d` returns.
+  for (let i = 0; ; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: r.status, body: await r.text() };
+    } catch (err) {
+      if (i >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+const httpd = (name: string, publish: string) =>
+  tsctr(sb, [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '-p',
+    publish,
+    image,
+    'busybox',
+    'httpd',
+    '-f',
+    '-p',
+    '80',
+    '-h',
+    '/etc',
+  ]);
+
+describe('published ports', () => {
+  it('reaches a container through -p, and shows it in PORTS, port and inspect', async () => {
+    const port = await freePort();
+    const r = httpd('web', `${port}:80`);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const id = r.stdout.trim();
+    const page = await get(port, '/hostname');
+    expect(page.status).toBe(200);
+    expect(page.body).toBe(`${id.slice(0, 12)}\n`);
+    expect(tsctr(sb, ['ps', '--format', '{{.Names}} {{.Ports}}']).stdout).toBe(
+      `web 0.0.0.0:${port}->80/tcp\n`,
+    );
+    expect(tsctr(sb, ['port', 'web']).stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
+    expect(tsctr(sb, ['port', 'web', '80']).stdout).toBe(`0.0.0.0:${port}\n`);
+    const none = tsctr(sb, ['port', 'web', '81']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe("Error: No public port '81/tcp' published for web\n");
+    const info = JSON.parse(tsctr(sb, ['inspect', 'web']).stdout)[0];
+    expect(info.HostConfig.NetworkMode).toBe('pasta');
+    expect(info.HostConfig.PortBindings).toEqual({
+      '80/tcp': [{ HostIp: '', HostPort: `${port}` }],
+    });
+    expect(info.NetworkSettings.Ports).toEqual({
+      '80/tcp': [{ HostIp: '0.0.0.0', HostPort: `${port}` }],
+    });
+    expect(pastas()).toHaveLength(1);
+    expect(tsctr(sb, ['rm', '-f', 'web']).code).toBe(0);
+    expect(pastas()).toEqual([]);
+    // The port is free again at once.
+    const again = await new Promise<Server>((res, rej) => {
+      const s = createServer().once('error', rej);
+      s.listen(port, '0.0.0.0', () => res(s));
+    });
+    await new Promise((r) => again.close(r));
+  });
+
+  it('chooses a free host port for -p CONTAINER_PORT, and serves three containers at once', async () => {
+    expect(httpd('one', '80').code).toBe(0);
+    const chosen = Number(tsctr(sb, ['port', 'one', '80']).stdout.trim().split(':').at(-1));
+    expect(chosen).toBeGreaterThan(1023);
+    const [p2, p3] = [await freePort(), await freePort()];
+    expect(httpd('two', `127.0.0.1:${p2}:80`).code).toBe(0);
+    expect(httpd('three', `${p3}:80/tcp`).code).toBe(0);
+    const pages = await Promise.all([chosen, p2, p3].map((p) => get(p, '/hostname')));
+    expect(pages.map((p) => p.status)).toEqual([200, 200, 200]);
+    expect(new Set(pages.map((p) => p.body)).size).toBe(3);
+    expect(tsctr(sb, ['port', 'two']).stdout).toBe(`80/tcp -> 127.0.0.1:${p2}\n`);
+    expect(pastas()).toHaveLength(3);
+    expect(tsctr(sb, ['rm', '-f', 'one', 'two', 'three']).code).toBe(0);
+    expect(pastas()).toEqual([]);
+  });
+
+  it("reaches a service on the host's loopback as host.containers.internal and host.docker.internal", async () => {
+    const srv = createHttpServer((_, res) => res.end('from the host\n'));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      // Not tsctr(): a synchronous spawn would stop this process's server from answering.
+      const r = await tsctrAwait(sb, [
+        'run',
+        '--rm',
+        '--network',
+        'pasta',
+        image,
+        'sh',
+        '-c',
+        `wget -q -O- http://host.containers.internal:${port}/ && wget -q -O- http://host.docker.internal:${port}/`,
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('from the host\nfrom the host\n');
+      expect(r.code).toBe(0);
+    } finally {
+      srv.close();
+    }
+  });
+
+  it("gives the container the host's resolvers", () => {
+    const r = tsctr(sb, ['run', '--rm', '--network', 'pasta', image, 'cat', '/etc/resolv.conf']);
+    expect(r.code).toBe(0);
+    const want = containerResolvConf(
+      readFileSync('/etc/resolv.conf', 'utf8'),
+      existsSync('/run/systemd/resolve/resolv.conf')
+        ? readFileSync('/run/systemd/resolve/resolv.conf', 'utf8')
+        : '',
+    );
+    expect(r.stdout).toBe(want);
+    const none = tsctr(sb, ['run', '--rm', image, 'cat', '/etc/hosts']);
+    expect(none.stdout).not.toContain('host.containers.internal');
+  });
+
+  it('leaves no pasta when the monitor is killed', async () => {
+    expect(httpd('doomed', `${await freePort()}:80`).code).toBe(0);
+    expect(pastas()).toHaveLength(1);
+    const monitor = userProcesses(sb.user, 'tsctr-monitor').find((l) => l.includes(sb.runroot));
+    expect(monitor).toBeDefined();
+    process.kill(Number(monitor!.trim().split(/\s+/)[0]), 'SIGKILL');
+    for (let i = 0; i < 50 && pastas().length; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(pastas()).toEqual([]);
+    expect(tsctr(sb, ['rm', '-f', 'doomed']).code).toBe(0);
+  });
+});
+
+describe('errors docker users meet', () => {
+  it('says a host port is in use, and leaves nothing behind', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '0.0.0.0', r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = tsctr(sb, [
+        'run',
+        '-d',
+        '--name',
+        'clash',
+        '-p',
+        `${port}:80`,
+        image,
+        'sleep',
+        '30',
+      ]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(
+        new RegExp(`^Error: Bind for 0.0.0.0:${port} failed: port is already allocated\\nHint: `),
+      );
+      expect(pastas()).toEqual([]);
+      expect(tsctr(sb, ['rm', 'clash']).code).toBe(0);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('refuses a privileged host port with the sysctl that allows it', () => {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+    const r = tsctr(sb, ['create', '-p', '80:80', image, 'true']);
+    if (start > 80) {
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain(
+        `Error: cannot publish port 80: it is below net.ipv4.ip_unprivileged_port_start (${start})`,
+      );
+      expect(r.stderr).toContain('sudo sysctl net.ipv4.ip_unprivileged_port_start=80');
+    } else {
+      expect(r.code).toBe(0);
+      tsctr(sb, ['rm', r.stdout.trim()]);
+    }
+  });
+
+  it('refuses -p with --network none, and a malformed -p', () => {
+    const none = tsctr(sb, ['run', '--rm', '--network', 'none', '-p', '8080:80', image, 'true']);
+    expect(none.code).toBe(125);
+    expect(none.stderr).toContain(
+      'Error: conflicting options: port publishing and the network mode "none"',
+    );
+    const bad = tsctr(sb, ['run', '--rm', '-p', '8080:80/sctp', image, 'true']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain(
+      'Error: invalid argument "8080:80/sctp" for "-p, --publish" flag: unsupported protocol sctp',
+    );
+  });
+});
+
+describe('network modes', () => {
+  const interfaces = (text: string) =>
+    text
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim())
+      .filter(Boolean)
+      .sort();
+
+  it('none has only loopback, pasta an interface as the host has, host the host itself', () => {
+    const none = tsctr(sb, ['run', '--rm', image, 'cat', '/proc/net/dev']);
+    expect(interfaces(none.stdout)).toEqual(['lo']);
+    const pasta = tsctr(sb, ['run', '--rm', '--network', 'pasta', image, 'ip', 'addr', 'show']);
+    expect(pasta.code).toBe(0);
+    expect(pasta.stdout).toMatch(/inet \d+\.\d+\.\d+\.\d+\/\d+ .*global/);
+    const host = tsctr(sb, ['run', '--rm', '--network', 'host', image, 'cat', '/proc/net/dev']);
+    const mine = spawnSync('cat', ['/proc/net/dev'], { encoding: 'utf8' }).stdout;
+    expect(interfaces(host.stdout)).toEqual(interfaces(mine));
+  });
+});

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { TsctrError } from '../../src/errors.ts';
+import { containerResolvConf, defaultGateway, hostNames } from '../../src/netns/dns.ts';
+import { planNetwork } from '../../src/netns/index.ts';
+import { pastaArgs } from '../../src/netns/pasta.ts';
+import {
+  checkHostPorts,
+  displayPorts,
+  parsePublish,
+  portBindings,
+  portLines,
+  type PortMapping,
+} from '../../src/netns/ports.ts';
+
+const tcp = (hostPort: number, containerPort: number, hostIp = ''): PortMapping => ({
+  hostIp,
+  hostPort,
+  containerPort,
+  proto: 'tcp',
+});
+
+describe('-p as the docker CLI reads it', () => {
+  it.each([
+    ['80', [{ hostIp: '', hostPort: 0, containerPort: 80, proto: 'tcp' }]],
+    ['8080:80', [tcp(8080, 80)]],
+    ['127.0.0.1:8080:80', [tcp(8080, 80, '127.0.0.1')]],
+    ['127.0.0.1::80', [tcp(0, 80, '127.0.0.1')]],
+    ['0.0.0.0:8080:80', [tcp(8080, 80)]],
+    ['[::1]:8080:80', [tcp(8080, 80, '::1')]],
+    ['5353:53/udp', [{ hostIp: '', hostPort: 5353, containerPort: 53, proto: 'udp' }]],
+    ['8080:80/TCP', [tcp(8080, 80)]],
+    ['8000-8002:9000-9002', [tcp(8000, 9000), tcp(8001, 9001), tcp(8002, 9002)]],
+    ['8000-8002:80', [tcp(8000, 80)]],
+  ])('%s', (spec, want) => {
+    expect(parsePublish(spec)).toEqual(want);
+  });
+
+  it.each([
+    ['8080:80/sctp', 'unsupported protocol sctp'],
+    ['a:b:c:d', 'too many colons'],
+    ['8080:', 'no container port'],
+    ['70000:80', 'invalid host port: 70000'],
+    ['8080:0', 'invalid container port: 0'],
+    ['8000-8002:9000-9001', 'port ranges do not have the same size'],
+    ['999.1.1.x:80:80', 'invalid IP address: 999.1.1.x'],
+  ])('refuses %s', (spec, why) => {
+    let err: unknown;
+    try {
+      parsePublish(spec);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TsctrError);
+    expect((err as TsctrError).message).toBe(
+      `invalid argument "${spec}" for "-p, --publish" flag: ${why}`,
+    );
+    expect((err as TsctrError).exitCode).toBe(125);
+  });
+
+  it('keeps PortBindings as docker does, "" for a port to be chosen', () => {
+    expect(
+      portBindings([...parsePublish('8080:80'), ...parsePublish('127.0.0.1::53/udp')]),
+    ).toEqual({
+      '80/tcp': [{ HostIp: '', HostPort: '8080' }],
+      '53/udp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+    });
+  });
+});
+
+describe('PORTS and port, as docker prints them', () => {
+  it('prints each mapping, consecutive ports as a range, TCP before UDP', () => {
+    expect(displayPorts([tcp(8080, 80)])).toBe('0.0.0.0:8080->80/tcp');
+    expect(
+      displayPorts([
+        { hostIp: '', hostPort: 5353, containerPort: 53, proto: 'udp' },
+        tcp(8002, 9002),
+        tcp(8000, 9000),
+        tcp(8001, 9001),
+        tcp(9443, 443, '127.0.0.1'),
+      ]),
+    ).toBe('0.0.0.0:8000-8002->9000-9002/tcp, 127.0.0.1:9443->443/tcp, 0.0.0.0:5353->53/udp');
+    expect(displayPorts([], ['80/tcp'])).toBe('80/tcp');
+    expect(displayPorts([tcp(8080, 80)], ['80/tcp', '443/tcp'])).toBe(
+      '0.0.0.0:8080->80/tcp, 443/tcp',
+    );
+  });
+
+  it('lists every port, or one port, and says when one is not published', () => {
+    const ports = [tcp(8080, 80), tcp(9443, 443, '127.0.0.1')];
+    expect(portLines(ports, 'web')).toEqual([
+      '80/tcp -> 0.0.0.0:8080',
+      '443/tcp -> 127.0.0.1:9443',
+    ]);
+    expect(portLines(ports, 'web', '443')).toEqual(['127.0.0.1:9443']);
+    expect(portLines(ports, 'web', '80/tcp')).toEqual(['0.0.0.0:8080']);
+    expect(() => portLines(ports, 'web', '81')).toThrow(
+      "No public port '81/tcp' published for web",
+    );
+    expect(() => portLines(ports, 'web', '80/udp')).toThrow(
+      "No public port '80/udp' published for web",
+    );
+  });
+});
+
+describe('network modes and pasta', () => {
+  it('gives none by default, pasta when ports are published, and refuses the rest', () => {
+    expect(planNetwork(undefined)).toEqual({ mode: 'none', ownNetns: true });
+    expect(planNetwork(undefined, true)).toEqual({
+      mode: 'pasta',
+      ownNetns: true,
+      helper: 'pasta',
+    });
+    expect(planNetwork('host')).toEqual({ mode: 'host', ownNetns: false });
+    expect(() => planNetwork('none', true)).toThrow(
+      'conflicting options: port publishing and the network mode "none"',
+    );
+    expect(() => planNetwork('bridge0')).toThrow('network mode "bridge0" is not supported yet');
+  });
+
+  it('forwards exactly the published ports, in both protocols', () => {
+    const args = pastaArgs({
+      ports: [tcp(8080, 80), tcp(9443, 443, '127.0.0.1')],
+      pidFile: '/run/x/pasta.pid',
+    });
+    expect(args).toEqual([
+      '--config-net',
+      '--quiet',
+      '--foreground',
+      '--runas',
+      '0',
+      '--netns',
+      '/proc/self/fd/3',
+      '--pid',
+      '/run/x/pasta.pid',
+      '-t',
+      '8080:80',
+      '-t',
+      '127.0.0.1/9443:443',
+      '-u',
+      'none',
+      '-T',
+      'none',
+      '-U',
+      'none',
+      '--dns-forward',
+      '169.254.1.1',
+    ]);
+  });
+
+  it('refuses host ports below ip_unprivileged_port_start, with the fix', () => {
+    expect(() => checkHostPorts([tcp(80, 80)], () => '1024\n')).toThrow(
+      'cannot publish port 80: it is below net.ipv4.ip_unprivileged_port_start (1024), which only root may bind',
+    );
+    expect(() => checkHostPorts([tcp(80, 80)], () => '80\n')).not.toThrow();
+    expect(() => checkHostPorts([tcp(8080, 80), tcp(0, 80)], () => '1024')).not.toThrow();
+  });
+});
+
+describe("a container's resolv.conf and hosts", () => {
+  it("copies the host's resolvers, search and options, without loopback ones", () => {
+    expect(
+      containerResolvConf(
+        'nameserver 10.0.0.2\nnameserver 127.0.0.1\nsearch corp.example\noptions ndots:2\n',
+        '',
+      ),
+    ).toBe('nameserver 10.0.0.2\nsearch corp.example\noptions ndots:2\n');
+  });
+
+  it("follows systemd-resolved's stub to its real servers", () => {
+    expect(
+      containerResolvConf(
+        'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n',
+        'nameserver 192.168.1.1\nnameserver fe80::1\nsearch lan\n',
+      ),
+    ).toBe('nameserver 192.168.1.1\nnameserver fe80::1\noptions edns0 trust-ad\nsearch lan\n');
+  });
+
+  it("asks pasta's forwarder when the host has only loopback resolvers, or none", () => {
+    expect(containerResolvConf('nameserver 127.0.0.1\n', '')).toBe('nameserver 169.254.1.1\n');
+    expect(containerResolvConf('', '')).toBe('nameserver 169.254.1.1\n');
+  });
+
+  it('names the host by the default gateway pasta copies', () => {
+    const route =
+      'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n' +
+      'eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\n' +
+      'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\n';
+    expect(defaultGateway(route)).toBe('192.0.2.1');
+    expect(defaultGateway(route.split('\n').slice(0, 2).join('\n'))).toBeUndefined();
+    expect(hostNames('192.0.2.1')).toBe(
+      '192.0.2.1\thost.containers.internal host.docker.internal\n',
+    );
+    expect(hostNames(undefined)).toBe('');
+  });
+});
