@@ -18,17 +18,52 @@ struct Keyword {
 };
 
 constexpr Keyword kArity[] = {
-    {"version", 1},       {"clone-flags", 1},   {"rootfs", 1},          {"mount-cwd", 1},
-    {"mount", 6},         {"symlink", 2},       {"masked", 1},          {"readonly", 1},
-    {"hostname", 1},      {"user", 2},          {"group", 1},           {"arg", 1},
-    {"env", 1},           {"cwd", 1},           {"remove-on-exit", 1},  {"exit-file", 1},
-    {"log-file", 1},      {"caps", 4},          {"no-new-privs", 0},    {"seccomp", 2},
-    {"join-pid", 2},      {"exec-detach", 0},   {"seccomp-arch", 1},    {"seccomp-rule", 3},
-    {"seccomp-arg", 4},   {"seccomp-cache", 1}, {"terminal", 0},        {"restart", 2},
-    {"state-file", 1},    {"stop-file", 1},     {"readonly-rootfs", 0}, {"rlimit", 3},
-    {"log-rotate", 2},    {"stdin", 1},         {"attach-socket", 1},   {"client-fd", 1},
-    {"terminal-size", 2}, {"init", 0},          {"net-helper", 1},      {"net-arg", 1},
-    {"net-pidfile", 1},   {"net-log", 1},
+    {"version", 1},
+    {"clone-flags", 1},
+    {"rootfs", 1},
+    {"mount-cwd", 1},
+    {"mount", 6},
+    {"symlink", 2},
+    {"masked", 1},
+    {"readonly", 1},
+    {"hostname", 1},
+    {"user", 2},
+    {"group", 1},
+    {"arg", 1},
+    {"env", 1},
+    {"cwd", 1},
+    {"remove-on-exit", 1},
+    {"exit-file", 1},
+    {"log-file", 1},
+    {"caps", 4},
+    {"no-new-privs", 0},
+    {"seccomp", 2},
+    {"join-pid", 2},
+    {"exec-detach", 0},
+    {"seccomp-arch", 1},
+    {"seccomp-rule", 3},
+    {"seccomp-arg", 4},
+    {"seccomp-cache", 1},
+    {"terminal", 0},
+    {"restart", 2},
+    {"state-file", 1},
+    {"stop-file", 1},
+    {"readonly-rootfs", 0},
+    {"rlimit", 3},
+    {"log-rotate", 2},
+    {"stdin", 1},
+    {"attach-socket", 1},
+    {"client-fd", 1},
+    {"terminal-size", 2},
+    {"init", 0},
+    {"net-helper", 1},
+    {"net-arg", 1},
+    {"net-pidfile", 1},
+    {"net-log", 1},
+    {"net-ready-fd", 0},
+    {"net-exit-fd", 0},
+    {"net-api-socket", 1},
+    {"net-api-request", 1},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -234,6 +269,14 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.net_pidfile = a[0];
         } else if (kw == "net-log") {
             spec.net_log = a[0];
+        } else if (kw == "net-ready-fd") {
+            spec.net_ready_fd = true;
+        } else if (kw == "net-exit-fd") {
+            spec.net_exit_fd = true;
+        } else if (kw == "net-api-socket") {
+            spec.net_api_socket = a[0];
+        } else if (kw == "net-api-request") {
+            spec.net_api_requests.push_back(a[0]);
         } else if (kw == "exec-detach") {
             spec.exec_detach = true;
         } else if (kw == "no-new-privs") {
@@ -282,8 +325,11 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
         return false;
     }
     if (!spec.net_helper.empty() &&
-        (spec.net_pidfile.empty() || spec.net_log.empty() || (spec.clone_flags & CLONE_NEWNET))) {
-        err = "net-helper needs net-pidfile and net-log, and clone-flags without CLONE_NEWNET";
+        (spec.net_log.empty() || spec.net_pidfile.empty() == !spec.net_ready_fd ||
+         (spec.clone_flags & CLONE_NEWNET) ||
+         (spec.net_api_socket.empty() != spec.net_api_requests.empty()))) {
+        err = "net-helper needs net-log, one of net-pidfile and net-ready-fd, api requests with "
+              "an api socket, and clone-flags without CLONE_NEWNET";
         return false;
     }
     if ((spec.rootfs.empty() && spec.join_pid == 0) || spec.args.empty()) {

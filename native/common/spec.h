@@ -115,11 +115,17 @@ struct Spec {
     };
     std::vector<Rlimit> rlimits;
     // A network of its own joined to the outside by a helper (native/monitor/net.h): its
-    // executable and arguments, the file it writes its pid to once ready, and its stderr.
+    // executable and arguments, and its stderr; how it says it is ready (the file it writes its
+    // pid to, or a byte on its fd 4), whether fd 5 is a pipe whose end tells it to exit, and
+    // requests (one JSON line each) to send to its API socket once it is ready.
     std::string net_helper;
     std::vector<std::string> net_args;
     std::string net_pidfile;
+    bool net_ready_fd = false;
+    bool net_exit_fd = false;
     std::string net_log;
+    std::string net_api_socket;
+    std::vector<std::string> net_api_requests;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

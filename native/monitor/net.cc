@@ -9,7 +9,9 @@
 #include <sched.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,23 +108,80 @@ int make_netns(std::string &error) {
     return fd;
 }
 
+// Sends one request line to the helper's API socket and reads its answer; "" when it did not
+// answer with an error. The socket's path may be too long for a socket address, so it is
+// reached through its directory's fd.
+std::string api_request(const std::string &socket_path, const std::string &request) {
+    size_t slash = socket_path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : socket_path.substr(0, slash);
+    std::string name = slash == std::string::npos ? socket_path : socket_path.substr(slash + 1);
+    int dfd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    std::string answer;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::string path = "/proc/self/fd/" + std::to_string(dfd) + "/" + name;
+    if (dfd < 0 || s < 0 || path.size() >= sizeof addr.sun_path) {
+        answer = std::string("cannot reach the API socket: ") + strerror(errno);
+    } else {
+        memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+        if (connect(s, reinterpret_cast<sockaddr *>(&addr), sizeof addr) < 0) {
+            answer = "connect " + socket_path + ": " + strerror(errno);
+        } else {
+            std::string line = request + "\n";
+            if (write(s, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+                answer = std::string("write: ") + strerror(errno);
+            } else {
+                shutdown(s, SHUT_WR);
+                char buf[4096];
+                ssize_t n;
+                std::string reply;
+                while ((n = read(s, buf, sizeof buf)) > 0 && reply.size() < 65536)
+                    reply.append(buf, static_cast<size_t>(n));
+                if (reply.find("\"error\"") != std::string::npos || reply.empty())
+                    answer = reply.empty() ? "no answer to " + request : reply;
+            }
+        }
+    }
+    if (s >= 0)
+        close(s);
+    if (dfd >= 0)
+        close(dfd);
+    return answer;
+}
+
 } // namespace
 
 bool net_start(const Spec &spec, Network &net, std::string &error) {
     net.netns_fd = make_netns(error);
     if (net.netns_fd < 0)
         return false;
-    unlink(spec.net_pidfile.c_str());
+    if (!spec.net_pidfile.empty())
+        unlink(spec.net_pidfile.c_str());
     int log = open(spec.net_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (log < 0) {
         error = error_line(errno, "open " + spec.net_log);
         return false;
     }
+    size_t slash = spec.net_log.rfind('/');
+    std::string dir = slash == 0 || slash == std::string::npos ? std::string(1, '/')
+                                                               : spec.net_log.substr(0, slash);
     // Watched before the start, so the pid file cannot be written unseen.
-    int watch = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    std::string dir = spec.net_pidfile.substr(0, spec.net_pidfile.rfind('/'));
-    if (watch >= 0)
-        inotify_add_watch(watch, dir.empty() ? "/" : dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO);
+    int watch = -1;
+    if (!spec.net_pidfile.empty()) {
+        watch = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        std::string pdir = spec.net_pidfile.substr(0, spec.net_pidfile.rfind('/'));
+        if (watch >= 0)
+            inotify_add_watch(watch, pdir.empty() ? "/" : pdir.c_str(),
+                              IN_CLOSE_WRITE | IN_MOVED_TO);
+    }
+    int ready[2] = {-1, -1}, quit[2] = {-1, -1};
+    if ((spec.net_ready_fd && pipe2(ready, O_CLOEXEC) < 0) ||
+        (spec.net_exit_fd && pipe2(quit, O_CLOEXEC) < 0)) {
+        error = error_line(errno, "pipe");
+        close(log);
+        return false;
+    }
 
     std::vector<char *> argv;
     argv.push_back(const_cast<char *>(spec.net_helper.c_str()));
@@ -138,9 +197,15 @@ bool net_start(const Spec &spec, Network &net, std::string &error) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != monitor)
             _exit(1);
+        // Every source moves above the fds it goes to first: any of them may be 3, 4 or 5.
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(log, 2) < 0 ||
-            dup2(net.netns_fd, 3) < 0)
+        int src[4] = {log, net.netns_fd, ready[1], quit[0]};
+        for (int &fd : src)
+            if (fd >= 0)
+                fd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(src[0], 2) < 0 ||
+            dup2(src[1], 3) < 0 || (src[2] >= 0 && dup2(src[2], 4) < 0) ||
+            (src[3] >= 0 && dup2(src[3], 5) < 0) || chdir(dir.c_str()) < 0)
             _exit(126);
         execv(argv[0], argv.data());
         std::string msg = "exec " + spec.net_helper + ": " + strerror(errno) + "\n";
@@ -150,19 +215,25 @@ bool net_start(const Spec &spec, Network &net, std::string &error) {
     int fork_errno = errno;
     sigprocmask(SIG_SETMASK, &old, nullptr);
     close(log);
+    for (int fd : {ready[1], quit[0]})
+        if (fd >= 0)
+            close(fd);
+    net.exit_fd = quit[1];
     if (pid < 0) {
-        if (watch >= 0)
-            close(watch);
+        for (int fd : {watch, ready[0]})
+            if (fd >= 0)
+                close(fd);
         error = error_line(fork_errno, "fork");
         return false;
     }
     net.helper = pid;
 
     long deadline = now_ms() + kReadyTimeoutMs;
-    bool ready = false;
+    bool is_ready = false;
+    bool ready_eof = false;
     for (;;) {
-        if (file_filled(spec.net_pidfile)) {
-            ready = true;
+        if (!spec.net_pidfile.empty() && file_filled(spec.net_pidfile)) {
+            is_ready = true;
             break;
         }
         int st;
@@ -182,29 +253,54 @@ bool net_start(const Spec &spec, Network &net, std::string &error) {
                                               std::to_string(kReadyTimeoutMs / 1000) + " s");
             break;
         }
-        // Woken by the pid file; the short period also notices an exit without one.
-        pollfd p{watch, POLLIN, 0};
-        if (poll(&p, watch >= 0 ? 1 : 0, static_cast<int>(left < 20 ? left : 20)) > 0) {
+        // Woken by the pid file or the ready byte; the short period also notices an exit.
+        int fd = spec.net_ready_fd ? (ready_eof ? -1 : ready[0]) : watch;
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, fd >= 0 ? 1 : 0, static_cast<int>(left < 20 ? left : 20)) > 0) {
             char buf[4096];
-            while (read(watch, buf, sizeof buf) > 0) {
+            ssize_t n = read(fd, buf, sizeof buf);
+            if (spec.net_ready_fd && n > 0) {
+                is_ready = true;
+                break;
+            }
+            if (spec.net_ready_fd && n == 0)
+                ready_eof = true; // it closed the pipe unready: its exit follows
+            while (!spec.net_ready_fd && read(watch, buf, sizeof buf) > 0) {
             }
         }
     }
-    if (watch >= 0)
-        close(watch);
-    return ready;
+    for (int fd : {watch, ready[0]})
+        if (fd >= 0)
+            close(fd);
+    if (!is_ready)
+        return false;
+    for (const std::string &req : spec.net_api_requests) {
+        std::string failed = api_request(spec.net_api_socket, req);
+        if (!failed.empty()) {
+            error = error_line(EIO, spec.net_helper + ": " + failed);
+            return false;
+        }
+    }
+    return true;
 }
 
 bool net_enter(const Network &net) {
     return net.netns_fd < 0 || setns(net.netns_fd, CLONE_NEWNET) == 0;
 }
 
-void net_signal_stop(const Network &net) {
+void net_signal_stop(Network &net) {
+    if (net.exit_fd >= 0)
+        close(net.exit_fd);
+    net.exit_fd = -1;
     if (net.helper > 0)
         kill(net.helper, SIGTERM);
 }
 
 void net_stop(const Spec &spec, Network &net) {
+    if (net.exit_fd >= 0) {
+        close(net.exit_fd);
+        net.exit_fd = -1;
+    }
     if (net.helper > 0) {
         kill(net.helper, SIGTERM);
         // pasta ends on TERM (its exit takes ~30 ms); one that does not is killed after 2 s.

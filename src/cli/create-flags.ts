@@ -35,7 +35,7 @@ export const createFlags = {
   network: Flags.string({
     aliases: ['net'],
     completion: 'network',
-    description: 'Connect a container to a network (none, host, pasta)',
+    description: 'Connect a container to a network (none, host, pasta, slirp4netns)',
   }),
   publish: Flags.strings({
     char: 'p',

@@ -24,16 +24,17 @@ function nameservers(text: string): string[] {
 
 /**
  * The container's resolv.conf from the host's (`host`) and systemd-resolved's list of its
- * upstream servers (`resolved`, /run/systemd/resolve/resolv.conf; '' when absent).
+ * upstream servers (`resolved`, /run/systemd/resolve/resolv.conf; '' when absent). `only`: the
+ * one server to name instead (slirp4netns's forwarder, which asks the host's resolvers itself).
  */
-export function containerResolvConf(host: string, resolved: string): string {
+export function containerResolvConf(host: string, resolved: string, only?: string): string {
   const keep = host
     .split('\n')
     .filter((l) => /^\s*(search|domain|options)\s/.test(l))
     .map((l) => l.trim());
   const own = nameservers(host).filter((s) => !loopback(s));
   const upstream = nameservers(resolved).filter((s) => !loopback(s));
-  let servers = own.length ? own : upstream;
+  let servers = only ? [only] : own.length ? own : upstream;
   if (!servers.length) servers = [DNS_FORWARD];
   return [...servers.map((s) => `nameserver ${s}`), ...keep, ''].join('\n');
 }

@@ -14,6 +14,7 @@ import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { planNetwork } from '../netns/index.ts';
+import { findPasta } from '../netns/pasta.ts';
 import { checkHostPorts, chooseHostPorts, parsePublish, portBindings } from '../netns/ports.ts';
 import {
   containerDirs,
@@ -258,7 +259,14 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   const ulimits = (opts.ulimits ?? []).map(parseUlimit);
   const image = await opts.findImage();
   const requested = (opts.publish ?? []).flatMap(parsePublish);
-  const net = planNetwork(opts.network, requested.length > 0);
+  const net = planNetwork(opts.network, requested.length > 0, () => {
+    try {
+      findPasta();
+      return true;
+    } catch {
+      return false;
+    }
+  });
   checkHostPorts(requested, () => readTextOr('/proc/sys/net/ipv4/ip_unprivileged_port_start'));
   const ports = await chooseHostPorts(requested);
   const args = commandLine(image, opts.command, opts.entrypoint);

@@ -36,7 +36,20 @@ export interface ContainerSpec {
    * The helper that joins the container's network namespace to the outside, which the monitor
    * makes and keeps (native/monitor/net.h): then cloneFlags has no CLONE_NEWNET.
    */
-  network?: { helper: string; args: string[]; pidFile: string; log: string } | undefined;
+  network?:
+    | {
+        helper: string;
+        args: string[];
+        log: string;
+        /** Ready once it writes this file; or, with readyFd, once it writes to its fd 4. */
+        pidFile?: string | undefined;
+        readyFd?: boolean;
+        /** Its fd 5 is a pipe whose EOF tells it to exit. */
+        exitFd?: boolean;
+        /** Request lines for its API socket, sent once it is ready. */
+        api?: { socket: string; requests: string[] } | undefined;
+      }
+    | undefined;
   rootfs: string;
   mountCwd: string;
   mounts: Mount[];
@@ -133,9 +146,15 @@ export function encodeSpec(s: ContainerSpec): Buffer {
   }
   if (s.init) t.push('init');
   if (s.network) {
-    t.push('net-helper', s.network.helper, 'net-pidfile', s.network.pidFile);
-    t.push('net-log', s.network.log);
+    t.push('net-helper', s.network.helper, 'net-log', s.network.log);
+    if (s.network.pidFile) t.push('net-pidfile', s.network.pidFile);
+    if (s.network.readyFd) t.push('net-ready-fd');
+    if (s.network.exitFd) t.push('net-exit-fd');
     for (const a of s.network.args) t.push('net-arg', a);
+    if (s.network.api?.requests.length) {
+      t.push('net-api-socket', s.network.api.socket);
+      for (const r of s.network.api.requests) t.push('net-api-request', r);
+    }
   }
   if (s.stateFile) t.push('state-file', s.stateFile);
   if (s.readonlyRootfs) t.push('readonly-rootfs');

@@ -14,6 +14,14 @@ import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { planNetwork } from '../netns/index.ts';
 import { findPasta, pastaArgs } from '../netns/pasta.ts';
+import {
+  SLIRP_API,
+  SLIRP_DNS,
+  SLIRP_HOST,
+  findSlirp4netns,
+  slirpArgs,
+  slirpRequests,
+} from '../netns/slirp.ts';
 import { containerResolvConf, defaultGateway, hostNames } from '../netns/dns.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { checkPortsFree } from '../netns/ports.ts';
@@ -154,15 +162,26 @@ function specFor(
     data: '',
     make: 'file' as const,
   });
-  // The monitor makes a pasta-joined namespace itself, once for all the container's runs.
-  const network = net.helper
-    ? {
-        helper: findPasta(),
-        args: pastaArgs({ ports: c.ports ?? [], pidFile: join(dirs.run, 'pasta.pid') }),
-        pidFile: join(dirs.run, 'pasta.pid'),
-        log: join(dirs.run, 'pasta.log'),
-      }
-    : undefined;
+  // The monitor makes the helper-joined namespace itself, once for all the container's runs.
+  const ports = c.ports ?? [];
+  const network =
+    net.helper === 'pasta'
+      ? {
+          helper: findPasta(),
+          args: pastaArgs({ ports, pidFile: join(dirs.run, 'pasta.pid') }),
+          pidFile: join(dirs.run, 'pasta.pid'),
+          log: join(dirs.run, 'pasta.log'),
+        }
+      : net.helper === 'slirp4netns'
+        ? {
+            helper: findSlirp4netns(),
+            args: slirpArgs(),
+            readyFd: true,
+            exitFd: true,
+            log: join(dirs.run, 'slirp4netns.log'),
+            api: { socket: join(dirs.run, SLIRP_API), requests: slirpRequests(ports) },
+          }
+        : undefined;
   return {
     cloneFlags: namespaceFlags(net.ownNetns && !network),
     network,
@@ -278,7 +297,12 @@ export async function startContainer(
       return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
     });
     const net = planNetwork(c.hostConfig.NetworkMode);
-    const reachesHost = net.helper ? hostNames(defaultGateway(readTextOr('/proc/net/route'))) : '';
+    const reachesHost =
+      net.helper === 'slirp4netns'
+        ? hostNames(SLIRP_HOST)
+        : net.helper
+          ? hostNames(defaultGateway(readTextOr('/proc/net/route')))
+          : '';
     writeFileSync(join(dirs.run, 'hosts'), HOSTS + reachesHost + extra.join(''));
     if (net.helper || !net.ownNetns) {
       writeFileSync(
@@ -286,6 +310,7 @@ export async function startContainer(
         containerResolvConf(
           readTextOr('/etc/resolv.conf'),
           readTextOr('/run/systemd/resolve/resolv.conf'),
+          net.helper === 'slirp4netns' ? SLIRP_DNS : undefined,
         ),
       );
     }

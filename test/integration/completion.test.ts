@@ -79,7 +79,7 @@ describe('tsctr __complete', () => {
     });
     expect(complete('inspect', '').stdout.split('\n')).toEqual(['box1', ...images, '']);
     expect(complete('run', '--network=').stdout).toBe(
-      '--network=host\n--network=none\n--network=pasta\n',
+      '--network=host\n--network=none\n--network=pasta\n--network=slirp4netns\n',
     );
   });
 
@@ -163,8 +163,8 @@ describe.each([
   });
 
   it('completes network modes for run --network, in both spellings', () => {
-    expect(tab('tsctr run --network ').replies).toEqual(['host', 'none', 'pasta']);
-    expect(tab('tsctr run --network=').replies).toEqual(['host', 'none', 'pasta']);
+    expect(tab('tsctr run --network ').replies).toEqual(['host', 'none', 'pasta', 'slirp4netns']);
+    expect(tab('tsctr run --network=').replies).toEqual(['host', 'none', 'pasta', 'slirp4netns']);
     expect(tab('tsctr container run -it --net n').replies).toEqual(['none']);
   });
 
@@ -219,11 +219,12 @@ describe('zsh', () => {
   });
 
   it('completes network modes and containers', () => {
-    expect(tab('tsctr run --network ')).toEqual(['host', 'none', 'pasta']);
+    expect(tab('tsctr run --network ')).toEqual(['host', 'none', 'pasta', 'slirp4netns']);
     expect(tab('tsctr run --network=')).toEqual([
       '--network=host',
       '--network=none',
       '--network=pasta',
+      '--network=slirp4netns',
     ]);
     expect(tab('tsctr inspect ')).toEqual(sorted(['box1', ...images]));
   });
@@ -273,11 +274,12 @@ describe('fish', () => {
   });
 
   it('completes network modes and containers', () => {
-    expect(names('tsctr run --network ')).toEqual(['host', 'none', 'pasta']);
+    expect(names('tsctr run --network ')).toEqual(['host', 'none', 'pasta', 'slirp4netns']);
     expect(names('tsctr run --network=')).toEqual([
       '--network=host',
       '--network=none',
       '--network=pasta',
+      '--network=slirp4netns',
     ]);
     expect(names('tsctr inspect ')).toEqual(sorted(['box1', ...images]));
     expect(names('tsctr --root /nonexistent inspect ')).toEqual([]);

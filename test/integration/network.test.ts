@@ -178,6 +178,91 @@ describe('published ports', () => {
   });
 });
 
+describe('slirp4netns, forced', () => {
+  const slirps = () =>
+    userProcesses(sb.user, 'slirp4netns --configure').filter((l) => !l.includes('ps -u'));
+
+  it("publishes a port, reaches the host's loopback by name, and leaves nothing behind", async () => {
+    const port = await freePort();
+    const r = tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'slow',
+      '--network',
+      'slirp4netns',
+      '-p',
+      `${port}:80`,
+      image,
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/etc',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const page = await get(port, '/hostname');
+    expect(page.status).toBe(200);
+    expect(page.body).toBe(`${r.stdout.trim().slice(0, 12)}\n`);
+    expect(tsctr(sb, ['port', 'slow']).stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
+    expect(slirps()).toHaveLength(1);
+    expect(tsctr(sb, ['exec', 'slow', 'cat', '/etc/resolv.conf']).stdout).toMatch(
+      /^nameserver 10\.0\.2\.3\n/,
+    );
+    expect(tsctr(sb, ['rm', '-f', 'slow']).code).toBe(0);
+    expect(slirps()).toEqual([]);
+
+    const srv = createHttpServer((_, res) => res.end('from the host\n'));
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+    const hostPort = (srv.address() as { port: number }).port;
+    try {
+      const got = await tsctrAwait(sb, [
+        'run',
+        '--rm',
+        '--network',
+        'slirp4netns',
+        image,
+        'wget',
+        '-q',
+        '-O-',
+        `http://host.containers.internal:${hostPort}/`,
+      ]);
+      expect(got.stderr).toBe('');
+      expect(got.stdout).toBe('from the host\n');
+    } finally {
+      srv.close();
+    }
+    expect(slirps()).toEqual([]);
+  });
+
+  it('goes with a killed monitor', async () => {
+    const r = tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'orphan',
+      '--network',
+      'slirp4netns',
+      '-p',
+      `${await freePort()}:80`,
+      image,
+      'sleep',
+      '30',
+    ]);
+    expect(r.code).toBe(0);
+    expect(slirps()).toHaveLength(1);
+    const monitor = userProcesses(sb.user, 'tsctr-monitor').find((l) => l.includes(sb.runroot));
+    process.kill(Number(monitor!.trim().split(/\s+/)[0]), 'SIGKILL');
+    for (let i = 0; i < 50 && slirps().length; i++)
+      await new Promise((res) => setTimeout(res, 100));
+    expect(slirps()).toEqual([]);
+    expect(tsctr(sb, ['rm', '-f', 'orphan']).code).toBe(0);
+  });
+});
+
 describe('errors docker users meet', () => {
   it('says a host port is in use, and leaves nothing behind', async () => {
     const busy = createServer();

@@ -3,6 +3,7 @@ import { TsctrError } from '../../src/errors.ts';
 import { containerResolvConf, defaultGateway, hostNames } from '../../src/netns/dns.ts';
 import { planNetwork } from '../../src/netns/index.ts';
 import { pastaArgs } from '../../src/netns/pasta.ts';
+import { slirpArgs, slirpRequests } from '../../src/netns/slirp.ts';
 import {
   checkHostPorts,
   displayPorts,
@@ -191,5 +192,55 @@ describe("a container's resolv.conf and hosts", () => {
       '192.0.2.1\thost.containers.internal host.docker.internal\n',
     );
     expect(hostNames(undefined)).toBe('');
+  });
+});
+
+describe('slirp4netns, where pasta is missing', () => {
+  it('is the choice for -p without pasta, and can be asked for', () => {
+    expect(planNetwork(undefined, true, () => false)).toEqual({
+      mode: 'slirp4netns',
+      ownNetns: true,
+      helper: 'slirp4netns',
+    });
+    expect(planNetwork('slirp4netns')).toEqual({
+      mode: 'slirp4netns',
+      ownNetns: true,
+      helper: 'slirp4netns',
+    });
+  });
+
+  it('is told to be ready on fd 4, to exit on fd 5, and gets one add_hostfwd a port', () => {
+    expect(slirpArgs()).toEqual([
+      '--configure',
+      '--mtu=65520',
+      '--netns-type=path',
+      '--ready-fd=4',
+      '--exit-fd=5',
+      '--api-socket',
+      'slirp.sock',
+      '/proc/self/fd/3',
+      'tap0',
+    ]);
+    expect(
+      slirpRequests([
+        tcp(8080, 80),
+        { hostIp: '127.0.0.1', hostPort: 5353, containerPort: 53, proto: 'udp' },
+      ]).map((r) => JSON.parse(r)),
+    ).toEqual([
+      {
+        execute: 'add_hostfwd',
+        arguments: { proto: 'tcp', host_addr: '0.0.0.0', host_port: 8080, guest_port: 80 },
+      },
+      {
+        execute: 'add_hostfwd',
+        arguments: { proto: 'udp', host_addr: '127.0.0.1', host_port: 5353, guest_port: 53 },
+      },
+    ]);
+  });
+
+  it("names slirp4netns's own resolver, keeping search and options", () => {
+    expect(containerResolvConf('nameserver 10.0.0.2\nsearch lan\n', '', '10.0.2.3')).toBe(
+      'nameserver 10.0.2.3\nsearch lan\n',
+    );
   });
 });
