@@ -37,6 +37,11 @@ export const createFlags = {
     completion: 'network',
     description: 'Connect a container to a network (none, host, pasta, slirp4netns)',
   }),
+  'publish-all': Flags.boolean({
+    char: 'P',
+    description: 'Publish all exposed ports to random ports',
+  }),
+  expose: Flags.strings({ description: 'Expose a port or a range of ports' }),
   publish: Flags.strings({
     char: 'p',
     description:
@@ -114,6 +119,8 @@ export interface CreateFlagValues {
   name?: string | undefined;
   network?: string | undefined;
   publish: string[];
+  'publish-all': boolean;
+  expose: string[];
   privileged: boolean;
   restart?: string | undefined;
   rm: boolean;
@@ -155,6 +162,8 @@ export function createOptions(opts: {
     hostname: flags.hostname,
     network: flags.network,
     publish: flags.publish,
+    publishAll: flags['publish-all'],
+    expose: flags.expose,
     interactive: flags.interactive,
     tty: flags.tty,
     init: flags.init,

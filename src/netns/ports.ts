@@ -265,3 +265,32 @@ export async function checkPortsFree(mappings: PortMapping[]): Promise<void> {
     });
   }
 }
+
+/**
+ * `--expose` values ("80", "80/udp", "8000-8002") as docker's ExposedPorts keys ("80/tcp").
+ */
+export function parseExpose(spec: string): string[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/i.exec(spec);
+  const first = m ? Number(m[1]) : NaN;
+  const last = m?.[2] !== undefined ? Number(m[2]) : first;
+  if (!m || first < 1 || last > 65535 || last < first) {
+    throw new TsctrError(`invalid argument "${spec}" for "--expose" flag: invalid range format`, {
+      hint: 'give PORT[/PROTO] or FIRST-LAST[/PROTO], for example 80 or 8000-8010/udp',
+    });
+  }
+  const proto = (m[3] ?? 'tcp').toLowerCase();
+  return Array.from({ length: last - first + 1 }, (_, i) => `${first + i}/${proto}`);
+}
+
+/**
+ * `-P`: every exposed port not already published by `-p` gets a host port chosen at create.
+ */
+export function publishAll(exposed: string[], published: PortMapping[]): PortMapping[] {
+  const taken = new Set(published.map((m) => `${m.containerPort}/${m.proto}`));
+  return exposed
+    .filter((k) => !taken.has(k))
+    .map((k) => {
+      const [port, proto] = k.split('/');
+      return { hostIp: '', hostPort: 0, containerPort: Number(port), proto: proto as Proto };
+    });
+}

@@ -15,7 +15,14 @@ import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { planNetwork } from '../netns/index.ts';
 import { findPasta } from '../netns/pasta.ts';
-import { checkHostPorts, chooseHostPorts, parsePublish, portBindings } from '../netns/ports.ts';
+import {
+  checkHostPorts,
+  chooseHostPorts,
+  parseExpose,
+  parsePublish,
+  portBindings,
+  publishAll,
+} from '../netns/ports.ts';
 import {
   containerDirs,
   removeNameFile,
@@ -48,6 +55,10 @@ export interface CreateOptions {
   network?: string | undefined;
   /** `-p`/`--publish` values. */
   publish?: string[] | undefined;
+  /** `-P`/`--publish-all`: every exposed port on a chosen host port. */
+  publishAll?: boolean | undefined;
+  /** `--expose` values. */
+  expose?: string[] | undefined;
   interactive: boolean;
   /** `-t`: a pty for the container's stdio. */
   tty?: boolean | undefined;
@@ -258,7 +269,14 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   const fileEnv = (opts.envFiles ?? []).flatMap(readEnvFile);
   const ulimits = (opts.ulimits ?? []).map(parseUlimit);
   const image = await opts.findImage();
-  const requested = (opts.publish ?? []).flatMap(parsePublish);
+  const exposed = [
+    ...new Set([
+      ...Object.keys(image.config.config?.ExposedPorts ?? {}),
+      ...(opts.expose ?? []).flatMap(parseExpose),
+    ]),
+  ];
+  const given = (opts.publish ?? []).flatMap(parsePublish);
+  const requested = [...given, ...(opts.publishAll ? publishAll(exposed, given) : [])];
   const net = planNetwork(opts.network, requested.length > 0, () => {
     try {
       findPasta();
@@ -337,6 +355,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       StopSignal: stopSignal ?? image.config.config?.StopSignal,
       ...(opts.stopTimeout !== undefined ? { StopTimeout: opts.stopTimeout } : {}),
       Tty: !!opts.tty,
+      ...(exposed.length ? { ExposedPorts: Object.fromEntries(exposed.map((k) => [k, {}])) } : {}),
     },
     hostConfig: {
       AutoRemove: opts.rm,

@@ -179,6 +179,7 @@ export function inspectContainer(
       Labels: c.config.Labels ?? {},
       ...(c.config.StopSignal ? { StopSignal: c.config.StopSignal } : {}),
       ...(c.config.StopTimeout !== undefined ? { StopTimeout: c.config.StopTimeout } : {}),
+      ...(c.config.ExposedPorts ? { ExposedPorts: c.config.ExposedPorts } : {}),
     },
   };
 }

@@ -135,7 +135,10 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
       Status: status,
       State: s,
       // docker clears a container's ports when it stops.
-      Ports: s === 'running' || s === 'paused' ? displayPorts(c.ports ?? []) : '',
+      Ports:
+        s === 'running' || s === 'paused'
+          ? displayPorts(c.ports ?? [], Object.keys(c.config.ExposedPorts ?? {}))
+          : '',
       Names: c.name,
       Labels: Object.entries(c.config.Labels ?? {})
         .map(([k, v]) => `${k}=${v}`)

@@ -62,6 +62,8 @@ export interface ContainerRecord {
     StopSignal?: string | undefined;
     /** --stop-timeout: `stop`'s wait without -t (10 s without it). */
     StopTimeout?: number;
+    /** The image's EXPOSE and --expose, as docker keeps them: {"80/tcp": {}}. */
+    ExposedPorts?: Record<string, object>;
   };
   hostConfig: {
     AutoRemove: boolean;

@@ -178,8 +178,22 @@ export async function systemInfo(paths: StatePaths) {
       Pasta: which('pasta') ?? 'not installed',
       Slirp4netns: which('slirp4netns') ?? 'not installed',
       DevNetTun: canAccess('/dev/net/tun'),
+      Network: networkChoice(which('pasta'), which('slirp4netns'), canAccess('/dev/net/tun')),
     },
   };
+}
+
+/** What `-p` (and a network of its own) will use, and why (src/netns/index.ts picks the same). */
+export function networkChoice(
+  pasta: string | undefined,
+  slirp: string | undefined,
+  tun: string,
+): string {
+  if (!pasta && !slirp) return 'none: install passt (pasta) or slirp4netns to publish ports';
+  const helper = pasta
+    ? 'pasta (preferred)'
+    : 'slirp4netns (pasta is not installed: install passt for more throughput)';
+  return tun === 'read-write' ? helper : `${helper}, but /dev/net/tun is not usable: ${tun}`;
 }
 
 export type SystemInfo = Awaited<ReturnType<typeof systemInfo>>;
@@ -233,5 +247,6 @@ export function formatInfo(i: SystemInfo): string {
     ` pasta: ${i.Host.Pasta}`,
     ` slirp4netns: ${i.Host.Slirp4netns}`,
     ` /dev/net/tun: ${i.Host.DevNetTun}`,
+    ` Network for -p: ${i.Host.Network}`,
   ].join('\n');
 }

@@ -128,6 +128,45 @@ describe('published ports', () => {
     expect(pastas()).toEqual([]);
   });
 
+  it('publishes every exposed port with -P, and shows exposed ports nothing publishes', async () => {
+    const r = tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'all',
+      '--expose',
+      '80',
+      '--expose',
+      '81/udp',
+      '-P',
+      image,
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/etc',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = tsctr(sb, ['port', 'all']).stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^80\/tcp -> 0\.0\.0\.0:\d+$/);
+    expect(lines[1]).toMatch(/^81\/udp -> 0\.0\.0\.0:\d+$/);
+    const port = Number(lines[0]!.split(':').at(-1));
+    expect((await get(port, '/hostname')).status).toBe(200);
+    const info = JSON.parse(tsctr(sb, ['inspect', 'all']).stdout)[0];
+    expect(info.Config.ExposedPorts).toEqual({ '80/tcp': {}, '81/udp': {} });
+    expect(tsctr(sb, ['rm', '-f', 'all']).code).toBe(0);
+
+    expect(
+      tsctr(sb, ['run', '-d', '--name', 'quiet', '--expose', '9000', image, 'sleep', '30']).code,
+    ).toBe(0);
+    expect(tsctr(sb, ['ps', '--format', '{{.Names}} {{.Ports}}']).stdout).toBe('quiet 9000/tcp\n');
+    expect(tsctr(sb, ['rm', '-f', 'quiet']).code).toBe(0);
+  });
+
   it("reaches a service on the host's loopback as host.containers.internal and host.docker.internal", async () => {
     const srv = createHttpServer((_, res) => res.end('from the host\n'));
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
@@ -321,6 +360,12 @@ describe('errors docker users meet', () => {
 });
 
 describe('network modes', () => {
+  it('are named in tsctr info, with the helper -p uses', () => {
+    const r = tsctr(sb, ['info']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(' Network for -p: pasta (preferred)\n');
+  });
+
   const interfaces = (text: string) =>
     text
       .split('\n')

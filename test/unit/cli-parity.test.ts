@@ -216,6 +216,8 @@ const classics: [string[], Outcome][] = [
           network: undefined,
           privileged: false,
           publish: [],
+          'publish-all': false,
+          expose: [],
           'read-only': false,
           rm: true,
           'security-opt': [],

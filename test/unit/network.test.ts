@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { TsctrError } from '../../src/errors.ts';
 import { containerResolvConf, defaultGateway, hostNames } from '../../src/netns/dns.ts';
 import { planNetwork } from '../../src/netns/index.ts';
+import { networkChoice } from '../../src/system/info.ts';
 import { pastaArgs } from '../../src/netns/pasta.ts';
 import { slirpArgs, slirpRequests } from '../../src/netns/slirp.ts';
 import {
   checkHostPorts,
   displayPorts,
+  parseExpose,
   parsePublish,
   portBindings,
   portLines,
+  publishAll,
   type PortMapping,
 } from '../../src/netns/ports.ts';
 
@@ -241,6 +244,41 @@ describe('slirp4netns, where pasta is missing', () => {
   it("names slirp4netns's own resolver, keeping search and options", () => {
     expect(containerResolvConf('nameserver 10.0.0.2\nsearch lan\n', '', '10.0.2.3')).toBe(
       'nameserver 10.0.2.3\nsearch lan\n',
+    );
+  });
+});
+
+describe('--expose and -P', () => {
+  it('reads --expose as docker keys, ranges and protocols included', () => {
+    expect(parseExpose('80')).toEqual(['80/tcp']);
+    expect(parseExpose('53/UDP')).toEqual(['53/udp']);
+    expect(parseExpose('8000-8002/tcp')).toEqual(['8000/tcp', '8001/tcp', '8002/tcp']);
+    expect(() => parseExpose('80:80')).toThrow(
+      'invalid argument "80:80" for "--expose" flag: invalid range format',
+    );
+  });
+
+  it('publishes every exposed port that -p does not', () => {
+    expect(publishAll(['80/tcp', '443/tcp', '53/udp'], [tcp(8080, 80)])).toEqual([
+      { hostIp: '', hostPort: 0, containerPort: 443, proto: 'tcp' },
+      { hostIp: '', hostPort: 0, containerPort: 53, proto: 'udp' },
+    ]);
+  });
+});
+
+describe('tsctr info on the network', () => {
+  it('says which helper -p uses, and why', () => {
+    expect(networkChoice('/usr/bin/pasta', '/usr/bin/slirp4netns', 'read-write')).toBe(
+      'pasta (preferred)',
+    );
+    expect(networkChoice(undefined, '/usr/bin/slirp4netns', 'read-write')).toBe(
+      'slirp4netns (pasta is not installed: install passt for more throughput)',
+    );
+    expect(networkChoice(undefined, undefined, 'read-write')).toBe(
+      'none: install passt (pasta) or slirp4netns to publish ports',
+    );
+    expect(networkChoice('/usr/bin/pasta', undefined, 'no access (EACCES)')).toBe(
+      'pasta (preferred), but /dev/net/tun is not usable: no access (EACCES)',
     );
   });
 });
