@@ -13,6 +13,9 @@ export const createFlags = {
   'cap-add': Flags.strings({ description: 'Add Linux capabilities' }),
   'cap-drop': Flags.strings({ description: 'Drop Linux capabilities' }),
   'add-host': Flags.strings({ description: 'Add a custom host-to-IP mapping (host:ip)' }),
+  dns: Flags.strings({ description: 'Set custom DNS servers' }),
+  'dns-option': Flags.strings({ description: 'Set DNS options' }),
+  'dns-search': Flags.strings({ description: 'Set custom DNS search domains' }),
   entrypoint: Flags.string({ description: 'Overwrite the default ENTRYPOINT of the image' }),
   env: Flags.strings({ char: 'e', description: 'Set environment variables' }),
   'env-file': Flags.strings({ description: 'Read in a file of environment variables' }),
@@ -120,6 +123,9 @@ export interface CreateFlagValues {
   network?: string | undefined;
   publish: string[];
   'publish-all': boolean;
+  dns: string[];
+  'dns-option': string[];
+  'dns-search': string[];
   expose: string[];
   privileged: boolean;
   restart?: string | undefined;
@@ -163,6 +169,9 @@ export function createOptions(opts: {
     network: flags.network,
     publish: flags.publish,
     publishAll: flags['publish-all'],
+    dns: flags.dns,
+    dnsSearch: flags['dns-search'],
+    dnsOptions: flags['dns-option'],
     expose: flags.expose,
     interactive: flags.interactive,
     tty: flags.tty,

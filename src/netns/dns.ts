@@ -27,16 +27,48 @@ function nameservers(text: string): string[] {
  * upstream servers (`resolved`, /run/systemd/resolve/resolv.conf; '' when absent). `only`: the
  * one server to name instead (slirp4netns's forwarder, which asks the host's resolvers itself).
  */
-export function containerResolvConf(host: string, resolved: string, only?: string): string {
-  const keep = host
-    .split('\n')
-    .filter((l) => /^\s*(search|domain|options)\s/.test(l))
-    .map((l) => l.trim());
+export function containerResolvConf(
+  host: string,
+  resolved: string,
+  only?: string,
+  flags: DnsFlags = {},
+): string {
+  const lines = host.split('\n').map((l) => l.trim());
   const own = nameservers(host).filter((s) => !loopback(s));
   const upstream = nameservers(resolved).filter((s) => !loopback(s));
-  let servers = only ? [only] : own.length ? own : upstream;
+  let servers = flags.dns?.length ? flags.dns : only ? [only] : own.length ? own : upstream;
   if (!servers.length) servers = [DNS_FORWARD];
-  return [...servers.map((s) => `nameserver ${s}`), ...keep, ''].join('\n');
+  // --dns-search replaces the host's search list ("." for none), --dns-option its options.
+  const search = flags.search?.length
+    ? flags.search.filter((d) => d !== '.').length
+      ? [`search ${flags.search.filter((d) => d !== '.').join(' ')}`]
+      : []
+    : lines.filter((l) => /^(search|domain)\s/.test(l));
+  const options = flags.options?.length
+    ? [`options ${flags.options.join(' ')}`]
+    : lines.filter((l) => /^options\s/.test(l));
+  return [...servers.map((s) => `nameserver ${s}`), ...search, ...options, ''].join('\n');
+}
+
+/** --dns, --dns-search, --dns-option (docker's HostConfig Dns, DnsSearch, DnsOptions). */
+export interface DnsFlags {
+  dns?: string[] | undefined;
+  search?: string[] | undefined;
+  options?: string[] | undefined;
+}
+
+/**
+ * --add-host lines for /etc/hosts, docker's `host-gateway` replaced by the address the container
+ * reaches the host at (undefined: it has none, and create refused such a line).
+ */
+export function extraHosts(entries: string[], hostAddress: string | undefined): string {
+  return entries
+    .map((h) => {
+      const i = h.indexOf(':');
+      const ip = h.slice(i + 1);
+      return `${ip === 'host-gateway' ? (hostAddress ?? ip) : ip}\t${h.slice(0, i)}\n`;
+    })
+    .join('');
 }
 
 /**

@@ -59,6 +59,10 @@ export interface CreateOptions {
   publishAll?: boolean | undefined;
   /** `--expose` values. */
   expose?: string[] | undefined;
+  /** --dns, --dns-search, --dns-option. */
+  dns?: string[] | undefined;
+  dnsSearch?: string[] | undefined;
+  dnsOptions?: string[] | undefined;
   interactive: boolean;
   /** `-t`: a pty for the container's stdio. */
   tty?: boolean | undefined;
@@ -257,13 +261,20 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   if (stopSignal !== undefined) parseSignal(stopSignal);
   for (const h of opts.addHosts ?? []) {
     const i = h.indexOf(':');
-    if (i <= 0 || !looksLikeIP(h.slice(i + 1))) {
+    if (i <= 0 || !(looksLikeIP(h.slice(i + 1)) || h.slice(i + 1) === 'host-gateway')) {
       throw new TsctrError(
         `invalid argument "${h}" for "--add-host" flag: invalid IP address in add-host: "${h.slice(i + 1)}"`,
         {
-          hint: 'give NAME:IP (host-gateway comes with networking)',
+          hint: 'give NAME:IP, or NAME:host-gateway for the host',
         },
       );
+    }
+  }
+  for (const d of opts.dns ?? []) {
+    if (!looksLikeIP(d)) {
+      throw new TsctrError(`invalid argument "${d}" for "--dns" flag: ${d} is not an ip address`, {
+        hint: 'give the address of a DNS server, for example --dns 192.0.2.53',
+      });
     }
   }
   const fileEnv = (opts.envFiles ?? []).flatMap(readEnvFile);
@@ -286,6 +297,11 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     }
   });
   checkHostPorts(requested, () => readTextOr('/proc/sys/net/ipv4/ip_unprivileged_port_start'));
+  if (net.ownNetns && !net.helper && opts.addHosts?.some((h) => h.endsWith(':host-gateway'))) {
+    throw new TsctrError('--add-host NAME:host-gateway needs a network that reaches the host', {
+      hint: 'add --network pasta (or slirp4netns, or host), or publish a port with -p',
+    });
+  }
   const ports = await chooseHostPorts(requested);
   const args = commandLine(image, opts.command, opts.entrypoint);
   if (!args.length)
@@ -368,6 +384,9 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       Binds: opts.mounts?.volume?.length ? opts.mounts.volume : null,
       ...(restart ? { RestartPolicy: restart } : {}),
       ExtraHosts: opts.addHosts?.length ? opts.addHosts : null,
+      ...(opts.dns?.length ? { Dns: opts.dns } : {}),
+      ...(opts.dnsSearch?.length ? { DnsSearch: opts.dnsSearch } : {}),
+      ...(opts.dnsOptions?.length ? { DnsOptions: opts.dnsOptions } : {}),
       GroupAdd: opts.groupAdd?.length ? opts.groupAdd : null,
       ReadonlyRootfs: !!opts.readOnly,
       Ulimits: ulimits.length ? ulimits : null,

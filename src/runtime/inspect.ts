@@ -147,6 +147,9 @@ export function inspectContainer(
       Init: c.hostConfig.Init ?? null,
       LogConfig: c.hostConfig.LogConfig ?? { Type: 'json-file', Config: {} },
       PortBindings: c.hostConfig.PortBindings ?? {},
+      Dns: c.hostConfig.Dns ?? [],
+      DnsOptions: c.hostConfig.DnsOptions ?? [],
+      DnsSearch: c.hostConfig.DnsSearch ?? [],
     },
     NetworkSettings: { Ports: running ? networkPorts(c.ports ?? []) : {} },
     GraphDriver: {

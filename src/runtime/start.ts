@@ -22,7 +22,7 @@ import {
   slirpArgs,
   slirpRequests,
 } from '../netns/slirp.ts';
-import { containerResolvConf, defaultGateway, hostNames } from '../netns/dns.ts';
+import { containerResolvConf, defaultGateway, extraHosts, hostNames } from '../netns/dns.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { checkPortsFree } from '../netns/ports.ts';
 import {
@@ -206,9 +206,7 @@ function specFor(
       bind(join(dirs.run, 'hostname'), '/etc/hostname'),
       bind(join(dirs.run, 'hosts'), '/etc/hosts'),
       // A container with a way out gets the host's resolvers (src/netns/dns.ts).
-      ...(net.helper || !net.ownNetns
-        ? [bind(join(dirs.run, 'resolv.conf'), '/etc/resolv.conf')]
-        : []),
+      ...(writesResolvConf(c) ? [bind(join(dirs.run, 'resolv.conf'), '/etc/resolv.conf')] : []),
       ...specMounts(paths, [...readOnlyTmpfs(c), ...(c.mounts ?? [])]),
     ],
     readonlyRootfs: !!c.hostConfig.ReadonlyRootfs,
@@ -256,6 +254,20 @@ function specFor(
   };
 }
 
+/**
+ * The container gets its own /etc/resolv.conf when it has a way out, shares the host's network,
+ * or was given --dns flags; otherwise the image's stays.
+ */
+function writesResolvConf(c: ContainerRecord): boolean {
+  const net = planNetwork(c.hostConfig.NetworkMode);
+  const h = c.hostConfig;
+  return (
+    !!net.helper ||
+    !net.ownNetns ||
+    !!(h.Dns?.length || h.DnsSearch?.length || h.DnsOptions?.length)
+  );
+}
+
 /** --log-opt max-size and max-file as the monitor applies them. */
 function logRotate(c: ContainerRecord): ContainerSpec['logRotate'] {
   const cfg = c.hostConfig.LogConfig?.Config ?? {};
@@ -292,25 +304,35 @@ export async function startContainer(
     rmSync(monitorStatePath(paths, c.id), { force: true });
     rmSync(stopMarkerPath(paths, c.id), { force: true });
     writeFileSync(join(dirs.run, 'hostname'), `${c.config.Hostname}\n`);
-    const extra = (c.hostConfig.ExtraHosts ?? []).map((h) => {
-      const i = h.indexOf(':');
-      return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
-    });
     const net = planNetwork(c.hostConfig.NetworkMode);
-    const reachesHost =
+    // Where the container reaches the host: slirp's 10.0.2.2, pasta's gateway, or the host
+    // itself on its network.
+    const hostAddress =
       net.helper === 'slirp4netns'
-        ? hostNames(SLIRP_HOST)
+        ? SLIRP_HOST
         : net.helper
-          ? hostNames(defaultGateway(readTextOr('/proc/net/route')))
-          : '';
-    writeFileSync(join(dirs.run, 'hosts'), HOSTS + reachesHost + extra.join(''));
-    if (net.helper || !net.ownNetns) {
+          ? defaultGateway(readTextOr('/proc/net/route'))
+          : net.ownNetns
+            ? undefined
+            : '127.0.0.1';
+    writeFileSync(
+      join(dirs.run, 'hosts'),
+      HOSTS +
+        (net.helper ? hostNames(hostAddress) : '') +
+        extraHosts(c.hostConfig.ExtraHosts ?? [], hostAddress),
+    );
+    if (writesResolvConf(c)) {
       writeFileSync(
         join(dirs.run, 'resolv.conf'),
         containerResolvConf(
           readTextOr('/etc/resolv.conf'),
           readTextOr('/run/systemd/resolve/resolv.conf'),
           net.helper === 'slirp4netns' ? SLIRP_DNS : undefined,
+          {
+            dns: c.hostConfig.Dns,
+            search: c.hostConfig.DnsSearch,
+            options: c.hostConfig.DnsOptions,
+          },
         ),
       );
     }

@@ -91,6 +91,10 @@ export interface ContainerRecord {
     Init?: boolean;
     /** --log-driver (k8s-file's format whatever docker name it was given; none keeps no log) and --log-opt. */
     LogConfig?: { Type: string; Config: Record<string, string> };
+    /** --dns, --dns-search, --dns-option. */
+    Dns?: string[];
+    DnsSearch?: string[];
+    DnsOptions?: string[];
     /** `-p` as docker keeps it: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} ("" = chosen). */
     PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
   };

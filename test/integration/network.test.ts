@@ -359,6 +359,58 @@ describe('errors docker users meet', () => {
   });
 });
 
+describe('--dns flags and --add-host host-gateway', () => {
+  it('writes resolv.conf from --dns, --dns-search and --dns-option, and keeps them for inspect', () => {
+    const r = tsctr(sb, [
+      'run',
+      '--name',
+      'dns',
+      '--dns',
+      '192.0.2.53',
+      '--dns-search',
+      'a.example',
+      '--dns-option',
+      'ndots:1',
+      image,
+      'cat',
+      '/etc/resolv.conf',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('nameserver 192.0.2.53\nsearch a.example\noptions ndots:1\n');
+    const info = JSON.parse(tsctr(sb, ['inspect', 'dns']).stdout)[0];
+    expect(info.HostConfig.Dns).toEqual(['192.0.2.53']);
+    expect(info.HostConfig.DnsSearch).toEqual(['a.example']);
+    expect(info.HostConfig.DnsOptions).toEqual(['ndots:1']);
+    expect(tsctr(sb, ['rm', 'dns']).code).toBe(0);
+    const bad = tsctr(sb, ['run', '--rm', '--dns', 'resolver', image, 'true']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toContain(
+      'invalid argument "resolver" for "--dns" flag: resolver is not an ip address',
+    );
+  });
+
+  it('names the host by host-gateway where the container reaches it, and refuses it where not', () => {
+    const r = tsctr(sb, [
+      'run',
+      '--rm',
+      '--network',
+      'slirp4netns',
+      '--add-host',
+      'me:host-gateway',
+      image,
+      'grep',
+      'me$',
+      '/etc/hosts',
+    ]);
+    expect(r.stdout).toBe('10.0.2.2\tme\n');
+    const none = tsctr(sb, ['run', '--rm', '--add-host', 'me:host-gateway', image, 'true']);
+    expect(none.code).toBe(125);
+    expect(none.stderr).toContain(
+      'Error: --add-host NAME:host-gateway needs a network that reaches the host',
+    );
+  });
+});
+
 describe('network modes', () => {
   it('are named in tsctr info, with the helper -p uses', () => {
     const r = tsctr(sb, ['info']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TsctrError } from '../../src/errors.ts';
-import { containerResolvConf, defaultGateway, hostNames } from '../../src/netns/dns.ts';
+import { containerResolvConf, defaultGateway, extraHosts, hostNames } from '../../src/netns/dns.ts';
 import { planNetwork } from '../../src/netns/index.ts';
 import { networkChoice } from '../../src/system/info.ts';
 import { pastaArgs } from '../../src/netns/pasta.ts';
@@ -176,7 +176,7 @@ describe("a container's resolv.conf and hosts", () => {
         'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n',
         'nameserver 192.168.1.1\nnameserver fe80::1\nsearch lan\n',
       ),
-    ).toBe('nameserver 192.168.1.1\nnameserver fe80::1\noptions edns0 trust-ad\nsearch lan\n');
+    ).toBe('nameserver 192.168.1.1\nnameserver fe80::1\nsearch lan\noptions edns0 trust-ad\n');
   });
 
   it("asks pasta's forwarder when the host has only loopback resolvers, or none", () => {
@@ -279,6 +279,34 @@ describe('tsctr info on the network', () => {
     );
     expect(networkChoice('/usr/bin/pasta', undefined, 'no access (EACCES)')).toBe(
       'pasta (preferred), but /dev/net/tun is not usable: no access (EACCES)',
+    );
+  });
+});
+
+describe('--dns, --dns-search, --dns-option and host-gateway', () => {
+  const host = 'nameserver 10.0.0.2\nsearch corp.example\noptions ndots:2\n';
+
+  it('puts the flags in place of what the host says', () => {
+    expect(
+      containerResolvConf(host, '', undefined, {
+        dns: ['192.0.2.53', '192.0.2.54'],
+        search: ['a.example', 'b.example'],
+        options: ['ndots:1', 'timeout:2'],
+      }),
+    ).toBe(
+      'nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch a.example b.example\noptions ndots:1 timeout:2\n',
+    );
+    expect(containerResolvConf(host, '', undefined, { search: ['.'] })).toBe(
+      'nameserver 10.0.0.2\noptions ndots:2\n',
+    );
+    expect(containerResolvConf(host, '', '10.0.2.3', { dns: ['192.0.2.53'] })).toBe(
+      'nameserver 192.0.2.53\nsearch corp.example\noptions ndots:2\n',
+    );
+  });
+
+  it('writes --add-host lines, host-gateway as the address that reaches the host', () => {
+    expect(extraHosts(['db:192.0.2.9', 'me:host-gateway'], '10.0.2.2')).toBe(
+      '192.0.2.9\tdb\n10.0.2.2\tme\n',
     );
   });
 });
