@@ -1,9 +1,18 @@
 // What the benchmarks share: running a CLI as the unprivileged benchmark user, private state
 // directories for both engines, and how tsctr and rootless podman (runc) are invoked.
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median } from './stats.ts';
 
 export const USER = process.env.BENCH_USER ?? 'tsctr-test';
 export const PODMAN = process.env.BENCH_PODMAN ?? 'podman';
@@ -187,5 +196,54 @@ export function cleanup(base: string, podman: Tool | undefined, env: Record<stri
     rmSync(base, { recursive: true, force: true });
   } catch (err) {
     console.error(`warning: could not remove ${base}: ${(err as Error).message}`);
+  }
+}
+
+/** Processes of the benchmark user whose argv[0] passes `test`. */
+export function userProcesses(test: (argv0: string) => boolean): number[] {
+  const uid = Number(exec(['id', '-u'], { PATH: '/usr/bin:/bin' }).detail.trim());
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const status = readFileSync(`/proc/${d}/status`, 'latin1');
+      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1').split('\0')[0] ?? '';
+      if (test(cmd)) out.push(Number(d));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** RSS and PSS of a process, in KiB (smaps_rollup; readable as root or as its owner). */
+export function memory(pid: number): { rss: number; pss: number } {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+  const kb = (key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { rss: kb('Rss'), pss: kb('Pss') };
+}
+
+/**
+ * The median cost of launching /bin/true the way the engines are launched (setpriv as root),
+ * which the benchmarks take off each sample.
+ */
+export function launchCost(env: Record<string, string>, warmup: number, runs: number): number {
+  const base: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const t = exec(['true'], env).ms;
+    if (i >= warmup) base.push(t);
+  }
+  return median(base);
+}
+
+/** Removes every container the engines have (the benchmarks' own stores). */
+export function removeContainers(tools: Tool[]): void {
+  for (const tool of tools) {
+    const ids = exec(tool.argv(['ps', '-aq']), tool.env)
+      .detail.split('\n')
+      .filter(Boolean);
+    if (ids.length) exec(tool.argv(['rm', '-f', ...ids]), tool.env, 300_000);
   }
 }

@@ -11,43 +11,29 @@
 // Then the memory each detached container keeps on the host besides its own processes: tsctr's
 // monitor against podman's conmon, as RSS and PSS (/proc/PID/smaps_rollup), per container.
 // The goals print as ratios; the exit status is non-zero only when a command fails.
-import { readFileSync, readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { seedBusybox } from '../test/fixtures/images.ts';
 import { startRegistry } from '../test/fixtures/registry.ts';
 import { median, ms, percentile, table } from './stats.ts';
-import { USER, cleanup, engines, exec, intEnv, type Tool } from './engines.ts';
+import {
+  USER,
+  cleanup,
+  engines,
+  exec,
+  intEnv,
+  launchCost,
+  memory,
+  removeContainers,
+  userProcesses,
+  type Tool,
+} from './engines.ts';
 
 const RUNS = intEnv('BENCH_RUNS', 15);
 const WARMUP = intEnv('BENCH_WARMUP', 3);
 const COUNT = intEnv('BENCH_CONTAINERS', 20);
 
 /** Processes of the benchmark user whose command line starts with `prefix`. */
-function processes(prefix: string): number[] {
-  const uid = Number(exec(['id', '-u'], { PATH: '/usr/bin:/bin' }).detail.trim());
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const status = readFileSync(`/proc/${d}/status`, 'latin1');
-      const real = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-      if (real !== uid) continue;
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1').split('\0')[0] ?? '';
-      if (cmd.endsWith(prefix)) out.push(Number(d));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
-}
-
-/** RSS and PSS of a process, in KiB (smaps_rollup; readable as root or as its owner). */
-function memory(pid: number): { rss: number; pss: number } {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
-  const kb = (key: string) =>
-    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: kb('Rss'), pss: kb('Pss') };
-}
+const processes = (prefix: string) => userProcesses((cmd) => cmd.endsWith(prefix));
 
 async function main(): Promise<number> {
   const { dirs, baseEnv, tsctr, binary, podman, havePodman } = engines();
@@ -77,12 +63,7 @@ async function main(): Promise<number> {
         tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image],
       );
     }
-    const base: number[] = [];
-    for (let i = 0; i < WARMUP + RUNS; i++) {
-      const t = exec(['true'], baseEnv).ms;
-      if (i >= WARMUP) base.push(t);
-    }
-    const wrapper = median(base);
+    const wrapper = launchCost(baseEnv, WARMUP, RUNS);
     console.log(`  launching /bin/true the same way: ${ms(wrapper)} ms, subtracted below`);
 
     const samples = new Map<string, number[]>();
@@ -180,12 +161,7 @@ async function main(): Promise<number> {
     if (monitors.count !== COUNT)
       failures.push(`expected ${COUNT} monitors, found ${monitors.count}`);
   } finally {
-    for (const tool of [tsctr, podman]) {
-      const ids = exec(tool.argv(['ps', '-aq']), tool.env)
-        .detail.split('\n')
-        .filter(Boolean);
-      if (ids.length) exec(tool.argv(['rm', '-f', ...ids]), tool.env, 300_000);
-    }
+    removeContainers([tsctr, podman]);
     cleanup(dirs.base, podman, baseEnv);
     await registry?.stop();
   }

@@ -17,14 +17,25 @@
 //     podman: conmon, slirp4netns, rootlessport and its child).
 // The goals print as ratios; the exit status is non-zero only when a command fails.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { release } from 'node:os';
 import { seedBusybox } from '../test/fixtures/images.ts';
 import { startRegistry } from '../test/fixtures/registry.ts';
 import { median, ms, table } from './stats.ts';
-import { AS_ROOT, USER, cleanup, engines, exec, intEnv, type Tool } from './engines.ts';
+import {
+  AS_ROOT,
+  USER,
+  cleanup,
+  engines,
+  exec,
+  intEnv,
+  launchCost,
+  memory,
+  removeContainers,
+  userProcesses,
+  type Tool,
+} from './engines.ts';
 
 const RUNS = intEnv('BENCH_RUNS', 10);
 const WARMUP = intEnv('BENCH_WARMUP', 2);
@@ -56,29 +67,8 @@ function execAsync(
 }
 
 /** Processes of the benchmark user whose argv[0] ends with one of `names`. */
-function helpers(names: string[]): number[] {
-  const uid = Number(exec(['id', '-u'], { PATH: '/usr/bin:/bin' }).detail.trim());
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const status = readFileSync(`/proc/${d}/status`, 'latin1');
-      if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1').split('\0')[0] ?? '';
-      if (names.some((n) => cmd === n || cmd.endsWith(`/${n}`))) out.push(Number(d));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
-}
-
-function memory(pid: number): { rss: number; pss: number } {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
-  const kb = (key: string) =>
-    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: kb('Rss'), pss: kb('Pss') };
-}
+const helpers = (names: string[]) =>
+  userProcesses((cmd) => names.some((n) => cmd === n || cmd.endsWith(`/${n}`)));
 
 async function main(): Promise<number> {
   const { dirs, baseEnv, tsctr, binary, podman, havePodman } = engines();
@@ -146,12 +136,7 @@ async function main(): Promise<number> {
         tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image],
       );
     }
-    const base: number[] = [];
-    for (let i = 0; i < WARMUP + RUNS; i++) {
-      const t = exec(['true'], baseEnv).ms;
-      if (i >= WARMUP) base.push(t);
-    }
-    const wrapper = median(base);
+    const wrapper = launchCost(baseEnv, WARMUP, RUNS);
     console.log(`  launching /bin/true the same way: ${ms(wrapper)} ms, subtracted below`);
 
     // Start-up of a container that publishes a port.
@@ -321,12 +306,7 @@ async function main(): Promise<number> {
       );
     }
   } finally {
-    for (const tool of [tsctr, podman]) {
-      const ids = exec(tool.argv(['ps', '-aq']), tool.env)
-        .detail.split('\n')
-        .filter(Boolean);
-      if (ids.length) exec(tool.argv(['rm', '-f', ...ids]), tool.env, 300_000);
-    }
+    removeContainers([tsctr, podman]);
     cleanup(dirs.base, podman, baseEnv);
     await registry?.stop();
   }

@@ -5,22 +5,15 @@
  * its pid once ready, and forwards exactly the published ports: none by default in either
  * direction, as podman runs it (pasta's own default forwards every port in use).
  */
-import { accessSync, constants } from 'node:fs';
 import { TsctrError } from '../errors.ts';
+import { whichHelper } from './which.ts';
 import { DNS_FORWARD } from './dns.ts';
 import type { PortMapping } from './ports.ts';
 
 /** pasta's executable: the first on PATH, then /usr/bin and /usr/sbin. */
 export function findPasta(env = process.env): string {
-  const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), '/usr/bin', '/usr/sbin'];
-  for (const d of dirs) {
-    try {
-      accessSync(`${d}/pasta`, constants.X_OK);
-      return `${d}/pasta`;
-    } catch {
-      // next
-    }
-  }
+  const found = whichHelper('pasta', env);
+  if (found) return found;
   throw new TsctrError('pasta is not installed: it gives containers their network', {
     hint: 'install the passt package (apt install passt, dnf install passt), or run with --network none',
   });

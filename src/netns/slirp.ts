@@ -5,8 +5,8 @@
  * forwarder 10.0.2.3, says it is ready on fd 4, and exits at EOF on fd 5. Published ports are
  * added through its API socket once it is ready (add_hostfwd, one request a port).
  */
-import { accessSync, constants } from 'node:fs';
 import { TsctrError } from '../errors.ts';
+import { whichHelper } from './which.ts';
 import type { PortMapping } from './ports.ts';
 
 /** Where the container reaches the host's loopback and its resolver, slirp4netns's defaults. */
@@ -17,15 +17,8 @@ export const SLIRP_DNS = '10.0.2.3';
 export const SLIRP_API = 'slirp.sock';
 
 export function findSlirp4netns(env = process.env): string {
-  const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), '/usr/bin', '/usr/sbin'];
-  for (const d of dirs) {
-    try {
-      accessSync(`${d}/slirp4netns`, constants.X_OK);
-      return `${d}/slirp4netns`;
-    } catch {
-      // next
-    }
-  }
+  const found = whichHelper('slirp4netns', env);
+  if (found) return found;
   throw new TsctrError('slirp4netns is not installed: it gives containers their network', {
     hint: 'install the passt package (pasta) or slirp4netns, or run with --network none',
   });

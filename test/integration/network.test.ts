@@ -57,12 +57,14 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   }
 }
 
-const httpd = (name: string, publish: string) =>
+/** A detached busybox httpd serving /etc on the container's port 80. */
+const httpd = (name: string, publish: string, ...flags: string[]) =>
   tsctr(sb, [
     'run',
     '-d',
     '--name',
     name,
+    ...flags,
     '-p',
     publish,
     image,
@@ -223,24 +225,7 @@ describe('slirp4netns, forced', () => {
 
   it("publishes a port, reaches the host's loopback by name, and leaves nothing behind", async () => {
     const port = await freePort();
-    const r = tsctr(sb, [
-      'run',
-      '-d',
-      '--name',
-      'slow',
-      '--network',
-      'slirp4netns',
-      '-p',
-      `${port}:80`,
-      image,
-      'busybox',
-      'httpd',
-      '-f',
-      '-p',
-      '80',
-      '-h',
-      '/etc',
-    ]);
+    const r = httpd('slow', `${port}:80`, '--network', 'slirp4netns');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const page = await get(port, '/hostname');
