@@ -10,6 +10,9 @@
  * the gateway address, which pasta maps to the host's loopback.
  */
 
+import type { NetworkPlan } from './index.ts';
+import { SLIRP_HOST } from './slirp.ts';
+
 /** The address pasta answers DNS on for the container (`--dns-forward`), podman's choice. */
 export const DNS_FORWARD = '169.254.1.1';
 
@@ -84,6 +87,17 @@ export function defaultGateway(route: string): string | undefined {
     return [n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24].join('.');
   }
   return undefined;
+}
+
+/**
+ * Where a container on `net` reaches the host: slirp4netns's 10.0.2.2, pasta's copy of the
+ * host's default gateway (`route`: /proc/net/route), the host itself on its own network;
+ * undefined without a way out.
+ */
+export function hostAddress(net: NetworkPlan, route: () => string): string | undefined {
+  if (net.helper === 'slirp4netns') return SLIRP_HOST;
+  if (net.helper === 'pasta') return defaultGateway(route());
+  return net.ownNetns ? undefined : '127.0.0.1';
 }
 
 /** /etc/hosts lines naming the host, for a container that reaches it through `gateway`. */

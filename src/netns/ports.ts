@@ -85,26 +85,33 @@ export function parsePublish(spec: string): PortMapping[] {
   return out;
 }
 
-/** docker's PortBindings: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}. */
-export function portBindings(
-  mappings: PortMapping[],
-): Record<string, { HostIp: string; HostPort: string }[]> {
-  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
+type Bindings = Record<string, { HostIp: string; HostPort: string }[]>;
+
+function bindings(mappings: PortMapping[], ip: (m: PortMapping) => string): Bindings {
+  const out: Bindings = {};
   for (const m of mappings) {
     (out[`${m.containerPort}/${m.proto}`] ??= []).push({
-      HostIp: m.hostIp,
+      HostIp: ip(m),
       HostPort: m.hostPort ? String(m.hostPort) : '',
     });
   }
   return out;
 }
 
+/** docker's HostConfig.PortBindings: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}. */
+export const portBindings = (mappings: PortMapping[]): Bindings =>
+  bindings(mappings, (m) => m.hostIp);
+
+/** docker's NetworkSettings.Ports of a running container: every address shown as such. */
+export const networkPorts = (mappings: PortMapping[]): Bindings =>
+  bindings(mappings, (m) => m.hostIp || '0.0.0.0');
+
 const shownIp = (ip: string) => (ip === '' ? '0.0.0.0' : ip.includes(':') ? `[${ip}]` : ip);
 
 /**
  * The PORTS column: "0.0.0.0:8080->80/tcp", consecutive ports as one range
- * ("0.0.0.0:8000-8002->8000-8002/tcp"), exposed ports nothing publishes as "80/tcp", in
- * docker's order (api/types DisplayablePorts: by protocol... here by container port).
+ * ("0.0.0.0:8000-8002->8000-8002/tcp"), exposed ports nothing publishes as "80/tcp". Ordered
+ * by protocol, address and container port.
  */
 export function displayPorts(mappings: PortMapping[], exposed: string[] = []): string {
   const sorted = [...mappings].sort(

@@ -14,7 +14,7 @@ import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { planNetwork } from '../netns/index.ts';
-import { findPasta } from '../netns/pasta.ts';
+import { whichHelper } from '../netns/which.ts';
 import {
   checkHostPorts,
   chooseHostPorts,
@@ -288,14 +288,11 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   ];
   const given = (opts.publish ?? []).flatMap(parsePublish);
   const requested = [...given, ...(opts.publishAll ? publishAll(exposed, given) : [])];
-  const net = planNetwork(opts.network, requested.length > 0, () => {
-    try {
-      findPasta();
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const net = planNetwork(
+    opts.network,
+    requested.length > 0,
+    () => whichHelper('pasta') !== undefined,
+  );
   checkHostPorts(requested, () => readTextOr('/proc/sys/net/ipv4/ip_unprivileged_port_start'));
   if (net.ownNetns && !net.helper && opts.addHosts?.some((h) => h.endsWith(':host-gateway'))) {
     throw new TsctrError('--add-host NAME:host-gateway needs a network that reaches the host', {

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
+import { networkPorts } from '../netns/ports.ts';
 import { inspectMounts } from './mounts.ts';
 import { isPaused } from './processes.ts';
 import {
@@ -82,20 +83,6 @@ function state(paths: StatePaths, c: ContainerRecord) {
     StartedAt: st?.startedAt ?? ZERO_TIME,
     FinishedAt: exit?.finishedAt ?? ZERO_TIME,
   };
-}
-
-/** docker's NetworkSettings.Ports of a running container: every address shown. */
-function networkPorts(
-  ports: NonNullable<ContainerRecord['ports']>,
-): Record<string, { HostIp: string; HostPort: string }[]> {
-  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of ports) {
-    (out[`${p.containerPort}/${p.proto}`] ??= []).push({
-      HostIp: p.hostIp || '0.0.0.0',
-      HostPort: String(p.hostPort),
-    });
-  }
-  return out;
 }
 
 /**

@@ -82,7 +82,7 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
     }
     return new TsctrError(`setting up the network failed: ${detail}`, {
       errno: name,
-      hint: 'see pasta(1); `--network none` runs without a network',
+      hint: 'see `tsctr info` (its network lines); `--network none` runs without a network',
     });
   }
   const hint =

@@ -12,17 +12,10 @@ import { TsctrError } from '../errors.ts';
 import { ImageStore } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
-import { planNetwork } from '../netns/index.ts';
+import { planNetwork, type NetworkPlan } from '../netns/index.ts';
 import { findPasta, pastaArgs } from '../netns/pasta.ts';
-import {
-  SLIRP_API,
-  SLIRP_DNS,
-  SLIRP_HOST,
-  findSlirp4netns,
-  slirpArgs,
-  slirpRequests,
-} from '../netns/slirp.ts';
-import { containerResolvConf, defaultGateway, extraHosts, hostNames } from '../netns/dns.ts';
+import { SLIRP_API, SLIRP_DNS, findSlirp4netns, slirpArgs, slirpRequests } from '../netns/slirp.ts';
+import { containerResolvConf, extraHosts, hostAddress, hostNames } from '../netns/dns.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { checkPortsFree } from '../netns/ports.ts';
 import {
@@ -206,7 +199,9 @@ function specFor(
       bind(join(dirs.run, 'hostname'), '/etc/hostname'),
       bind(join(dirs.run, 'hosts'), '/etc/hosts'),
       // A container with a way out gets the host's resolvers (src/netns/dns.ts).
-      ...(writesResolvConf(c) ? [bind(join(dirs.run, 'resolv.conf'), '/etc/resolv.conf')] : []),
+      ...(writesResolvConf(c, net)
+        ? [bind(join(dirs.run, 'resolv.conf'), '/etc/resolv.conf')]
+        : []),
       ...specMounts(paths, [...readOnlyTmpfs(c), ...(c.mounts ?? [])]),
     ],
     readonlyRootfs: !!c.hostConfig.ReadonlyRootfs,
@@ -258,8 +253,7 @@ function specFor(
  * The container gets its own /etc/resolv.conf when it has a way out, shares the host's network,
  * or was given --dns flags; otherwise the image's stays.
  */
-function writesResolvConf(c: ContainerRecord): boolean {
-  const net = planNetwork(c.hostConfig.NetworkMode);
+function writesResolvConf(c: ContainerRecord, net: NetworkPlan): boolean {
   const h = c.hostConfig;
   return (
     !!net.helper ||
@@ -305,23 +299,12 @@ export async function startContainer(
     rmSync(stopMarkerPath(paths, c.id), { force: true });
     writeFileSync(join(dirs.run, 'hostname'), `${c.config.Hostname}\n`);
     const net = planNetwork(c.hostConfig.NetworkMode);
-    // Where the container reaches the host: slirp's 10.0.2.2, pasta's gateway, or the host
-    // itself on its network.
-    const hostAddress =
-      net.helper === 'slirp4netns'
-        ? SLIRP_HOST
-        : net.helper
-          ? defaultGateway(readTextOr('/proc/net/route'))
-          : net.ownNetns
-            ? undefined
-            : '127.0.0.1';
+    const host = hostAddress(net, () => readTextOr('/proc/net/route'));
     writeFileSync(
       join(dirs.run, 'hosts'),
-      HOSTS +
-        (net.helper ? hostNames(hostAddress) : '') +
-        extraHosts(c.hostConfig.ExtraHosts ?? [], hostAddress),
+      HOSTS + (net.helper ? hostNames(host) : '') + extraHosts(c.hostConfig.ExtraHosts ?? [], host),
     );
-    if (writesResolvConf(c)) {
+    if (writesResolvConf(c, net)) {
       writeFileSync(
         join(dirs.run, 'resolv.conf'),
         containerResolvConf(

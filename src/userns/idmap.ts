@@ -69,8 +69,9 @@ let userName: string | undefined;
 
 /**
  * The user's login name, as newuidmap finds it (getpwuid). /etc/passwd is read first: asking
- * NSS through os.userInfo() cost `run` 1.4 ms (it loads the NSS modules nsswitch.conf names),
- * and only users of a directory service (LDAP, sssd) are missing from the file.
+ * NSS through os.userInfo() took 0.3-0.45 ms of `run` (it loads the NSS modules nsswitch.conf
+ * names), reading the file 0.05 ms; only users of a directory service (LDAP, sssd) are missing
+ * from it.
  */
 function currentUserName(): string {
   userName ??=

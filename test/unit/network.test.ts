@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TsctrError } from '../../src/errors.ts';
-import { containerResolvConf, defaultGateway, extraHosts, hostNames } from '../../src/netns/dns.ts';
+import {
+  containerResolvConf,
+  defaultGateway,
+  extraHosts,
+  hostAddress,
+  hostNames,
+} from '../../src/netns/dns.ts';
 import { planNetwork } from '../../src/netns/index.ts';
 import { networkChoice } from '../../src/system/info.ts';
 import { pastaArgs } from '../../src/netns/pasta.ts';
@@ -302,6 +308,14 @@ describe('--dns, --dns-search, --dns-option and host-gateway', () => {
     expect(containerResolvConf(host, '', '10.0.2.3', { dns: ['192.0.2.53'] })).toBe(
       'nameserver 192.0.2.53\nsearch corp.example\noptions ndots:2\n',
     );
+  });
+
+  it('finds where each network mode reaches the host', () => {
+    const route = () => 'Iface\tDestination\tGateway\neth0\t00000000\t010200C0\n';
+    expect(hostAddress(planNetwork('pasta'), route)).toBe('192.0.2.1');
+    expect(hostAddress(planNetwork('slirp4netns'), route)).toBe('10.0.2.2');
+    expect(hostAddress(planNetwork('host'), route)).toBe('127.0.0.1');
+    expect(hostAddress(planNetwork('none'), route)).toBeUndefined();
   });
 
   it('writes --add-host lines, host-gateway as the address that reaches the host', () => {
