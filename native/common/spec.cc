@@ -64,6 +64,7 @@ constexpr Keyword kArity[] = {
     {"net-exit-fd", 0},
     {"net-api-socket", 1},
     {"net-api-request", 1},
+    {"join-ns", 3},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -214,6 +215,14 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
                 goto bad_number;
             spec.join_pid = static_cast<pid_t>(n);
             spec.join_start = a[1];
+        } else if (kw == "join-ns") {
+            if (a[0] != "user" && a[0] != "net") {
+                err = "join-ns joins a user or a net namespace, not '" + a[0] + "'";
+                return false;
+            }
+            if (!to_ulong(a[1], n) || n == 0)
+                goto bad_number;
+            spec.join_ns.push_back({a[0], static_cast<pid_t>(n), a[2]});
         } else if (kw == "restart") {
             if (a[0] != "no" && a[0] != "on-failure" && a[0] != "always" &&
                 a[0] != "unless-stopped") {
@@ -331,6 +340,14 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
         err = "net-helper needs net-log, one of net-pidfile and net-ready-fd, api requests with "
               "an api socket, and clone-flags without CLONE_NEWNET";
         return false;
+    }
+    for (const Spec::JoinNs &j : spec.join_ns) {
+        if (spec.join_pid != 0 ||
+            (j.kind == "net" && ((spec.clone_flags & CLONE_NEWNET) || !spec.net_helper.empty()))) {
+            err = "join-ns is for a container's monitor, and join-ns net for one without a network "
+                  "namespace of its own";
+            return false;
+        }
     }
     if ((spec.rootfs.empty() && spec.join_pid == 0) || spec.args.empty()) {
         err = "spec needs rootfs (or join-pid) and at least one arg";

@@ -126,6 +126,15 @@ struct Spec {
     std::string net_log;
     std::string net_api_socket;
     std::vector<std::string> net_api_requests;
+    // Namespaces of another process the monitor joins before anything else (user first): a
+    // container that shares another's network (--network container:NAME) joins that container's
+    // user and network namespaces. The start time (/proc/PID/stat field 22) refuses a reused pid.
+    struct JoinNs {
+        std::string kind; // "user" or "net"
+        pid_t pid;
+        std::string start;
+    };
+    std::vector<JoinNs> join_ns;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

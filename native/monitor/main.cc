@@ -36,6 +36,7 @@
 #include "fdio.h"
 #include "init.h"
 #include "io.h"
+#include "joinns.h"
 #include "net.h"
 #include "pty.h"
 #include "rmtree.h"
@@ -294,6 +295,11 @@ int main(int argc, char **argv) {
     }
     if (exec_mode)
         return tsctr::exec_main(spec);
+    if (!tsctr::join_namespaces(spec, err)) {
+        cleanup(spec);
+        status(err);
+        return 1;
+    }
 
     tsctr::relay_signals();
 

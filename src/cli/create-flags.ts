@@ -38,7 +38,8 @@ export const createFlags = {
   network: Flags.string({
     aliases: ['net'],
     completion: 'network',
-    description: 'Connect a container to a network (none, host, pasta, slirp4netns)',
+    description:
+      'Connect a container to a network (none, host, pasta, slirp4netns, container:NAME)',
   }),
   'publish-all': Flags.boolean({
     char: 'P',

@@ -3,8 +3,10 @@
  * network. `pasta` and `slirp4netns`: a namespace of its own joined to the outside by that
  * helper, which also publishes `-p` ports; the container's monitor runs it (native/monitor/net.h,
  * arguments from ./pasta.ts and ./slirp.ts). Without --network a container gets `none`, or, when
- * it publishes ports, pasta where it is installed and slirp4netns otherwise. Other modes are
- * refused by name rather than silently ignored.
+ * it publishes ports, pasta where it is installed and slirp4netns otherwise. `container:NAME`:
+ * that container's network namespace, joined by the monitor (with its user namespace, which owns
+ * it: native/monitor/joinns.h); the container shares its /etc/hosts and /etc/resolv.conf too, as
+ * docker's does. Other modes are refused by name rather than silently ignored.
  */
 import { TsctrError } from '../errors.ts';
 
@@ -14,6 +16,8 @@ export interface NetworkPlan {
   ownNetns: boolean;
   /** What joins that namespace to the outside. */
   helper?: 'pasta' | 'slirp4netns';
+  /** container:NAME: the container (name or id) whose network namespace it joins. */
+  container?: string;
 }
 
 const MODES = new Map<string, Omit<NetworkPlan, 'mode'>>([
@@ -36,10 +40,25 @@ export function planNetwork(
   hasPasta: () => boolean = () => true,
 ): NetworkPlan {
   const m = mode ?? (publishes ? (hasPasta() ? 'pasta' : 'slirp4netns') : 'none');
+  if (m.startsWith('container:')) {
+    const container = m.slice('container:'.length);
+    if (!container) {
+      throw new TsctrError('invalid network mode "container:": it needs a container', {
+        hint: 'give --network container:NAME (or its ID)',
+      });
+    }
+    if (publishes) {
+      throw new TsctrError(
+        'conflicting options: port publishing and the container type network mode',
+        { hint: `publish the ports on ${container} instead` },
+      );
+    }
+    return { mode: m, ownNetns: false, container };
+  }
   const plan = MODES.get(m);
   if (!plan) {
     throw new TsctrError(`network mode "${m}" is not supported yet`, {
-      hint: 'use --network none, host, pasta or slirp4netns',
+      hint: 'use --network none, host, pasta, slirp4netns or container:NAME',
     });
   }
   if (publishes && !plan.helper) {

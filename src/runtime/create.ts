@@ -33,7 +33,7 @@ import { resolveUser } from './image-user.ts';
 import { checkSecurity, type SecurityFlags } from './security/index.ts';
 import { newContainerId, reserveName } from './names.ts';
 import { containerMounts, type MountFlags, type MountRecord } from './mounts.ts';
-import { lookupContainer } from './inspect.ts';
+import { lookupContainer, noSuchContainer } from './inspect.ts';
 
 export interface CreateOptions {
   paths: StatePaths;
@@ -294,6 +294,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     () => whichHelper('pasta') !== undefined,
   );
   checkHostPorts(requested, () => readTextOr('/proc/sys/net/ipv4/ip_unprivileged_port_start'));
+  const shared = net.container !== undefined ? sharedNetwork(opts, net.container) : undefined;
   if (net.ownNetns && !net.helper && opts.addHosts?.some((h) => h.endsWith(':host-gateway'))) {
     throw new TsctrError('--add-host NAME:host-gateway needs a network that reaches the host', {
       hint: 'add --network pasta (or slirp4netns, or host), or publish a port with -p',
@@ -333,7 +334,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     removeNameFile(opts.paths, name);
     throw err;
   }
-  const hostname = opts.hostname ?? id.slice(0, 12);
+  const hostname = opts.hostname ?? shared?.config.Hostname ?? id.slice(0, 12);
   const cwd = opts.workdir || image.config.config?.WorkingDir || '/';
   let env = [DEFAULT_PATH, `HOSTNAME=${hostname}`];
   env = mergeEnv(
@@ -372,7 +373,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     },
     hostConfig: {
       AutoRemove: opts.rm,
-      NetworkMode: net.mode,
+      NetworkMode: shared ? `container:${shared.id}` : net.mode,
       ...(requested.length ? { PortBindings: portBindings(requested) } : {}),
       Privileged: !!opts.security?.privileged,
       CapAdd: opts.security?.capAdd ?? null,
@@ -405,4 +406,31 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     throw err;
   }
   return record;
+}
+
+/**
+ * The container whose network --network container:NAME joins; docker's conflicts: the network
+ * is that container's, names and resolvers included.
+ */
+function sharedNetwork(opts: CreateOptions, target: string): ContainerRecord {
+  const conflicts: [boolean, string][] = [
+    [opts.hostname !== undefined, 'hostname'],
+    [!!(opts.dns?.length || opts.dnsSearch?.length || opts.dnsOptions?.length), 'dns'],
+    [!!opts.addHosts?.length, 'custom host-to-IP mapping'],
+  ];
+  for (const [given, what] of conflicts) {
+    if (given) {
+      throw new TsctrError(`conflicting options: ${what} and the network mode`, {
+        hint: `the container shares ${target}'s network, and its ${what === 'dns' ? 'resolvers' : what === 'hostname' ? 'hostname' : '/etc/hosts'}`,
+      });
+    }
+  }
+  const c = lookupContainer(opts.paths, target);
+  if (!c) throw noSuchContainer(target);
+  if (c.hostConfig.NetworkMode.startsWith('container:')) {
+    throw new TsctrError(`${target} shares another container's network itself`, {
+      hint: `give the container that owns it: ${c.hostConfig.NetworkMode}`,
+    });
+  }
+  return c;
 }

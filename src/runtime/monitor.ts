@@ -111,7 +111,12 @@ export async function startMonitor(
     /** An exec that runs on alone (`exec -d`): `stdin` is all of its fds 0-2. */
     detached?: boolean | undefined;
   } & (
-    | { idmap: IdMap; exec?: undefined }
+    | { idmap: IdMap; exec?: undefined; joinsUserns?: undefined }
+    /**
+     * A container's monitor that joins another container's user namespace itself (the spec's
+     * join-ns): started in ours, as the user who owns that namespace.
+     */
+    | { joinsUserns: true; exec?: undefined }
     /** Start the monitor to join a running container (`--exec`, in our own namespaces). */
     | { exec: true }
   ),
@@ -133,14 +138,16 @@ export async function startMonitor(
           ];
     pid = opts.exec
       ? spawnHelper({ file, argv: [file, '--exec', opts.specFile], env: [], stdio, setsid: true })
-      : await spawnInUserNamespace({
-          file,
-          argv: [file, opts.specFile],
-          env: [],
-          stdio,
-          setsid: true,
-          idmap: opts.idmap,
-        });
+      : opts.joinsUserns
+        ? spawnHelper({ file, argv: [file, opts.specFile], env: [], stdio, setsid: true })
+        : await spawnInUserNamespace({
+            file,
+            argv: [file, opts.specFile],
+            env: [],
+            stdio,
+            setsid: true,
+            idmap: opts.idmap,
+          });
   } catch (err) {
     closeSync(r);
     throw err;

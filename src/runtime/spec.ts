@@ -50,6 +50,11 @@ export interface ContainerSpec {
         api?: { socket: string; requests: string[] } | undefined;
       }
     | undefined;
+  /**
+   * Another process's namespaces the monitor joins first, user before net (--network
+   * container:NAME); its start time refuses a reused pid.
+   */
+  joinNs?: { kind: 'user' | 'net'; pid: number; start: string }[] | undefined;
   rootfs: string;
   mountCwd: string;
   mounts: Mount[];
@@ -156,6 +161,7 @@ export function encodeSpec(s: ContainerSpec): Buffer {
       for (const r of s.network.api.requests) t.push('net-api-request', r);
     }
   }
+  for (const j of s.joinNs ?? []) t.push('join-ns', j.kind, String(j.pid), j.start);
   if (s.stateFile) t.push('state-file', s.stateFile);
   if (s.readonlyRootfs) t.push('readonly-rootfs');
   if (s.rlimits) t.push(...s.rlimits);

@@ -4,7 +4,7 @@
  * returned) or return once it runs (detached: the monitor logs, reaps and records the exit).
  * One start at a time per container: a lock held until the container runs.
  */
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
@@ -82,6 +82,28 @@ export function isRunning(paths: StatePaths, id: string): boolean {
   return !readExit(paths, id) && !!st && sameProcess(st.pid, st.pidStart);
 }
 
+/** What --network container:ID joins: that container's running process and its run dir. */
+interface SharedNetwork {
+  pid: number;
+  start: string;
+  /** Where its hostname, hosts and resolv.conf are. */
+  run: string;
+  resolvConf: boolean;
+}
+
+function sharedNetwork(paths: StatePaths, net: NetworkPlan): SharedNetwork | undefined {
+  if (net.container === undefined) return undefined;
+  const id = net.container;
+  const st = isRunning(paths, id) ? readState(paths, id) : undefined;
+  if (!st?.pid || !st.pidStart) {
+    throw new TsctrError(`cannot join network of a non running container: ${id}`, {
+      hint: `start it first (tsctr start ${id.slice(0, 12)})`,
+    });
+  }
+  const run = containerDirs(paths, id).run;
+  return { pid: st.pid, start: st.pidStart, run, resolvConf: existsSync(join(run, 'resolv.conf')) };
+}
+
 /** --read-only keeps /run and /tmp writable (tmpfs), unless the user mounted something there. */
 function readOnlyTmpfs(c: ContainerRecord): MountRecord[] {
   if (!c.hostConfig.ReadonlyRootfs) return [];
@@ -105,6 +127,7 @@ function specFor(
   paths: StatePaths,
   c: ContainerRecord,
   attach: { stdin: boolean; terminalSize?: TerminalSize | undefined } | undefined,
+  shared: SharedNetwork | undefined,
 ): ContainerSpec {
   if (!c.layers) {
     throw new TsctrError(`container ${c.name} was created by an older tsctr and cannot start`, {
@@ -175,9 +198,15 @@ function specFor(
             api: { socket: join(dirs.run, SLIRP_API), requests: slirpRequests(ports) },
           }
         : undefined;
+  // The files that name the container's network: another container's, when it shares that.
+  const netFiles = shared?.run ?? dirs.run;
   return {
     cloneFlags: namespaceFlags(net.ownNetns && !network),
     network,
+    joinNs: shared && [
+      { kind: 'user', pid: shared.pid, start: shared.start },
+      { kind: 'net', pid: shared.pid, start: shared.start },
+    ],
     rootfs: join(dirs.storage, 'merged'),
     mountCwd: paths.root,
     mounts: [
@@ -197,10 +226,10 @@ function specFor(
         shmSize: c.hostConfig.ShmSize,
       }),
       bind(join(dirs.run, 'hostname'), '/etc/hostname'),
-      bind(join(dirs.run, 'hosts'), '/etc/hosts'),
+      bind(join(netFiles, 'hosts'), '/etc/hosts'),
       // A container with a way out gets the host's resolvers (src/netns/dns.ts).
-      ...(writesResolvConf(c, net)
-        ? [bind(join(dirs.run, 'resolv.conf'), '/etc/resolv.conf')]
+      ...((shared ? shared.resolvConf : writesResolvConf(c, net))
+        ? [bind(join(netFiles, 'resolv.conf'), '/etc/resolv.conf')]
         : []),
       ...specMounts(paths, [...readOnlyTmpfs(c), ...(c.mounts ?? [])]),
     ],
@@ -299,12 +328,17 @@ export async function startContainer(
     rmSync(stopMarkerPath(paths, c.id), { force: true });
     writeFileSync(join(dirs.run, 'hostname'), `${c.config.Hostname}\n`);
     const net = planNetwork(c.hostConfig.NetworkMode);
+    const shared = sharedNetwork(paths, net);
     const host = hostAddress(net, () => readTextOr('/proc/net/route'));
-    writeFileSync(
-      join(dirs.run, 'hosts'),
-      HOSTS + (net.helper ? hostNames(host) : '') + extraHosts(c.hostConfig.ExtraHosts ?? [], host),
-    );
-    if (writesResolvConf(c, net)) {
+    if (!shared) {
+      writeFileSync(
+        join(dirs.run, 'hosts'),
+        HOSTS +
+          (net.helper ? hostNames(host) : '') +
+          extraHosts(c.hostConfig.ExtraHosts ?? [], host),
+      );
+    }
+    if (!shared && writesResolvConf(c, net)) {
       writeFileSync(
         join(dirs.run, 'resolv.conf'),
         containerResolvConf(
@@ -323,20 +357,18 @@ export async function startContainer(
     const attach = mode.detach
       ? undefined
       : { stdin: !!mode.io.stdin, terminalSize: mode.io.terminal?.size() };
-    writeFileSync(specFile, encodeSpec(specFor(paths, c, attach)));
+    writeFileSync(specFile, encodeSpec(specFor(paths, c, attach, shared)));
+    // A monitor that joins another container's namespaces is started in ours (it joins them).
+    const userns = shared ? { joinsUserns: true as const } : { idmap: currentIdMap() };
 
     devNull = openSync('/dev/null', 'r+');
     if (mode.detach) {
-      const monitor = await startMonitor({ specFile, stdin: devNull, idmap: currentIdMap() });
+      const monitor = await startMonitor({ specFile, stdin: devNull, ...userns });
       await followDetached(monitor, paths, c.id);
       return { detached: c.id };
     }
     if (mode.sigProxy !== false) signals = new SignalForwarder({ init: true });
-    const { monitor, client } = await startWithClient({
-      specFile,
-      stdin: devNull,
-      idmap: currentIdMap(),
-    });
+    const { monitor, client } = await startWithClient({ specFile, stdin: devNull, ...userns });
     return {
       exitCode: await followForeground(monitor, client, mode.io, {
         paths,

@@ -57,6 +57,15 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   }
 }
 
+/** The interfaces /proc/net/dev lists. */
+const interfaces = (text: string) =>
+  text
+    .split('\n')
+    .slice(2)
+    .map((l) => l.split(':')[0]!.trim())
+    .filter(Boolean)
+    .sort();
+
 /** A detached busybox httpd serving /etc on the container's port 80. */
 const httpd = (name: string, publish: string, ...flags: string[]) =>
   tsctr(sb, [
@@ -403,14 +412,6 @@ describe('network modes', () => {
     expect(r.stdout).toContain(' Network for -p: pasta (preferred)\n');
   });
 
-  const interfaces = (text: string) =>
-    text
-      .split('\n')
-      .slice(2)
-      .map((l) => l.split(':')[0]!.trim())
-      .filter(Boolean)
-      .sort();
-
   it('none has only loopback, pasta an interface as the host has, host the host itself', () => {
     const none = tsctr(sb, ['run', '--rm', image, 'cat', '/proc/net/dev']);
     expect(interfaces(none.stdout)).toEqual(['lo']);
@@ -420,5 +421,86 @@ describe('network modes', () => {
     const host = tsctr(sb, ['run', '--rm', '--network', 'host', image, 'cat', '/proc/net/dev']);
     const mine = spawnSync('cat', ['/proc/net/dev'], { encoding: 'utf8' }).stdout;
     expect(interfaces(host.stdout)).toEqual(interfaces(mine));
+  });
+});
+
+describe('--network container:NAME', () => {
+  it("joins a running container's network, hosts and resolvers, and reaches its loopback", async () => {
+    const port = await freePort();
+    expect(httpd('netowner', `${port}:80`).code).toBe(0);
+    await get(port, '/hostname'); // up
+    const owner = tsctr(sb, ['inspect', '--format', '{{.Id}} {{.Config.Hostname}}', 'netowner']);
+    const [ownerId, ownerHost] = owner.stdout.trim().split(' ');
+    const r = tsctr(sb, [
+      'run',
+      '--rm',
+      '--network',
+      'container:netowner',
+      image,
+      'sh',
+      '-c',
+      'cat /proc/net/dev; hostname; wget -qO- http://127.0.0.1/hostname; cat /etc/hosts',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [dev, rest] = [r.stdout.split('\n').slice(0, 4).join('\n'), r.stdout];
+    expect(interfaces(dev).length).toBeGreaterThan(1); // pasta's interface, not only lo
+    // Its own hostname is the owner's; httpd on the owner's loopback served the owner's
+    // /etc/hostname; /etc/hosts is the owner's (host.containers.internal from its pasta).
+    expect(rest).toContain(`${ownerHost}\n${ownerHost}\n`);
+    expect(rest).toContain('host.containers.internal');
+    const created = tsctr(sb, [
+      'create',
+      '--name',
+      'netguest',
+      '--network',
+      'container:netowner',
+      image,
+      'sleep',
+      '60',
+    ]);
+    expect(created.code).toBe(0);
+    const mode = tsctr(sb, ['inspect', '--format', '{{.HostConfig.NetworkMode}}', 'netguest']);
+    expect(mode.stdout.trim()).toBe(`container:${ownerId}`);
+    expect(tsctr(sb, ['start', 'netguest']).code).toBe(0);
+    const ex = tsctr(sb, ['exec', 'netguest', 'wget', '-qO-', 'http://127.0.0.1/hostname']);
+    expect(ex.stdout).toBe(`${ownerHost}\n`);
+    expect(tsctr(sb, ['rm', '-f', 'netguest', 'netowner']).code).toBe(0);
+  });
+
+  it('refuses what docker refuses: a missing or stopped container, -p, --hostname, --dns', () => {
+    const missing = tsctr(sb, ['run', '--rm', '--network', 'container:nosuch', image, 'true']);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toContain('No such container: nosuch');
+    expect(tsctr(sb, ['create', '--name', 'stopped-owner', image, 'true']).code).toBe(0);
+    const stopped = tsctr(sb, [
+      'run',
+      '--rm',
+      '--network',
+      'container:stopped-owner',
+      image,
+      'true',
+    ]);
+    expect(stopped.code).toBe(125);
+    expect(stopped.stderr).toMatch(/cannot join network of a non running container: [0-9a-f]{64}/);
+    for (const [flags, what] of [
+      [['-p', '8080:80'], 'port publishing and the container type network mode'],
+      [['--hostname', 'h'], 'hostname and the network mode'],
+      [['--dns', '192.0.2.53'], 'dns and the network mode'],
+      [['--add-host', 'a:192.0.2.9'], 'custom host-to-IP mapping and the network mode'],
+    ] as const) {
+      const r = tsctr(sb, [
+        'run',
+        '--rm',
+        ...flags,
+        '--network',
+        'container:stopped-owner',
+        image,
+        'true',
+      ]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain(`conflicting options: ${what}`);
+    }
+    expect(tsctr(sb, ['rm', 'stopped-owner']).code).toBe(0);
   });
 });
