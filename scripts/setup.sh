@@ -14,7 +14,8 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # uidmap: newuidmap/newgidmap. docker-registry: the test and demo registry. busybox-static: the
 # test image. cmake/g++/ninja: the native core. podman+runc: the benchmark's reference.
-# passt/slirp4netns/fuse-overlayfs: what `tsctr info` reports on. apache2-utils: htpasswd,
+# passt/slirp4netns/fuse-overlayfs: what `tsctr info` reports on; iptables: the NAT of user
+# networks; curl: a published port fetched from the host in tests. apache2-utils: htpasswd,
 # for the Basic-auth test registry. xz-utils/bzip2: what tsctr runs to read such archives.
 # zsh/fish/bash-completion: the shells the completion tests complete in (zsh also drives bash
 # and itself through a pseudo-terminal).
@@ -22,7 +23,7 @@ apt-get install -y -qq --no-install-recommends \
   uidmap docker-registry busybox-static openssl procps util-linux apache2-utils libcap2-bin \
   xz-utils bzip2 strace zsh fish bash-completion \
   cmake g++ make ninja-build clang-format binutils libseccomp-dev \
-  podman runc passt slirp4netns fuse-overlayfs >/dev/null
+  podman runc passt slirp4netns fuse-overlayfs iptables curl >/dev/null
 
 user=${TSCTR_TEST_USER:-tsctr-test}
 if ! id "$user" >/dev/null 2>&1; then

@@ -65,6 +65,13 @@ constexpr Keyword kArity[] = {
     {"net-api-socket", 1},
     {"net-api-request", 1},
     {"join-ns", 3},
+    {"keeper-listen", 1},
+    {"keeper-setup", 1},
+    {"keeper-socket", 1},
+    {"keeper-hosts", 1},
+    {"keeper-join", 1},
+    {"forward", 3},
+    {"forward-target", 1},
 };
 
 bool to_ulong(const std::string &s, unsigned long &out) {
@@ -223,6 +230,24 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             if (!to_ulong(a[1], n) || n == 0)
                 goto bad_number;
             spec.join_ns.push_back({a[0], static_cast<pid_t>(n), a[2]});
+        } else if (kw == "keeper-listen") {
+            spec.keeper_listen = a[0];
+        } else if (kw == "keeper-setup") {
+            spec.keeper_setup.push_back(a[0]);
+        } else if (kw == "keeper-socket") {
+            spec.keeper_socket = a[0];
+        } else if (kw == "keeper-hosts") {
+            spec.keeper_hosts = a[0];
+        } else if (kw == "forward") {
+            unsigned long hp, cp;
+            if (!to_ulong(a[1], hp) || !to_ulong(a[2], cp) || hp == 0 || hp > 65535 || cp == 0 ||
+                cp > 65535)
+                goto bad_number;
+            spec.forwards.push_back({a[0], static_cast<uint16_t>(hp), static_cast<uint16_t>(cp)});
+        } else if (kw == "forward-target") {
+            spec.forward_target = a[0];
+        } else if (kw == "keeper-join") {
+            spec.keeper_joins.push_back(a[0]);
         } else if (kw == "restart") {
             if (a[0] != "no" && a[0] != "on-failure" && a[0] != "always" &&
                 a[0] != "unless-stopped") {
@@ -349,6 +374,26 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             return false;
         }
     }
+    if (!spec.keeper_socket.empty() &&
+        (spec.keeper_joins.empty() || spec.keeper_hosts.empty() || !spec.net_helper.empty() ||
+         (spec.clone_flags & CLONE_NEWNET))) {
+        err = "keeper-socket needs keeper-join and keeper-hosts, no net-helper and clone-flags "
+              "without CLONE_NEWNET";
+        return false;
+    }
+    if (!spec.forwards.empty() && (spec.forward_target.empty() || spec.keeper_socket.empty())) {
+        err = "forward needs forward-target and keeper-socket";
+        return false;
+    }
+    if (!spec.keeper_listen.empty()) {
+        if (spec.net_helper.empty()) {
+            err = "keeper-listen needs a net-helper";
+            return false;
+        }
+        return true; // the network keeper runs no container
+    }
+    if (!spec.keeper_socket.empty() && spec.rootfs.empty() && spec.args.empty())
+        return true; // `--connect`: requests for a running container, no container to make
     if ((spec.rootfs.empty() && spec.join_pid == 0) || spec.args.empty()) {
         err = "spec needs rootfs (or join-pid) and at least one arg";
         return false;

@@ -135,6 +135,22 @@ struct Spec {
         std::string start;
     };
     std::vector<JoinNs> join_ns;
+    // User networks (native/monitor/keeper.h). The keeper's own spec: the socket it listens on,
+    // and a command run once in its network namespace (the NAT rule). A container's: the
+    // keeper's socket, its /etc/hosts file, and one JOIN request per network.
+    std::string keeper_listen;
+    std::vector<std::string> keeper_setup;
+    std::string keeper_socket;
+    std::string keeper_hosts;
+    std::vector<std::string> keeper_joins;
+    // Published TCP ports of a container on user networks (native/monitor/forward.h): host
+    // address ("" for all), host port, container port; connections go to forward_target.
+    struct Forward {
+        std::string host_ip;
+        uint16_t host_port, container_port;
+    };
+    std::vector<Forward> forwards;
+    std::string forward_target;
 };
 
 // Reads and validates the spec file. On failure returns false with a message in `err`.

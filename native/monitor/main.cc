@@ -34,9 +34,11 @@
 #include "container.h"
 #include "exec.h"
 #include "fdio.h"
+#include "forward.h"
 #include "init.h"
 #include "io.h"
 #include "joinns.h"
+#include "keeper.h"
 #include "net.h"
 #include "pty.h"
 #include "rmtree.h"
@@ -52,6 +54,8 @@ using tsctr::status;
 
 // The container's network, when a helper provides it: made once, joined by every run.
 tsctr::Network g_net;
+// Its published ports, on a user network.
+tsctr::Forwarder g_fw;
 
 void cleanup(const tsctr::Spec &spec) {
     for (const std::string &p : spec.remove_on_exit)
@@ -265,8 +269,11 @@ int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "--") == 0)
         tsctr::init_main(argv + 2);
     bool exec_mode = argc == 3 && strcmp(argv[1], "--exec") == 0;
-    if (argc != 2 && !exec_mode) {
-        static const char usage[] = "usage: tsctr-monitor [--exec] SPEC_FILE (started by tsctr)\n";
+    bool keeper_mode = argc == 3 && strcmp(argv[1], "--network") == 0;
+    bool connect_mode = argc == 3 && strcmp(argv[1], "--connect") == 0;
+    if (argc != 2 && !exec_mode && !keeper_mode && !connect_mode) {
+        static const char usage[] =
+            "usage: tsctr-monitor [--exec | --network | --connect] SPEC_FILE (started by tsctr)\n";
         (void)!write(2, usage, sizeof usage - 1);
         return 2;
     }
@@ -281,6 +288,15 @@ int main(int argc, char **argv) {
         status("ERROR spec " + std::to_string(EINVAL) + " " + tsctr::one_line(err));
         return 1;
     }
+    if (keeper_mode != !spec.keeper_listen.empty()) {
+        status("ERROR spec " + std::to_string(EINVAL) +
+               " keeper-listen goes with --network, and only");
+        return 1;
+    }
+    if (keeper_mode)
+        return tsctr::keeper_main(spec);
+    if (connect_mode)
+        return tsctr::keeper_connect_main(spec);
     if (exec_mode != (spec.join_pid != 0)) {
         status("ERROR spec " + std::to_string(EINVAL) + " join-pid goes with --exec, and only");
         return 1;
@@ -321,7 +337,11 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    if (!spec.net_helper.empty() && !tsctr::net_start(spec, g_net, err)) {
+    if ((!spec.net_helper.empty() && !tsctr::net_start(spec, g_net, err)) ||
+        !tsctr::forward_listen(spec, g_fw, err) ||
+        (!spec.keeper_socket.empty() && !tsctr::keeper_join(spec, g_net, err)) ||
+        !tsctr::forward_start(spec, g_fw, g_net.netns_fd, err)) {
+        tsctr::forward_stop(g_fw);
         tsctr::net_stop(spec, g_net);
         if (!spec.attach_socket.empty())
             unlink(spec.attach_socket.c_str());
@@ -331,6 +351,7 @@ int main(int argc, char **argv) {
     }
     Run first = run_once(spec, io);
     if (!first.started) {
+        tsctr::forward_stop(g_fw);
         tsctr::net_stop(spec, g_net);
         if (!spec.attach_socket.empty())
             unlink(spec.attach_socket.c_str());
@@ -365,6 +386,7 @@ int main(int argc, char **argv) {
         }
         last = next;
     }
+    tsctr::forward_stop(g_fw);
     tsctr::net_signal_stop(g_net);
     std::string line = "EXITED " + std::to_string(last.code) + " " + std::to_string(last.sig);
     if (!spec.attach_socket.empty())

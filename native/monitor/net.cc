@@ -67,7 +67,9 @@ bool file_filled(const std::string &path) {
 // A network namespace owned by the monitor's user namespace, as an fd: a child makes it and
 // is gone once the fd holds it (the monitor itself must stay in the host's, where the helper
 // starts, and could not setns back).
-int make_netns(std::string &error) {
+} // namespace
+
+int net_make_ns(std::string &error) {
     int sync[2];
     if (pipe2(sync, O_CLOEXEC) < 0) {
         error = error_line(errno, "pipe");
@@ -107,6 +109,8 @@ int make_netns(std::string &error) {
     }
     return fd;
 }
+
+namespace {
 
 // Sends one request line to the helper's API socket and reads its answer; "" when it did not
 // answer with an error. The socket's path may be too long for a socket address, so it is
@@ -153,7 +157,7 @@ std::string api_request(const std::string &socket_path, const std::string &reque
 } // namespace
 
 bool net_start(const Spec &spec, Network &net, std::string &error) {
-    net.netns_fd = make_netns(error);
+    net.netns_fd = net_make_ns(error);
     if (net.netns_fd < 0)
         return false;
     if (!spec.net_pidfile.empty())
@@ -316,6 +320,10 @@ void net_stop(const Spec &spec, Network &net) {
             usleep(2000);
         }
         net.helper = -1;
+    }
+    if (net.keeper_fd >= 0) {
+        close(net.keeper_fd);
+        net.keeper_fd = -1;
     }
     if (net.netns_fd >= 0) {
         close(net.netns_fd);

@@ -27,8 +27,12 @@ namespace tsctr {
 struct Network {
     int netns_fd = -1;
     pid_t helper = -1;
-    int exit_fd = -1; // the monitor's end of the helper's fd 5
+    int exit_fd = -1;   // the monitor's end of the helper's fd 5
+    int keeper_fd = -1; // a user network's keeper (keeper.h): the membership lasts while open
 };
+
+// A new network namespace owned by our user namespace, as an fd (-1 with an ERROR line).
+int net_make_ns(std::string &error);
 
 // Makes the namespace and starts the helper; false with an ERROR status line in `error`.
 bool net_start(const Spec &spec, Network &net, std::string &error);

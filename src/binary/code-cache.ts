@@ -37,11 +37,31 @@ export function codeCacheDir(env = process.env): string | undefined {
   return home ? `${home}/tsctr/code-cache` : undefined;
 }
 
+let quieted = false;
+
+/**
+ * A bundle's `import()` goes through the main context's loader (the Script's
+ * importModuleDynamically), and Node warns that the constant is experimental the first time one
+ * runs: on stderr, in the middle of a container's output. That one warning is dropped; every
+ * other warning is printed as before.
+ */
+function quietLoaderWarning(): void {
+  if (quieted) return;
+  quieted = true;
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (text.includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    (emit as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 /**
  * Runs a CommonJS bundle as Node's loader would (the same wrapper and arguments) and returns its
  * exports. `name` is its path inside the app directory, `path` the file.
  */
 export function loadBundle(name: string, path: string): unknown {
+  quietLoaderWarning();
   const { readFileSync, statSync } = fs();
   const vm = process.getBuiltinModule('node:vm');
   const dir = codeCacheDir();

@@ -39,8 +39,12 @@ export const createFlags = {
     aliases: ['net'],
     completion: 'network',
     description:
-      'Connect a container to a network (none, host, pasta, slirp4netns, container:NAME)',
+      'Connect a container to a network (a user network, none, host, pasta, slirp4netns, container:NAME)',
   }),
+  'network-alias': Flags.strings({
+    description: 'Add network-scoped alias for the container',
+  }),
+  ip: Flags.string({ description: 'IPv4 address (e.g., 172.30.100.104)' }),
   'publish-all': Flags.boolean({
     char: 'P',
     description: 'Publish all exposed ports to random ports',
@@ -122,6 +126,8 @@ export interface CreateFlagValues {
   mount: string[];
   name?: string | undefined;
   network?: string | undefined;
+  'network-alias': string[];
+  ip?: string | undefined;
   publish: string[];
   'publish-all': boolean;
   dns: string[];
@@ -168,6 +174,8 @@ export function createOptions(opts: {
     entrypoint: flags.entrypoint,
     hostname: flags.hostname,
     network: flags.network,
+    networkAliases: flags['network-alias'],
+    ip: flags.ip,
     publish: flags.publish,
     publishAll: flags['publish-all'],
     dns: flags.dns,

@@ -16,6 +16,8 @@ export interface NetworkPlan {
   ownNetns: boolean;
   /** What joins that namespace to the outside. */
   helper?: 'pasta' | 'slirp4netns';
+  /** A user network: a veth into its bridge in the keeper's namespace (./user-networks.ts). */
+  user?: boolean;
   /** container:NAME: the container (name or id) whose network namespace it joins. */
   container?: string;
 }
@@ -30,6 +32,10 @@ const MODES = new Map<string, Omit<NetworkPlan, 'mode'>>([
 /** The modes `run --network` accepts, which shell completion offers for it. */
 export const networkModes = (): string[] => [...MODES.keys()];
 
+/** A mode, not a user network's name (docker's `bridge` and `default` are refused as modes). */
+export const isNetworkMode = (name: string) =>
+  MODES.has(name) || name.startsWith('container:') || name === 'bridge' || name === 'default';
+
 /**
  * `hasPasta` says whether pasta is installed; asked only when ports are published without a
  * mode.
@@ -38,7 +44,10 @@ export function planNetwork(
   mode: string | undefined,
   publishes = false,
   hasPasta: () => boolean = () => true,
+  /** `mode` names a user network (src/storage/networks.ts). */
+  isUserNetwork: () => boolean = () => false,
 ): NetworkPlan {
+  if (mode !== undefined && isUserNetwork()) return { mode, ownNetns: true, user: true };
   const m = mode ?? (publishes ? (hasPasta() ? 'pasta' : 'slirp4netns') : 'none');
   if (m.startsWith('container:')) {
     const container = m.slice('container:'.length);

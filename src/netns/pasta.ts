@@ -30,8 +30,14 @@ function forwards(ports: PortMapping[], proto: 'tcp' | 'udp'): string[] {
   ]);
 }
 
-export function pastaArgs(opts: { ports: PortMapping[]; pidFile: string }): string[] {
+export function pastaArgs(opts: {
+  ports: PortMapping[];
+  pidFile: string;
+  /** The interface's name in the namespace (default: the host's). */
+  ifname?: string;
+}): string[] {
   return [
+    ...(opts.ifname ? ['--ns-ifname', opts.ifname] : []),
     '--config-net',
     '--quiet',
     '--foreground',

@@ -275,7 +275,7 @@ export function setOutputProcessing(fd: number, on: boolean): void {
 }
 
 /** Connects to a monitor's attach socket, through /proc/self/fd when the path is too long. */
-async function connectMonitor(path: string): Promise<Socket> {
+export async function connectMonitor(path: string): Promise<Socket> {
   const { createConnection } = await import('node:net');
   let dirFd = -1;
   let target = path;

@@ -13,7 +13,9 @@ import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { readTextOr } from '../userns/read-text.ts';
-import { planNetwork } from '../netns/index.ts';
+import { isNetworkMode, planNetwork } from '../netns/index.ts';
+import { findNetwork, type NetworkRecord } from '../storage/networks.ts';
+import { allocateAddress } from './endpoints.ts';
 import { whichHelper } from '../netns/which.ts';
 import {
   checkHostPorts,
@@ -53,6 +55,9 @@ export interface CreateOptions {
   entrypoint?: string | undefined;
   hostname?: string | undefined;
   network?: string | undefined;
+  /** --network-alias and --ip: on a user network only. */
+  networkAliases?: string[] | undefined;
+  ip?: string | undefined;
   /** `-p`/`--publish` values. */
   publish?: string[] | undefined;
   /** `-P`/`--publish-all`: every exposed port on a chosen host port. */
@@ -288,14 +293,26 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   ];
   const given = (opts.publish ?? []).flatMap(parsePublish);
   const requested = [...given, ...(opts.publishAll ? publishAll(exposed, given) : [])];
+  const userNet = userNetwork(opts);
   const net = planNetwork(
     opts.network,
     requested.length > 0,
     () => whichHelper('pasta') !== undefined,
+    () => userNet !== undefined,
   );
   checkHostPorts(requested, () => readTextOr('/proc/sys/net/ipv4/ip_unprivileged_port_start'));
+  if (net.user && requested.some((p) => p.proto === 'udp')) {
+    throw new TsctrError('publishing UDP ports from a user network is not supported yet', {
+      hint: 'publish it from a container with --network pasta (or slirp4netns)',
+    });
+  }
   const shared = net.container !== undefined ? sharedNetwork(opts, net.container) : undefined;
-  if (net.ownNetns && !net.helper && opts.addHosts?.some((h) => h.endsWith(':host-gateway'))) {
+  if (
+    net.ownNetns &&
+    !net.helper &&
+    !net.user &&
+    opts.addHosts?.some((h) => h.endsWith(':host-gateway'))
+  ) {
     throw new TsctrError('--add-host NAME:host-gateway needs a network that reaches the host', {
       hint: 'add --network pasta (or slirp4netns, or host), or publish a port with -p',
     });
@@ -371,9 +388,20 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       Tty: !!opts.tty,
       ...(exposed.length ? { ExposedPorts: Object.fromEntries(exposed.map((k) => [k, {}])) } : {}),
     },
+    ...(userNet
+      ? {
+          networks: {
+            [userNet.Name]: {
+              NetworkID: userNet.Id,
+              Aliases: opts.networkAliases ?? [],
+              ...(opts.ip ? { IPAMConfig: { IPv4Address: opts.ip } } : {}),
+            },
+          },
+        }
+      : {}),
     hostConfig: {
       AutoRemove: opts.rm,
-      NetworkMode: shared ? `container:${shared.id}` : net.mode,
+      NetworkMode: shared ? `container:${shared.id}` : (userNet?.Name ?? net.mode),
       ...(requested.length ? { PortBindings: portBindings(requested) } : {}),
       Privileged: !!opts.security?.privileged,
       CapAdd: opts.security?.capAdd ?? null,
@@ -433,4 +461,37 @@ function sharedNetwork(opts: CreateOptions, target: string): ContainerRecord {
     });
   }
   return c;
+}
+
+/**
+ * The user network --network names (src/netns/networks.ts), checked with --ip and
+ * --network-alias as docker checks them; undefined for a network mode.
+ */
+function userNetwork(opts: CreateOptions): NetworkRecord | undefined {
+  const name = opts.network;
+  const rec =
+    name !== undefined && !isNetworkMode(name) ? findNetwork(opts.paths, name) : undefined;
+  if (name !== undefined && !isNetworkMode(name) && !rec) {
+    throw new TsctrError(`network ${name} not found`, {
+      hint: `create it with tsctr network create ${name}, or see tsctr network ls`,
+    });
+  }
+  if (!rec && opts.networkAliases?.length) {
+    throw new TsctrError(
+      'network-scoped alias is supported only for containers in user defined networks',
+      {
+        hint: 'create a network (tsctr network create NAME) and run with --network NAME',
+      },
+    );
+  }
+  if (!rec && opts.ip !== undefined) {
+    throw new TsctrError('user specified IP address is supported on user defined networks only', {
+      hint: 'create a network (tsctr network create NAME) and run with --network NAME',
+    });
+  }
+  if (rec && opts.ip !== undefined) {
+    const cfg = rec.IPAM.Config[0]!;
+    allocateAddress(cfg.Subnet, cfg.Gateway, new Set(), { ip: opts.ip, required: true });
+  }
+  return rec;
 }

@@ -4,6 +4,7 @@
  * finding a container as dockerd does: full ID, then name (with or without docker's leading
  * '/'), then a unique ID prefix.
  */
+import { readEndpoint } from './endpoints.ts';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
@@ -138,7 +139,7 @@ export function inspectContainer(
       DnsOptions: c.hostConfig.DnsOptions ?? [],
       DnsSearch: c.hostConfig.DnsSearch ?? [],
     },
-    NetworkSettings: { Ports: running ? networkPorts(c.ports ?? []) : {} },
+    NetworkSettings: networkSettings(paths, c, running),
     GraphDriver: {
       Data: {
         ...(lower.length ? { LowerDir: lower.join(':') } : {}),
@@ -171,5 +172,62 @@ export function inspectContainer(
       ...(c.config.StopTimeout !== undefined ? { StopTimeout: c.config.StopTimeout } : {}),
       ...(c.config.ExposedPorts ? { ExposedPorts: c.config.ExposedPorts } : {}),
     },
+  };
+}
+
+/**
+ * docker's NetworkSettings: the ports while running, and an entry per network, with the address
+ * a running container holds on each user network (its endpoint file, ./endpoints.ts). The
+ * top-level address is the first network's, as podman gives it.
+ */
+function networkSettings(paths: StatePaths, c: ContainerRecord, running: boolean) {
+  const empty = {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null as string[] | null,
+    NetworkID: '',
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    MacAddress: '',
+    DriverOpts: null,
+  };
+  const networks: Record<string, typeof empty | Record<string, unknown>> = {};
+  for (const [name, want] of Object.entries(c.networks ?? {})) {
+    const ep = running ? readEndpoint(paths, c.id, want.NetworkID) : undefined;
+    networks[name] = {
+      ...empty,
+      IPAMConfig: want.IPAMConfig ?? null,
+      Aliases: [...want.Aliases],
+      NetworkID: want.NetworkID,
+      ...(ep
+        ? {
+            EndpointID: ep.EndpointID,
+            Gateway: ep.Gateway,
+            IPAddress: ep.IPAddress,
+            IPPrefixLen: ep.IPPrefixLen,
+            MacAddress: ep.MacAddress,
+          }
+        : {}),
+    };
+  }
+  const mode = c.hostConfig.NetworkMode;
+  if (!c.networks && !mode.startsWith('container:')) networks[mode] = empty;
+  const first = Object.values(networks)[0] as typeof empty | undefined;
+  return {
+    Bridge: '',
+    SandboxID: '',
+    SandboxKey: '',
+    Ports: running ? networkPorts(c.ports ?? []) : {},
+    EndpointID: first?.EndpointID ?? '',
+    Gateway: first?.Gateway ?? '',
+    IPAddress: first?.IPAddress ?? '',
+    IPPrefixLen: first?.IPPrefixLen ?? 0,
+    MacAddress: first?.MacAddress ?? '',
+    Networks: networks,
   };
 }

@@ -2,7 +2,7 @@
  * Starting tsctr-monitor for a container and following its status pipe (protocol in
  * native/monitor/main.cc and docs/ARCHITECTURE.md).
  */
-import { closeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { native, helperPath } from '../native/loader.ts';
 import { spawnHelper, spawnInUserNamespace } from '../userns/spawn.ts';
@@ -71,6 +71,17 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
       exitCode: name === 'EACCES' ? ExitCode.CannotInvoke : ExitCode.Failed,
       errno: name,
     });
+  }
+  if (stage === 'ports') {
+    // The monitor's own forwarder could not bind "IP:PORT" (native/monitor/forward.h).
+    return name === 'EADDRINUSE'
+      ? new TsctrError(`Bind for ${detail} failed: port is already allocated`, {
+          hint: 'another program (or container) listens there: publish on another host port',
+        })
+      : new TsctrError(`cannot publish ${detail}: ${name}`, {
+          errno: name,
+          hint: 'see `tsctr info` (its network lines)',
+        });
   }
   if (stage === 'network') {
     // pasta's words: "Failed to bind port 8080 (Address already in use) for option '-t …'".
@@ -261,5 +272,91 @@ export async function startWithClient(
     throw err;
   } finally {
     closeSync(theirs);
+  }
+}
+
+/**
+ * Starts the user networks' keeper (`tsctr-monitor --network SPEC`, native/monitor/keeper.h) as
+ * root in a new user namespace; its pid once it says READY (it then runs on alone).
+ */
+export async function startKeeper(specFile: string, idmap: IdMap): Promise<number> {
+  const n = native();
+  const [r, w] = n.pipe();
+  let pid: number;
+  const devNull = openSync('/dev/null', 'r+');
+  try {
+    const file = helperPath('tsctr-monitor');
+    pid = await spawnInUserNamespace({
+      file,
+      argv: [file, '--network', specFile],
+      env: [],
+      stdio: [devNull, devNull, devNull, w],
+      setsid: true,
+      idmap,
+    });
+  } catch (err) {
+    closeSync(r);
+    throw err;
+  } finally {
+    closeSync(w);
+    closeSync(devNull);
+  }
+  const sock = new Socket({ fd: r, readable: true, writable: false });
+  const lines = statusLines(sock);
+  try {
+    for await (const line of lines.lines) {
+      const [word, ...rest] = line.split(' ');
+      if (word === 'READY') return pid;
+      if (word === 'ERROR') {
+        n.waitpid(pid, true);
+        throw startError(rest[0] ?? '', Number(rest[1]), rest.slice(2).join(' '));
+      }
+    }
+    n.waitpid(pid, true);
+    throw new TsctrError('the network keeper ended without saying it was ready');
+  } finally {
+    lines.close();
+    sock.destroy();
+  }
+}
+
+/**
+ * `tsctr-monitor --connect SPEC` (native/monitor/keeper.h): a running container's network
+ * requests to the keeper, sent from inside its namespaces; resolves once the keeper said OK.
+ */
+export async function runConnect(specFile: string): Promise<void> {
+  const n = native();
+  const [r, w] = n.pipe();
+  let pid: number;
+  const devNull = openSync('/dev/null', 'r+');
+  try {
+    const file = helperPath('tsctr-monitor');
+    pid = spawnHelper({
+      file,
+      argv: [file, '--connect', specFile],
+      env: [],
+      stdio: [devNull, devNull, devNull, w],
+    });
+  } catch (err) {
+    closeSync(r);
+    throw err;
+  } finally {
+    closeSync(w);
+    closeSync(devNull);
+  }
+  const sock = new Socket({ fd: r, readable: true, writable: false });
+  const lines = statusLines(sock);
+  try {
+    for await (const line of lines.lines) {
+      const [word, ...rest] = line.split(' ');
+      if (word === 'OK') return;
+      if (word === 'ERROR')
+        throw startError(rest[0] ?? '', Number(rest[1]), rest.slice(2).join(' '));
+    }
+    throw new TsctrError('the network request ended without an answer');
+  } finally {
+    lines.close();
+    sock.destroy();
+    n.waitpid(pid, true);
   }
 }

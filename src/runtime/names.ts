@@ -3,7 +3,8 @@
  * adjective_surname (from a shorter list than docker's). Kept apart from the record readers so
  * `ps` does not load the native addon.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { containerDirs, procStart, sameProcess } from '../storage/containers.ts';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError, fromSystemError } from '../errors.ts';
@@ -239,16 +240,29 @@ export function reserveName(paths: StatePaths, id: string, wanted: string | unde
       `Invalid container name (${wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
     );
   }
+  // The file names its container, and the process that reserved it: a name whose container has
+  // no record and whose reserving CLI is gone (killed between this and writing the record) is
+  // free again.
+  const mine = `${id} ${process.pid} ${procStart(process.pid) ?? ''}`;
   for (let attempt = 0; attempt < 10; attempt++) {
     const name = wanted ?? randomName(attempt > 0);
+    const file = join(paths.root, 'names', name);
     try {
-      writeFileSync(join(paths.root, 'names', name), id, { flag: 'wx', mode: 0o600 });
+      writeFileSync(file, mine, { flag: 'wx', mode: 0o600 });
       return name;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
         throw fromSystemError('cannot reserve name', err);
+      const [owner = '', pid, start] = readFileSync(file, 'utf8').trim().split(' ');
+      const abandoned =
+        pid !== undefined &&
+        !existsSync(join(containerDirs(paths, owner).storage, 'config.json')) &&
+        !sameProcess(Number(pid), start || undefined);
+      if (abandoned) {
+        rmSync(file, { force: true });
+        continue;
+      }
       if (wanted !== undefined) {
-        const owner = readFileSync(join(paths.root, 'names', name), 'utf8').trim();
         throw new TsctrError(
           `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
         );

@@ -55,6 +55,17 @@ export interface ContainerSpec {
    * container:NAME); its start time refuses a reused pid.
    */
   joinNs?: { kind: 'user' | 'net'; pid: number; start: string }[] | undefined;
+  /**
+   * User networks: the keeper's socket, the container's /etc/hosts (the keeper adds the other
+   * members' names to it) and one JOIN line per network (native/monitor/keeper.h). The monitor
+   * then makes the network namespace itself: cloneFlags has no CLONE_NEWNET.
+   */
+  keeper?: { socket: string; hosts: string; joins: string[] } | undefined;
+  /** Published TCP ports on a user network, forwarded by the monitor to `target` (forward.h). */
+  forwards?: {
+    target: string;
+    ports: { hostIp: string; hostPort: number; containerPort: number }[];
+  };
   rootfs: string;
   mountCwd: string;
   mounts: Mount[];
@@ -162,6 +173,16 @@ export function encodeSpec(s: ContainerSpec): Buffer {
     }
   }
   for (const j of s.joinNs ?? []) t.push('join-ns', j.kind, String(j.pid), j.start);
+  if (s.keeper) {
+    t.push('keeper-socket', s.keeper.socket, 'keeper-hosts', s.keeper.hosts);
+    for (const j of s.keeper.joins) t.push('keeper-join', j);
+  }
+  if (s.forwards?.ports.length) {
+    t.push('forward-target', s.forwards.target);
+    for (const p of s.forwards.ports) {
+      t.push('forward', p.hostIp, String(p.hostPort), String(p.containerPort));
+    }
+  }
   if (s.stateFile) t.push('state-file', s.stateFile);
   if (s.readonlyRootfs) t.push('readonly-rootfs');
   if (s.rlimits) t.push(...s.rlimits);

@@ -37,6 +37,8 @@ import type { MountRecord } from './mounts.ts';
 import { rlimitRecords } from './ulimits.ts';
 import { anonymousVolumes, specMounts } from './mounts.ts';
 import { volumeDir } from '../storage/volumes.ts';
+import { holdKeeper, type KeeperHold } from './keeper.ts';
+import { allocateEndpoints, joinRequests, type Attachment } from './endpoints.ts';
 import { CLIENT_FD, startMonitor, startWithClient, type MonitorHandle } from './monitor.ts';
 import { followWithClient, type AttachIo, type TerminalSize } from './attach.ts';
 import { parseBytes } from './create.ts';
@@ -80,6 +82,21 @@ export function isRunning(paths: StatePaths, id: string): boolean {
   reconcile(paths, id);
   const st = readState(paths, id);
   return !readExit(paths, id) && !!st && sameProcess(st.pid, st.pidStart);
+}
+
+/** The container's network plan; its NetworkMode may name one of its user networks. */
+const planFor = (c: ContainerRecord) =>
+  planNetwork(
+    c.hostConfig.NetworkMode,
+    false,
+    undefined,
+    () => !!c.networks?.[c.hostConfig.NetworkMode],
+  );
+
+/** A container on user networks: the keeper it joins, and its addresses. */
+interface UserNetworks {
+  keeper: KeeperHold;
+  attachments: Attachment[];
 }
 
 /** What --network container:ID joins: that container's running process and its run dir. */
@@ -128,6 +145,7 @@ function specFor(
   c: ContainerRecord,
   attach: { stdin: boolean; terminalSize?: TerminalSize | undefined } | undefined,
   shared: SharedNetwork | undefined,
+  users: UserNetworks | undefined,
 ): ContainerSpec {
   if (!c.layers) {
     throw new TsctrError(`container ${c.name} was created by an older tsctr and cannot start`, {
@@ -136,7 +154,7 @@ function specFor(
   }
   const store = new ImageStore(paths);
   const dirs = containerDirs(paths, c.id);
-  const net = planNetwork(c.hostConfig.NetworkMode);
+  const net = planFor(c);
   const idmap = currentIdMap();
   const layersTopDown = [...c.layers].reverse();
   // The container's own /etc/passwd wins: its writable layer over the image's.
@@ -201,12 +219,23 @@ function specFor(
   // The files that name the container's network: another container's, when it shares that.
   const netFiles = shared?.run ?? dirs.run;
   return {
-    cloneFlags: namespaceFlags(net.ownNetns && !network),
+    cloneFlags: namespaceFlags(net.ownNetns && !network && !users),
     network,
-    joinNs: shared && [
-      { kind: 'user', pid: shared.pid, start: shared.start },
-      { kind: 'net', pid: shared.pid, start: shared.start },
-    ],
+    joinNs: shared
+      ? [
+          { kind: 'user', pid: shared.pid, start: shared.start },
+          { kind: 'net', pid: shared.pid, start: shared.start },
+        ]
+      : users && [{ kind: 'user', pid: users.keeper.pid, start: users.keeper.start }],
+    keeper: users && {
+      socket: users.keeper.socket,
+      hosts: join(dirs.run, 'hosts'),
+      joins: joinRequests(c, users.attachments),
+    },
+    forwards: users && {
+      target: users.attachments[0]!.endpoint.IPAddress,
+      ports: ports.filter((p) => p.proto === 'tcp'),
+    },
     rootfs: join(dirs.storage, 'merged'),
     mountCwd: paths.root,
     mounts: [
@@ -286,6 +315,7 @@ function writesResolvConf(c: ContainerRecord, net: NetworkPlan): boolean {
   const h = c.hostConfig;
   return (
     !!net.helper ||
+    !!net.user ||
     !net.ownNetns ||
     !!(h.Dns?.length || h.DnsSearch?.length || h.DnsOptions?.length)
   );
@@ -310,6 +340,7 @@ export async function startContainer(
   const lock = await FileLock.acquire(join(dirs.storage, 'start.lock'), { exclusive: true });
   let devNull = -1;
   let signals: SignalForwarder | undefined;
+  let users: UserNetworks | undefined;
   try {
     if (isRunning(paths, c.id)) {
       if (!mode.detach) {
@@ -327,14 +358,25 @@ export async function startContainer(
     rmSync(monitorStatePath(paths, c.id), { force: true });
     rmSync(stopMarkerPath(paths, c.id), { force: true });
     writeFileSync(join(dirs.run, 'hostname'), `${c.config.Hostname}\n`);
-    const net = planNetwork(c.hostConfig.NetworkMode);
+    const net = planFor(c);
     const shared = sharedNetwork(paths, net);
-    const host = hostAddress(net, () => readTextOr('/proc/net/route'));
+    if (net.user) {
+      const held = await holdKeeper(paths, () =>
+        allocateEndpoints(paths, c, (id) => isRunning(paths, id)),
+      );
+      users = { keeper: held.keeper, attachments: held.result };
+    }
+    // A user network's way out is the keeper's helper.
+    const outside = users ? { ...net, helper: users.keeper.helper } : net;
+    const host = hostAddress(outside, () => readTextOr('/proc/net/route'));
     if (!shared) {
       writeFileSync(
         join(dirs.run, 'hosts'),
         HOSTS +
-          (net.helper ? hostNames(host) : '') +
+          (users?.attachments
+            .map((a) => `${a.endpoint.IPAddress}\t${c.config.Hostname}\n`)
+            .join('') ?? '') +
+          (outside.helper ? hostNames(host) : '') +
           extraHosts(c.hostConfig.ExtraHosts ?? [], host),
       );
     }
@@ -344,7 +386,7 @@ export async function startContainer(
         containerResolvConf(
           readTextOr('/etc/resolv.conf'),
           readTextOr('/run/systemd/resolve/resolv.conf'),
-          net.helper === 'slirp4netns' ? SLIRP_DNS : undefined,
+          outside.helper === 'slirp4netns' ? SLIRP_DNS : undefined,
           {
             dns: c.hostConfig.Dns,
             search: c.hostConfig.DnsSearch,
@@ -357,14 +399,15 @@ export async function startContainer(
     const attach = mode.detach
       ? undefined
       : { stdin: !!mode.io.stdin, terminalSize: mode.io.terminal?.size() };
-    writeFileSync(specFile, encodeSpec(specFor(paths, c, attach, shared)));
-    // A monitor that joins another container's namespaces is started in ours (it joins them).
-    const userns = shared ? { joinsUserns: true as const } : { idmap: currentIdMap() };
+    writeFileSync(specFile, encodeSpec(specFor(paths, c, attach, shared, users)));
+    // A monitor that joins another user namespace is started in ours (it joins it itself).
+    const userns = shared || users ? { joinsUserns: true as const } : { idmap: currentIdMap() };
 
     devNull = openSync('/dev/null', 'r+');
     if (mode.detach) {
       const monitor = await startMonitor({ specFile, stdin: devNull, ...userns });
       await followDetached(monitor, paths, c.id);
+      users?.keeper.release();
       return { detached: c.id };
     }
     if (mode.sigProxy !== false) signals = new SignalForwarder({ init: true });
@@ -375,10 +418,14 @@ export async function startContainer(
         id: c.id,
         signals,
         notice: mode.onNotice,
-        started: () => lock.release(),
+        started: () => {
+          users?.keeper.release();
+          lock.release();
+        },
       }),
     };
   } finally {
+    users?.keeper.release();
     lock.release();
     signals?.dispose();
     if (devNull >= 0) closeSync(devNull);

@@ -98,6 +98,11 @@ export interface ContainerRecord {
     /** `-p` as docker keeps it: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} ("" = chosen). */
     PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
   };
+  /** The user networks it is on, by name (src/storage/networks.ts); NetworkMode names the first. */
+  networks?: Record<
+    string,
+    { NetworkID: string; Aliases: string[]; IPAMConfig?: { IPv4Address: string } }
+  >;
   /** The published ports with the host ports chosen at create (src/netns/ports.ts). */
   ports?: { hostIp: string; hostPort: number; containerPort: number; proto: 'tcp' | 'udp' }[];
   /**

@@ -1,13 +1,14 @@
 /**
  * The names shell completion offers where a command takes a container, an image, a network or a
  * volume (`tsctr __complete`, src/cli/complete.ts): container names, images as `repo:tag` in
- * the form `tsctr images` prints (untagged images have none), the network modes `run --network`
- * accepts. Short IDs come too once two characters are typed, as podman's completion offers
+ * the form `tsctr images` prints (untagged images have none), user networks and the network
+ * modes `run --network` accepts. Short IDs come too once two characters are typed, as podman's completion offers
  * them (cmd/podman/common/completion.go): a list of bare IDs helps nobody choose, a typed
- * prefix of one is worth completing. tsctr has no named networks yet.
+ * prefix of one is worth completing.
  */
 import type { StatePaths } from '../config/paths.ts';
 import { networkModes } from '../netns/index.ts';
+import { listNetworks } from '../storage/networks.ts';
 import { familiarName, parseCanonical } from '../registry/reference.ts';
 import { ImageStore } from '../storage/store.ts';
 import { listContainers } from '../storage/containers.ts';
@@ -41,7 +42,7 @@ function imageNames(paths: StatePaths, prefix: string): string[] {
 const SOURCES: Record<Completion, (paths: StatePaths, prefix: string) => string[]> = {
   container: containerNames,
   image: imageNames,
-  network: () => networkModes(),
+  network: (paths) => [...listNetworks(paths).map((n) => n.Name), ...networkModes()],
   volume: (paths) => listVolumes(paths).map((v) => v.Name),
 };
 

@@ -47,6 +47,17 @@ describe('code cache', () => {
     expect(second.stderr).toContain('code cache commands/container/run.cjs: accepted\n');
   });
 
+  it("lets a bundle's import() run without Node's experimental-loader warning", () => {
+    // exec loads node:net through import(), which goes through the Script's loader.
+    const id = tsctr(sb, ['run', '-d', image, 'sleep', '30']).stdout.trim();
+    for (let i = 0; i < 2; i++) {
+      const r = tsctr(sb, ['exec', id, 'echo', 'hi']);
+      expect(r.stdout).toBe('hi\n');
+      expect(r.stderr).toBe('');
+    }
+    expect(tsctr(sb, ['rm', '-f', id]).code).toBe(0);
+  });
+
   it('is not made by a command that failed, and is made once one gets through', () => {
     const failed = tsctr(debug, ['create', '--pull', 'never', `${reg.host}/absent`]);
     expect(failed.code).toBe(125);

@@ -214,6 +214,7 @@ const classics: [string[], Outcome][] = [
           mount: [],
           name: undefined,
           network: undefined,
+          'network-alias': [],
           privileged: false,
           publish: [],
           'publish-all': false,

@@ -7,7 +7,18 @@ import {
   hostAddress,
   hostNames,
 } from '../../src/netns/dns.ts';
-import { planNetwork } from '../../src/netns/index.ts';
+import { isNetworkMode, planNetwork } from '../../src/netns/index.ts';
+import { parseNetDev } from '../../src/netns/counters.ts';
+import { joinLine, macFor, vethName } from '../../src/netns/user-networks.ts';
+import {
+  freeSubnet,
+  hostRoutes,
+  intToIpv4,
+  ipv4ToInt,
+  parseSubnet,
+  subnetRange,
+} from '../../src/storage/networks.ts';
+import { allocateAddress } from '../../src/runtime/endpoints.ts';
 import { networkChoice } from '../../src/system/info.ts';
 import { pastaArgs } from '../../src/netns/pasta.ts';
 import { slirpArgs, slirpRequests } from '../../src/netns/slirp.ts';
@@ -322,5 +333,129 @@ describe('--dns, --dns-search, --dns-option and host-gateway', () => {
     expect(extraHosts(['db:192.0.2.9', 'me:host-gateway'], '10.0.2.2')).toBe(
       '192.0.2.9\tdb\n10.0.2.2\tme\n',
     );
+  });
+});
+
+describe('user networks: addresses, requests, modes', () => {
+  it('allocates the lowest free host address, skipping the gateway and used ones', () => {
+    expect(allocateAddress('10.89.0.0/24', '10.89.0.1', new Set())).toBe('10.89.0.2');
+    expect(allocateAddress('10.89.0.0/24', '10.89.0.1', new Set(['10.89.0.2', '10.89.0.3']))).toBe(
+      '10.89.0.4',
+    );
+    // A gateway that is not the first address is skipped where it is.
+    expect(allocateAddress('10.89.0.0/30', '10.89.0.2', new Set())).toBe('10.89.0.1');
+    expect(() => allocateAddress('10.89.0.0/30', '10.89.0.1', new Set(['10.89.0.2']))).toThrow(
+      'no free address left in 10.89.0.0/30',
+    );
+  });
+
+  it('keeps an address asked for, or says why not', () => {
+    const used = new Set(['10.89.0.5']);
+    expect(
+      allocateAddress('10.89.0.0/24', '10.89.0.1', used, { ip: '10.89.0.9', required: true }),
+    ).toBe('10.89.0.9');
+    // The address of last time, taken meanwhile: another one.
+    expect(
+      allocateAddress('10.89.0.0/24', '10.89.0.1', used, { ip: '10.89.0.5', required: false }),
+    ).toBe('10.89.0.2');
+    expect(() =>
+      allocateAddress('10.89.0.0/24', '10.89.0.1', used, { ip: '10.89.0.5', required: true }),
+    ).toThrow('Address already in use: 10.89.0.5');
+    for (const ip of ['10.89.1.5', '10.89.0.0', '10.89.0.255', '10.89.0.1']) {
+      expect(() =>
+        allocateAddress('10.89.0.0/24', '10.89.0.1', used, { ip, required: true }),
+      ).toThrow(TsctrError);
+    }
+  });
+
+  it('parses subnets and addresses', () => {
+    expect(parseSubnet('10.89.3.0/24')).toEqual({ base: ipv4ToInt('10.89.3.0'), prefix: 24 });
+    expect(intToIpv4(ipv4ToInt('192.168.255.1'))).toBe('192.168.255.1');
+    expect(() => ipv4ToInt('10.89.0.256')).toThrow('invalid IPv4 address');
+    expect(() => parseSubnet('10.89.0.0')).toThrow('invalid subnet');
+  });
+
+  it("names MACs as docker does, and veths within the kernel's 15 characters", () => {
+    expect(macFor('10.89.7.2')).toBe('02:42:0a:59:07:02');
+    const veth = vethName('762e65e7d5166522be054f810e7c308b', 10);
+    expect(veth).toBe('veth762e65e7da');
+    expect(veth.length).toBeLessThanOrEqual(15);
+  });
+
+  it('writes JOIN requests as the keeper reads them, and refuses tabs in them', () => {
+    const r = {
+      bridge: 'br-0123456789ab',
+      gateway: '10.89.0.1',
+      prefix: 24,
+      ip: '10.89.0.2',
+      ifname: 'eth0',
+      veth: 'veth0123456780',
+      route: true,
+      id: 'abc',
+      names: ['web', 'abc', 'site'],
+    };
+    expect(joinLine(r)).toBe(
+      'JOIN\tbr-0123456789ab\t10.89.0.1\t24\t10.89.0.2\teth0\tveth0123456780\t1\tabc\tweb abc site',
+    );
+    expect(() => joinLine({ ...r, names: ['a\tb'] })).toThrow();
+  });
+
+  it('plans a user network, container:NAME, and refuses what docker refuses', () => {
+    expect(planNetwork('appnet', true, undefined, () => true)).toEqual({
+      mode: 'appnet',
+      ownNetns: true,
+      user: true,
+    });
+    expect(planNetwork('container:web')).toEqual({
+      mode: 'container:web',
+      ownNetns: false,
+      container: 'web',
+    });
+    expect(() => planNetwork('container:web', true)).toThrow(
+      'conflicting options: port publishing and the container type network mode',
+    );
+    expect(() => planNetwork('container:')).toThrow('it needs a container');
+    expect(isNetworkMode('host') && isNetworkMode('container:x') && !isNetworkMode('appnet')).toBe(
+      true,
+    );
+  });
+});
+
+describe("a container's network counters", () => {
+  it('sums every interface but loopback', () => {
+    const dev = `Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo:  999999      10    0    0    0     0          0         0   999999      10    0    0    0     0       0          0
+  eth0: 1500000    1000    0    0    0     0          0         0    64000     500    0    0    0     0       0          0
+  eth1:    2500      10    0    0    0     0          0         0     1000       5    0    0    0     0       0          0
+`;
+    expect(parseNetDev(dev)).toEqual({ rxBytes: 1502500, txBytes: 65000 });
+    expect(parseNetDev('')).toEqual({ rxBytes: 0, txBytes: 0 });
+  });
+});
+
+describe("user networks' definitions", () => {
+  it('checks a subnet as docker does', () => {
+    expect(subnetRange('10.89.3.0/24')).toEqual([ipv4ToInt('10.89.3.0'), ipv4ToInt('10.89.3.255')]);
+    expect(() => subnetRange('10.89.3.7/24')).toThrow('it should be 10.89.3.0/24');
+    expect(() => subnetRange('fd00::/64')).toThrow('want an IPv4 CIDR');
+    expect(() => subnetRange('10.0.0.0/31')).toThrow('between 8 and 30');
+  });
+
+  it('picks the first 10.89.N.0/24 that no network and no host route covers', () => {
+    // /proc/net/route: default via eth0, 10.89.0.0/24 and 10.89.1.0/25 on links.
+    const routes = `Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT
+eth0\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\t0\t0\t0
+br0\t0000590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
+br1\t0001590A\t00000000\t0001\t0\t0\t0\t80FFFFFF\t0\t0\t0
+`;
+    const taken = hostRoutes(routes);
+    expect(taken.map(([a, b]) => `${intToIpv4(a)}-${intToIpv4(b)}`)).toEqual([
+      '10.89.0.0-10.89.0.255',
+      '10.89.1.0-10.89.1.127',
+    ]);
+    expect(freeSubnet(taken)).toBe('10.89.2.0/24');
+    expect(freeSubnet([...taken, subnetRange('10.89.2.0/23')])).toBe('10.89.4.0/24');
+    expect(freeSubnet([])).toBe('10.89.0.0/24');
   });
 });

@@ -1,4 +1,9 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { StatePaths } from '../../src/config/paths.ts';
+import { reserveName } from '../../src/runtime/names.ts';
 import {
   buildRanges,
   mapArgs,
@@ -233,5 +238,28 @@ describe('docker run semantics', () => {
 
   it('takes a bare -e KEY from the caller and drops it when unset', () => {
     expect(expandEnvFlags(['A=1', 'B', 'C'], { B: 'two' })).toEqual(['A=1', 'B=two']);
+  });
+});
+
+describe('container names', () => {
+  it('frees a name whose reserving CLI died before writing the record, and only that', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tsctr-names-'));
+    const paths = { root, runroot: join(root, 'run') } as StatePaths;
+    try {
+      mkdirSync(join(root, 'names'));
+      // Reserved by a process that is gone (no pid 999999999 runs here), no record: free.
+      writeFileSync(join(root, 'names', 'cut'), 'a'.repeat(64) + ' 999999999 1');
+      expect(reserveName(paths, 'b'.repeat(64), 'cut')).toBe('cut');
+      expect(readFileSync(join(root, 'names', 'cut'), 'utf8')).toMatch(/^b{64} \d+ \d+$/);
+      // Reserved by a live process (this one): taken, with docker's message.
+      expect(() => reserveName(paths, 'c'.repeat(64), 'cut')).toThrow(
+        `is already in use by container "${'b'.repeat(64)}"`,
+      );
+      // A name file of an older tsctr (the id alone) is never reclaimed.
+      writeFileSync(join(root, 'names', 'old'), 'd'.repeat(64));
+      expect(() => reserveName(paths, 'e'.repeat(64), 'old')).toThrow('already in use');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,288 @@
+#include "forward.h"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "status.h"
+
+namespace tsctr {
+
+namespace {
+
+constexpr int kPipeSize = 1 << 20;
+constexpr size_t kChunk = 1 << 20;
+
+// One direction of a connection: from `in` through the pipe to `out`.
+struct Flow {
+    int in = -1, out = -1;
+    int pipe[2] = {-1, -1};
+    size_t queued = 0; // bytes in the pipe
+    bool eof = false;  // `in` has ended
+    bool done = false; // ended and drained: `out` was shut down for writing
+};
+
+struct Conn;
+
+struct Tag {
+    Conn *conn;   // null: a listener
+    int listener; // the listener's index
+};
+
+struct Conn {
+    int client = -1, server = -1;
+    bool connected = false;
+    bool dead = false; // closed; freed once the batch of events that may name it is done
+    Flow up, down;     // client → server, server → client
+    Tag tag{this, -1};
+    unsigned want_client = 0, want_server = 0;
+};
+
+struct Port {
+    int fd;
+    sockaddr_in target;
+    Tag tag;
+};
+
+int g_epoll = -1;
+std::vector<Conn *> g_closed;
+
+void close_conn(Conn *c) {
+    if (c->dead)
+        return;
+    c->dead = true;
+    for (int fd :
+         {c->client, c->server, c->up.pipe[0], c->up.pipe[1], c->down.pipe[0], c->down.pipe[1]})
+        if (fd >= 0)
+            close(fd); // which also takes it out of the epoll set
+    g_closed.push_back(c);
+}
+
+// Moves what it can; false when the connection failed.
+bool pump(Flow &f) {
+    for (;;) {
+        bool moved = false;
+        if (!f.eof && f.queued < static_cast<size_t>(kPipeSize)) {
+            ssize_t n = splice(f.in, nullptr, f.pipe[1], nullptr, kChunk,
+                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (n > 0) {
+                f.queued += static_cast<size_t>(n);
+                moved = true;
+            } else if (n == 0) {
+                f.eof = true;
+            } else if (errno != EAGAIN && errno != EINTR) {
+                return false;
+            }
+        }
+        if (f.queued > 0) {
+            ssize_t n = splice(f.pipe[0], nullptr, f.out, nullptr, f.queued,
+                               SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (n > 0) {
+                f.queued -= static_cast<size_t>(n);
+                moved = true;
+            } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                return false;
+            }
+        }
+        if (f.eof && f.queued == 0 && !f.done) {
+            shutdown(f.out, SHUT_WR);
+            f.done = true;
+        }
+        if (!moved)
+            return true;
+    }
+}
+
+void watch(Conn *c, int fd, unsigned want, unsigned &registered) {
+    if (want == registered)
+        return;
+    if (want == 0) {
+        epoll_ctl(g_epoll, EPOLL_CTL_DEL, fd, nullptr);
+    } else {
+        epoll_event ev{};
+        ev.events = want;
+        ev.data.ptr = &c->tag;
+        epoll_ctl(g_epoll, registered == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
+    }
+    registered = want;
+}
+
+// What each socket waits for: reading while its pipe has room, writing while the other's has
+// bytes (EPOLLRDHUP and errors come with any interest).
+void rearm(Conn *c) {
+    unsigned cl = 0, sv = 0;
+    if (!c->connected) {
+        sv = EPOLLOUT;
+    } else {
+        if (!c->up.eof && c->up.queued < static_cast<size_t>(kPipeSize))
+            cl |= EPOLLIN;
+        if (c->up.queued > 0)
+            sv |= EPOLLOUT;
+        if (!c->down.eof && c->down.queued < static_cast<size_t>(kPipeSize))
+            sv |= EPOLLIN;
+        if (c->down.queued > 0)
+            cl |= EPOLLOUT;
+    }
+    watch(c, c->client, cl, c->want_client);
+    watch(c, c->server, sv, c->want_server);
+}
+
+bool make_pipe(int p[2]) {
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+        return false;
+    fcntl(p[1], F_SETPIPE_SZ, kPipeSize); // a smaller one where the limit is lower
+    return true;
+}
+
+void accept_on(Port &port) {
+    for (;;) {
+        int client = accept4(port.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (client < 0)
+            return;
+        Conn *c = new Conn;
+        c->client = client;
+        c->server = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int one = 1;
+        setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (c->server < 0 || !make_pipe(c->up.pipe) || !make_pipe(c->down.pipe)) {
+            close_conn(c);
+            continue;
+        }
+        setsockopt(c->server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->up.in = c->down.out = client;
+        c->up.out = c->down.in = c->server;
+        int r = connect(c->server, reinterpret_cast<const sockaddr *>(&port.target),
+                        sizeof port.target);
+        if (r < 0 && errno != EINPROGRESS) {
+            close_conn(c);
+            continue;
+        }
+        c->connected = r == 0;
+        rearm(c);
+    }
+}
+
+[[noreturn]] void forwarder(std::vector<Port> &ports) {
+    g_epoll = epoll_create1(EPOLL_CLOEXEC);
+    for (size_t i = 0; i < ports.size(); i++) {
+        ports[i].tag = Tag{nullptr, static_cast<int>(i)};
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = &ports[i].tag;
+        epoll_ctl(g_epoll, EPOLL_CTL_ADD, ports[i].fd, &ev);
+    }
+    epoll_event events[64];
+    for (;;) {
+        int n = epoll_wait(g_epoll, events, 64, -1);
+        for (int i = 0; i < n; i++) {
+            Tag *t = static_cast<Tag *>(events[i].data.ptr);
+            if (!t->conn) {
+                accept_on(ports[static_cast<size_t>(t->listener)]);
+                continue;
+            }
+            Conn *c = t->conn;
+            if (c->dead)
+                continue;
+            bool ok = true;
+            if (!c->connected) {
+                int err = 0;
+                socklen_t len = sizeof err;
+                getsockopt(c->server, SOL_SOCKET, SO_ERROR, &err, &len);
+                ok = err == 0;
+                c->connected = ok;
+            }
+            if (ok)
+                ok = pump(c->up) && pump(c->down);
+            if (!ok || (c->up.done && c->down.done))
+                close_conn(c);
+            else
+                rearm(c);
+        }
+        for (Conn *c : g_closed)
+            delete c;
+        g_closed.clear();
+    }
+}
+
+} // namespace
+
+bool forward_listen(const Spec &spec, Forwarder &fw, std::string &error) {
+    for (const Spec::Forward &f : spec.forwards) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int one = 1;
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(f.host_port);
+        if (f.host_ip.empty() || inet_pton(AF_INET, f.host_ip.c_str(), &a.sin_addr) != 1)
+            a.sin_addr.s_addr = htonl(INADDR_ANY);
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+            bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) < 0 || listen(fd, 128) < 0) {
+            int err = errno;
+            if (fd >= 0)
+                close(fd);
+            error = "ERROR ports " + std::to_string(err) + " " +
+                    (f.host_ip.empty() ? "0.0.0.0" : f.host_ip) + ":" + std::to_string(f.host_port);
+            return false;
+        }
+        fw.listeners.push_back(fd);
+    }
+    return true;
+}
+
+bool forward_start(const Spec &spec, Forwarder &fw, int netns_fd, std::string &error) {
+    if (fw.listeners.empty() || fw.pid > 0)
+        return true;
+    std::vector<Port> ports;
+    for (size_t i = 0; i < spec.forwards.size(); i++) {
+        Port p{};
+        p.fd = fw.listeners[i];
+        p.target.sin_family = AF_INET;
+        p.target.sin_port = htons(spec.forwards[i].container_port);
+        inet_pton(AF_INET, spec.forward_target.c_str(), &p.target.sin_addr);
+        ports.push_back(p);
+    }
+    pid_t monitor = getpid();
+    sigset_t old;
+    pid_t pid = fork_blocked(old);
+    if (pid == 0) {
+        reset_child_signals(old);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        prctl(PR_SET_NAME, "tsctr-forward");
+        if (getppid() != monitor || setns(netns_fd, CLONE_NEWNET) < 0)
+            _exit(1);
+        signal(SIGPIPE, SIG_IGN);
+        forwarder(ports);
+    }
+    int err = errno;
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0) {
+        error = "ERROR network " + std::to_string(err) + " fork the port forwarder";
+        return false;
+    }
+    fw.pid = pid;
+    return true;
+}
+
+void forward_stop(Forwarder &fw) {
+    if (fw.pid > 0) {
+        kill(fw.pid, SIGKILL);
+        while (waitpid(fw.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        fw.pid = -1;
+    }
+    for (int fd : fw.listeners)
+        close(fd);
+    fw.listeners.clear();
+}
+
+} // namespace tsctr

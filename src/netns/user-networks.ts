@@ -1,0 +1,63 @@
+/**
+ * User networks' policy (the mechanism is native/monitor/keeper.h): what the keeper runs, the
+ * requests a container's monitor sends it, addresses, names. One bridge per network in a
+ * per-user network namespace, veth pairs into containers, NAT through the keeper's pasta or
+ * slirp4netns on tap0, and each container's /etc/hosts naming the others on its networks.
+ */
+import { TsctrError } from '../errors.ts';
+import { whichHelper } from './which.ts';
+
+/** The keeper's way out: pasta's and slirp4netns's interface in its namespace. */
+export const OUT_IFNAME = 'tap0';
+
+/** The NAT rule the keeper runs once: everything leaving through the helper takes its address. */
+export function masqueradeCommand(env = process.env): string[] {
+  const iptables = whichHelper('iptables', env);
+  if (!iptables) {
+    throw new TsctrError('iptables is not installed: user networks need it for their way out', {
+      hint: 'install the iptables package, or use --network pasta (a network of the container its own)',
+    });
+  }
+  return [iptables, '-t', 'nat', '-A', 'POSTROUTING', '-o', OUT_IFNAME, '-j', 'MASQUERADE'];
+}
+
+/** docker's MAC for an address: 02:42 and its four bytes (the keeper derives the same). */
+export function macFor(ip: string): string {
+  return ['02', '42', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(
+    ':',
+  );
+}
+
+/** The host end of a container's veth on its Nth network (15 characters at most). */
+export const vethName = (id: string, index: number) => `veth${id.slice(0, 9)}${index.toString(16)}`;
+
+export interface JoinRequest {
+  bridge: string;
+  gateway: string;
+  prefix: number;
+  ip: string;
+  ifname: string;
+  veth: string;
+  /** The default route goes through this network's gateway (the first network that has a way out). */
+  route: boolean;
+  id: string;
+  /** What the other members' /etc/hosts call it: name, short id, aliases. */
+  names: string[];
+}
+
+export function joinLine(r: JoinRequest): string {
+  const fields = [
+    'JOIN',
+    r.bridge,
+    r.gateway,
+    String(r.prefix),
+    r.ip,
+    r.ifname,
+    r.veth,
+    r.route ? '1' : '0',
+    r.id,
+    r.names.join(' '),
+  ];
+  if (fields.some((f) => /[\t\n]/.test(f))) throw new Error('tab or newline in a JOIN field');
+  return fields.join('\t');
+}

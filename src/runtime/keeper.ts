@@ -1,0 +1,132 @@
+/**
+ * The user networks' keeper (native/monitor/keeper.h): found through its socket, or started.
+ * A container joining user networks first takes a hold (a HOLD membership), so the keeper cannot
+ * leave between now and its monitor's own membership; the keeper's pid and start time name the
+ * user namespace that monitor joins.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { ensurePrivateDir, type StatePaths } from '../config/paths.ts';
+import { TsctrError } from '../errors.ts';
+import { FileLock } from '../storage/lock.ts';
+import { currentIdMap } from '../userns/idmap.ts';
+import { whichHelper } from '../netns/which.ts';
+import { findPasta, pastaArgs } from '../netns/pasta.ts';
+import { findSlirp4netns, slirpArgs } from '../netns/slirp.ts';
+import { masqueradeCommand, OUT_IFNAME } from '../netns/user-networks.ts';
+import { connectMonitor } from './attach.ts';
+import { startKeeper } from './monitor.ts';
+
+export interface KeeperHold {
+  pid: number;
+  start: string;
+  socket: string;
+  /** The helper the keeper runs: where the containers' DNS and host names come from. */
+  helper: 'pasta' | 'slirp4netns';
+  /**
+   * Ends the hold and the lock (a container's monitor holds its own membership by then). The
+   * lock lasts until the container has started, so an address allocated to a container that
+   * is not running yet is not given to another.
+   */
+  release(): void;
+}
+
+export function keeperDir(paths: StatePaths): string {
+  return join(paths.runroot, 'netns');
+}
+
+/** Ask a running keeper for a hold; undefined when there is none (or it is leaving). */
+async function hold(
+  socketPath: string,
+): Promise<{ sock: Socket; pid: number; start: string } | undefined> {
+  let sock: Socket;
+  try {
+    sock = await connectMonitor(socketPath);
+  } catch {
+    return undefined;
+  }
+  const reply = await new Promise<string | undefined>((resolve) => {
+    let buf = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(buf.slice(0, nl));
+    });
+    sock.on('close', () => resolve(undefined));
+    sock.on('error', () => resolve(undefined));
+    sock.write('HOLD\n');
+  });
+  const [word, pid, start] = reply?.split(' ') ?? [];
+  if (word !== 'OK' || !pid || !start) {
+    sock.destroy();
+    return undefined;
+  }
+  sock.removeAllListeners('data');
+  sock.pause();
+  return { sock, pid: Number(pid), start };
+}
+
+/**
+ * A hold on the keeper, started when there is none. `locked` runs while the keeper lock is still
+ * held (address allocation happens there, so two starts never pick one address).
+ */
+export async function holdKeeper<T>(
+  paths: StatePaths,
+  locked: (k: Omit<KeeperHold, 'release'>) => T,
+): Promise<{ keeper: KeeperHold; result: T }> {
+  const dir = keeperDir(paths);
+  ensurePrivateDir(paths.runroot);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const socket = join(dir, 'keeper.sock');
+  const lock = await FileLock.acquire(join(dir, 'keeper.lock'), { exclusive: true });
+  try {
+    const helper = whichHelper('pasta') ? 'pasta' : 'slirp4netns';
+    let h = await hold(socket);
+    if (!h) {
+      const specFile = join(dir, 'keeper.spec');
+      writeFileSync(specFile, keeperSpec(dir, socket, helper));
+      await startKeeper(specFile, currentIdMap());
+      h = await hold(socket);
+      if (!h) throw new TsctrError('the network keeper started but does not answer');
+    }
+    const k = { pid: h.pid, start: h.start, socket, helper } as const;
+    const sock = h.sock;
+    let result: T;
+    try {
+      result = locked(k);
+    } catch (err) {
+      sock.destroy();
+      throw err;
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      sock.destroy();
+      lock.release();
+    };
+    return { keeper: { ...k, release }, result };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** The keeper's spec: its helper on its own namespace (as a container's monitor runs it). */
+function keeperSpec(dir: string, socket: string, helper: 'pasta' | 'slirp4netns'): Buffer {
+  const t = ['version', '1', 'clone-flags', '0'];
+  if (helper === 'pasta') {
+    const pidFile = join(dir, 'pasta.pid');
+    t.push('net-helper', findPasta(), 'net-log', join(dir, 'pasta.log'), 'net-pidfile', pidFile);
+    for (const a of pastaArgs({ ports: [], pidFile, ifname: OUT_IFNAME })) t.push('net-arg', a);
+  } else {
+    t.push('net-helper', findSlirp4netns(), 'net-log', join(dir, 'slirp4netns.log'));
+    t.push('net-ready-fd', 'net-exit-fd');
+    for (const a of slirpArgs()) t.push('net-arg', a);
+  }
+  t.push('keeper-listen', socket);
+  for (const a of masqueradeCommand()) t.push('keeper-setup', a);
+  return Buffer.from(t.map((x) => x + '\0').join(''));
+}

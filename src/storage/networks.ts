@@ -1,0 +1,248 @@
+/**
+ * User networks' definitions: <root>/networks/<id>.json, written to a temp file and renamed, made
+ * and removed under <root>/networks.lock so two `network create`s never get one name or one
+ * subnet. Subnets without --subnet are the first free 10.89.N.0/24 (podman's pool) that overlaps
+ * no other network and no route of the host. The runtime side is src/netns/user-networks.ts,
+ * src/runtime/endpoints.ts and native/monitor/keeper.h.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StatePaths } from '../config/paths.ts';
+import { TsctrError } from '../errors.ts';
+import { randomHex } from '../native/random.ts';
+import { FileLock } from './lock.ts';
+
+export interface NetworkRecord {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: 'local';
+  Driver: 'bridge';
+  EnableIPv6: false;
+  IPAM: {
+    Driver: 'default';
+    Options: Record<string, string>;
+    Config: { Subnet: string; Gateway: string }[];
+  };
+  Internal: boolean;
+  Attachable: false;
+  Ingress: false;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+/** Names that are network modes (src/netns/index.ts) or docker's predefined networks. */
+export const BUILTIN_NETWORKS: readonly string[] = [
+  'none',
+  'host',
+  'bridge',
+  'default',
+  'pasta',
+  'slirp4netns',
+];
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function ipv4ToInt(text: string): number {
+  const p = text.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) {
+    throw new TsctrError(`invalid IPv4 address: ${text}`);
+  }
+  return ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+}
+
+export const intToIpv4 = (n: number) =>
+  [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+
+export function parseSubnet(cidr: string): { base: number; prefix: number } {
+  const [addr, bits] = cidr.split('/');
+  const prefix = Number(bits);
+  if (!addr || !Number.isInteger(prefix) || prefix < 1 || prefix > 30) {
+    throw new TsctrError(`invalid subnet: ${cidr}`);
+  }
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return { base: (ipv4ToInt(addr) & mask) >>> 0, prefix };
+}
+
+/** The network's bridge in the keeper's namespace: 15 characters, the kernel's limit. */
+export const bridgeName = (net: NetworkRecord) => `br-${net.Id.slice(0, 12)}`;
+
+const dir = (paths: StatePaths) => join(paths.root, 'networks');
+
+export function listNetworks(paths: StatePaths): NetworkRecord[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir(paths));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) => {
+    if (!/^[0-9a-f]{64}\.json$/.test(f)) return [];
+    try {
+      return [JSON.parse(readFileSync(join(dir(paths), f), 'utf8')) as NetworkRecord];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** docker's lookup: exact name, full id, then a unique id prefix. */
+export function findNetwork(paths: StatePaths, nameOrId: string): NetworkRecord | undefined {
+  const all = listNetworks(paths);
+  const exact = all.find((n) => n.Name === nameOrId) ?? all.find((n) => n.Id === nameOrId);
+  if (exact || !/^[0-9a-f]+$/.test(nameOrId)) return exact;
+  const byPrefix = all.filter((n) => n.Id.startsWith(nameOrId));
+  if (byPrefix.length > 1) {
+    throw new TsctrError(`network ${nameOrId} is ambiguous (${byPrefix.length} matches found)`, {
+      hint: 'give more characters of the ID, or the name',
+    });
+  }
+  return byPrefix[0];
+}
+
+/** [first, last] addresses of an IPv4 CIDR, refusing a host address where a network's is due. */
+export function subnetRange(cidr: string): [number, number] {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(cidr);
+  if (!m) {
+    throw new TsctrError(`invalid subnet ${cidr}: want an IPv4 CIDR such as 10.89.5.0/24`, {
+      hint: cidr.includes(':') ? 'IPv6 networks are not supported yet' : undefined,
+    });
+  }
+  const prefix = Number(m[2]);
+  if (prefix < 8 || prefix > 30) {
+    throw new TsctrError(`invalid subnet ${cidr}: the prefix must be between 8 and 30`);
+  }
+  const addr = ipv4ToInt(m[1]!);
+  const mask = (~0 << (32 - prefix)) >>> 0;
+  const base = (addr & mask) >>> 0;
+  if (base !== addr) {
+    throw new TsctrError(`invalid subnet ${cidr}: it should be ${intToIpv4(base)}/${prefix}`);
+  }
+  return [base, base + 2 ** (32 - prefix) - 1];
+}
+
+const overlaps = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b[0] <= a[1];
+
+/** The host's IPv4 routes (/proc/net/route: little-endian hex destination and mask). */
+export function hostRoutes(text: string): [number, number][] {
+  const le = (hex: string) => {
+    const n = parseInt(hex, 16);
+    return (
+      (((n & 255) << 24) | (((n >>> 8) & 255) << 16) | (((n >>> 16) & 255) << 8) | (n >>> 24)) >>> 0
+    );
+  };
+  return text
+    .split('\n')
+    .slice(1)
+    .flatMap((line) => {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 8) return [];
+      const dest = le(f[1]!);
+      const mask = le(f[7]!);
+      if (mask === 0) return []; // the default route overlaps everything
+      return [[dest, (dest | ~mask) >>> 0] as [number, number]];
+    });
+}
+
+/** The first 10.89.N.0/24 free of `taken`. */
+export function freeSubnet(taken: [number, number][]): string {
+  for (let n = 0; n < 256; n++) {
+    const cidr = `10.89.${n}.0/24`;
+    const range = subnetRange(cidr);
+    if (!taken.some((t) => overlaps(t, range))) return cidr;
+  }
+  throw new TsctrError('no free subnet left in 10.89.0.0/16', {
+    hint: 'remove unused networks (tsctr network prune), or give --subnet',
+  });
+}
+
+export interface CreateNetworkOptions {
+  name: string;
+  subnet?: string | undefined;
+  gateway?: string | undefined;
+  internal?: boolean | undefined;
+  labels?: Record<string, string> | undefined;
+  options?: Record<string, string> | undefined;
+  /** /proc/net/route's text. */
+  routes?: string | undefined;
+}
+
+export async function createNetwork(
+  paths: StatePaths,
+  opts: CreateNetworkOptions,
+): Promise<NetworkRecord> {
+  if (BUILTIN_NETWORKS.includes(opts.name) || opts.name.startsWith('container:')) {
+    throw new TsctrError(`${opts.name} is a pre-defined network and cannot be created`, {
+      hint: 'give the network another name',
+    });
+  }
+  if (!NAME.test(opts.name)) {
+    throw new TsctrError(
+      `invalid network name "${opts.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+    );
+  }
+  const lock = await FileLock.acquire(join(paths.root, 'networks.lock'));
+  try {
+    const all = listNetworks(paths);
+    if (all.some((n) => n.Name === opts.name)) {
+      throw new TsctrError(`network with name ${opts.name} already exists`, {
+        hint: `remove it first (tsctr network rm ${opts.name}), or pick another name`,
+      });
+    }
+    const others = all.map((n) => subnetRange(n.IPAM.Config[0]!.Subnet));
+    let subnet: string;
+    if (opts.subnet !== undefined) {
+      const range = subnetRange(opts.subnet);
+      if (others.some((o) => overlaps(o, range))) {
+        throw new TsctrError(
+          `invalid pool request: Pool overlaps with other one on this address space`,
+          { hint: 'give a --subnet no other network uses (see tsctr network inspect)' },
+        );
+      }
+      subnet = opts.subnet;
+    } else {
+      subnet = freeSubnet([...others, ...hostRoutes(opts.routes ?? '')]);
+    }
+    const [first, last] = subnetRange(subnet);
+    let gateway = intToIpv4(first + 1);
+    if (opts.gateway !== undefined) {
+      const g = ipv4ToInt(opts.gateway);
+      if (g <= first || g >= last) {
+        throw new TsctrError(`no matching subnet for gateway ${opts.gateway}`, {
+          hint: `give a gateway inside ${subnet}`,
+        });
+      }
+      gateway = opts.gateway;
+    }
+    const rec: NetworkRecord = {
+      Name: opts.name,
+      Id: randomHex(32),
+      Created: new Date().toISOString(),
+      Scope: 'local',
+      Driver: 'bridge',
+      EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: subnet, Gateway: gateway }] },
+      Internal: !!opts.internal,
+      Attachable: false,
+      Ingress: false,
+      Options: opts.options ?? {},
+      Labels: opts.labels ?? {},
+    };
+    mkdirSync(dir(paths), { recursive: true, mode: 0o700 });
+    const file = join(dir(paths), `${rec.Id}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(rec, null, 2));
+    renameSync(`${file}.tmp`, file);
+    return rec;
+  } finally {
+    lock.release();
+  }
+}
+
+export async function removeNetworkRecord(paths: StatePaths, id: string): Promise<void> {
+  const lock = await FileLock.acquire(join(paths.root, 'networks.lock'));
+  try {
+    rmSync(join(dir(paths), `${id}.json`), { force: true });
+  } finally {
+    lock.release();
+  }
+}
