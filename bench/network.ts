@@ -8,16 +8,21 @@
 // Measured:
 //   run -d -p PORT:80 IMAGE sleep: the wall time of the CLI, less launching /bin/true the same
 //     way, the engines alternating sample by sample (each container removed, untimed, after);
-//   published port: a busybox httpd in the container serves BENCH_MB MB, downloaded by curl on
-//     the host from 127.0.0.1:PORT (median of BENCH_RUNS downloads, MB/s);
-//   container to host: the container's wget fetches BENCH_MB MB from a server on the host's
-//     loopback (timed by that server from the request to the last byte written, MB/s);
+//   published port: a server in the container sends BENCH_MB MB, fetched from the host through
+//     127.0.0.1:PORT (median of BENCH_RUNS downloads, MB/s); container to host: the container
+//     fetches them from a server on the host's loopback. Both ends are bench/fixtures/zero-*.c
+//     (sendfile(2) from a memfd, splice(2) into /dev/null), built static and mounted into the
+//     container: busybox httpd with curl or wget topped out at ~1.5 GB/s here, under every
+//     path. "direct" is the same two programs on the host's loopback, the machine's ceiling;
+//   tsctr on a user network: the container is on `network create`'s bridge, its port published
+//     by the monitor's splice forwarder, its way out through the keeper's pasta and NAT;
 //   helper memory: with one container that publishes one port, the RSS and PSS of every process
 //     the engine keeps for it besides the container (tsctr: monitor and pasta or slirp4netns;
 //     podman: conmon, slirp4netns, rootlessport and its child).
 // The goals print as ratios; the exit status is non-zero only when a command fails.
-import { spawn } from 'node:child_process';
-import { createServer as createHttpServer } from 'node:http';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { release } from 'node:os';
 import { seedBusybox } from '../test/fixtures/images.ts';
@@ -83,13 +88,15 @@ async function main(): Promise<number> {
     if (!r.ok) failures.push(`${tool.name}: ${r.detail}`);
     return r;
   };
-  // The configurations compared: tsctr's two helpers (the binary with pasta) and podman.
+  // The configurations compared: tsctr's two helpers (the binary with pasta), a user network,
+  // and podman. `host` is a shell expression for the host's address inside the container.
+  const fromHosts = `$(sed -n 's/^\\([0-9.]*\\)[[:space:]].*host.containers.internal.*/\\1/p' /etc/hosts | head -1)`;
   const configs: { name: string; tool: Tool; net: string[]; host: string; names: string[] }[] = [
     {
       name: 'tsctr pasta',
       tool: tsctr,
       net: ['--network', 'pasta'],
-      host: 'host.containers.internal',
+      host: fromHosts,
       names: ['tsctr-monitor', 'pasta'],
     },
     ...(binary
@@ -98,7 +105,7 @@ async function main(): Promise<number> {
             name: 'binary pasta',
             tool: binary,
             net: ['--network', 'pasta'],
-            host: 'host.containers.internal',
+            host: fromHosts,
             names: ['tsctr-monitor', 'pasta'],
           },
         ]
@@ -107,8 +114,16 @@ async function main(): Promise<number> {
       name: 'tsctr slirp4netns',
       tool: tsctr,
       net: ['--network', 'slirp4netns'],
-      host: 'host.containers.internal',
+      host: fromHosts,
       names: ['tsctr-monitor', 'slirp4netns'],
+    },
+    {
+      name: 'tsctr user network',
+      tool: tsctr,
+      net: ['--network', 'benchnet'],
+      host: fromHosts,
+      // The monitor, its forwarder and the keeper are all tsctr-monitor.
+      names: ['tsctr-monitor', 'pasta'],
     },
     {
       name: 'podman',
@@ -136,6 +151,16 @@ async function main(): Promise<number> {
         tool === podman ? ['pull', '-q', '--tls-verify=false', image] : ['pull', '-q', image],
       );
     }
+    run(tsctr, ['network', 'create', 'benchnet']);
+    // The two ends of every transfer (see the top), where the benchmark user can run them.
+    const fixtures = join(dirs.base, 'fixtures');
+    execFileSync('mkdir', ['-p', fixtures]);
+    for (const f of ['zero-httpd', 'zero-get']) {
+      execFileSync('cc', ['-static', '-O2', '-o', join(fixtures, f), `bench/fixtures/${f}.c`]);
+      chmodSync(join(fixtures, f), 0o755);
+    }
+    chmodSync(fixtures, 0o755);
+    const mount = ['-v', `${fixtures}:/x:ro`];
     const wrapper = launchCost(baseEnv, WARMUP, RUNS);
     console.log(`  launching /bin/true the same way: ${ms(wrapper)} ms, subtracted below`);
 
@@ -157,22 +182,38 @@ async function main(): Promise<number> {
     const mem = new Map<string, { rss: number; pss: number; count: number }>();
     const published = new Map<string, number>();
     const toHost = new Map<string, number>();
-    const payload = Buffer.alloc(1 << 20);
+    // The machine's ceiling: both programs on the host's loopback.
+    {
+      const port = await freePort();
+      const srv = spawn(join(fixtures, 'zero-httpd'), [String(port), String(MB)], {
+        stdio: 'ignore',
+      });
+      await new Promise((res) => setTimeout(res, 200));
+      const rates: number[] = [];
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        const d = exec([join(fixtures, 'zero-get'), '127.0.0.1', String(port)], baseEnv, 120_000);
+        if (d.ok && i >= WARMUP) rates.push(Number(d.detail) / 1e6);
+      }
+      srv.kill();
+      published.set('direct', median(rates));
+      toHost.set('direct', median(rates));
+    }
     for (const c of configs) {
       const port = await freePort();
       const r = run(c.tool, [
         'run',
         '-d',
         ...c.net,
+        ...mount,
         '-p',
         `${port}:80`,
         image,
-        'sh',
-        '-c',
-        `mkdir -p /srv && dd if=/dev/zero of=/srv/big bs=1M count=${MB} 2>/dev/null && exec httpd -f -p 80 -h /srv`,
+        '/x/zero-httpd',
+        '80',
+        String(MB),
       ]);
       if (!r.ok) continue;
-      await new Promise((res) => setTimeout(res, 1000 + MB * 10));
+      await new Promise((res) => setTimeout(res, 1000));
       const pids = helpers(c.names);
       const m = pids.map(memory);
       mem.set(c.name, {
@@ -182,19 +223,7 @@ async function main(): Promise<number> {
       });
       const rates: number[] = [];
       for (let i = 0; i < WARMUP + RUNS; i++) {
-        const d = exec(
-          [
-            'curl',
-            '-s',
-            '-o',
-            '/dev/null',
-            '-w',
-            '%{speed_download}',
-            `http://127.0.0.1:${port}/big`,
-          ],
-          baseEnv,
-          120_000,
-        );
+        const d = exec([join(fixtures, 'zero-get'), '127.0.0.1', String(port)], baseEnv, 120_000);
         if (!d.ok) {
           failures.push(`${c.name}: download: ${d.detail}`);
           break;
@@ -204,61 +233,65 @@ async function main(): Promise<number> {
       published.set(c.name, median(rates));
       rm(c, r.detail);
 
-      // Container to host: a server on the host's loopback times each response.
-      const times: number[] = [];
-      const srv = createHttpServer((_, res) => {
-        const t0 = process.hrtime.bigint();
-        let sent = 0;
-        const push = () => {
-          while (sent < MB) {
-            sent++;
-            if (!res.write(payload)) return void res.once('drain', push);
-          }
-          res.end();
-        };
-        res.once('finish', () => times.push(Number(process.hrtime.bigint() - t0) / 1e9));
-        push();
+      // Container to host: the server on the host's loopback, the client in a container.
+      const hostPort = await freePort();
+      const srv = spawn(join(fixtures, 'zero-httpd'), [String(hostPort), String(MB)], {
+        stdio: 'ignore',
       });
-      await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-      const hostPort = (srv.address() as { port: number }).port;
+      await new Promise((res) => setTimeout(res, 200));
+      const hostRates: number[] = [];
       for (let i = 0; i < Math.min(RUNS, 5); i++) {
         const g = await execAsync(
           c.tool.argv([
             'run',
             '--rm',
             ...c.net,
+            ...mount,
             image,
-            'wget',
-            '-q',
-            '-O',
-            '/dev/null',
-            `http://${c.host}:${hostPort}/`,
+            'sh',
+            '-c',
+            `/x/zero-get ${c.host} ${hostPort}`,
           ]),
           c.tool.env,
         );
         if (g.code !== 0) {
-          failures.push(`${c.name}: wget from the host: ${g.out.trim()}`);
+          failures.push(`${c.name}: fetch from the host: ${g.out.trim()}`);
           break;
         }
+        hostRates.push(Number(g.out.trim()) / 1e6);
       }
-      srv.close();
-      toHost.set(c.name, MB / median(times));
+      srv.kill();
+      toHost.set(c.name, median(hostRates));
     }
 
     const ratio = (a: number | undefined, b: number | undefined) =>
       a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}x` : '-';
     const pod = 'podman';
-    const rows = configs.map((c) => [
-      c.name,
-      ms(median(startup.get(c.name) ?? [])),
-      ratio(median(startup.get(c.name) ?? []), median(startup.get(pod) ?? [])),
-      (published.get(c.name) ?? NaN).toFixed(0),
-      ratio(published.get(c.name), published.get(pod)),
-      (toHost.get(c.name) ?? NaN).toFixed(0),
-      ratio(toHost.get(c.name), toHost.get(pod)),
-      `${((mem.get(c.name)?.rss ?? NaN) / 1024).toFixed(2)} (${mem.get(c.name)?.count ?? 0})`,
-      ((mem.get(c.name)?.pss ?? NaN) / 1024).toFixed(2),
-    ]);
+    const rows = [{ name: 'direct' }, ...configs].map((c) =>
+      c.name === 'direct'
+        ? [
+            'direct (no container)',
+            '-',
+            '-',
+            (published.get(c.name) ?? NaN).toFixed(0),
+            ratio(published.get(c.name), published.get(pod)),
+            (toHost.get(c.name) ?? NaN).toFixed(0),
+            ratio(toHost.get(c.name), toHost.get(pod)),
+            '-',
+            '-',
+          ]
+        : [
+            c.name,
+            ms(median(startup.get(c.name) ?? [])),
+            ratio(median(startup.get(c.name) ?? []), median(startup.get(pod) ?? [])),
+            (published.get(c.name) ?? NaN).toFixed(0),
+            ratio(published.get(c.name), published.get(pod)),
+            (toHost.get(c.name) ?? NaN).toFixed(0),
+            ratio(toHost.get(c.name), toHost.get(pod)),
+            `${((mem.get(c.name)?.rss ?? NaN) / 1024).toFixed(2)} (${mem.get(c.name)?.count ?? 0})`,
+            ((mem.get(c.name)?.pss ?? NaN) / 1024).toFixed(2),
+          ],
+    );
     console.log(
       `\n${table(
         [

@@ -261,6 +261,7 @@ bool forward_start(const Spec &spec, Forwarder &fw, int netns_fd, std::string &e
         if (getppid() != monitor || setns(netns_fd, CLONE_NEWNET) < 0)
             _exit(1);
         signal(SIGPIPE, SIG_IGN);
+        shed_setup_memory(); // it runs as long as the container, as the monitor does
         forwarder(ports);
     }
     int err = errno;

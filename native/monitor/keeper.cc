@@ -423,6 +423,7 @@ struct Keeper {
         }
         status("READY " + std::to_string(getpid()));
         close(kStatusFd);
+        shed_setup_memory();
 
         long started = now_ms();
         bool had_client = false;

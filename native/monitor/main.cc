@@ -111,43 +111,6 @@ std::string proc_start(pid_t pid) {
     return t.empty() ? "0" : t;
 }
 
-// The monitor lives as long as its container, but most of its code and data served only the
-// setup (the spec, seccomp, cloning). Their pages are dropped from its resident set once the
-// container runs: the file-backed ones stay in the page cache, shared, and come back if ever
-// touched again; the heap's free pages go back to the kernel.
-void shed_setup_memory() {
-    malloc_trim(0);
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return;
-    buf[n] = '\0';
-    // The executable's read-only mappings ("start-end r?xp … /path"), all found before any is
-    // dropped: parsing touches code and tables that would otherwise come straight back.
-    struct Range {
-        unsigned long start, end;
-    } ranges[8];
-    int count = 0;
-    for (char *line = buf; count < 8 && line && *line;) {
-        char *next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        unsigned long start = 0, end = 0;
-        char perms[5] = {};
-        if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 && perms[1] != 'w' &&
-            strchr(line, '/'))
-            ranges[count++] = {start, end};
-        line = next;
-    }
-    for (int i = 0; i < count; i++)
-        madvise(reinterpret_cast<void *>(ranges[i].start), ranges[i].end - ranges[i].start,
-                MADV_DONTNEED);
-}
-
 Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
     Run r;
     int errpipe[2];
@@ -241,7 +204,7 @@ Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
                                      " " + proc_start(getpid()));
     if (restarts == 0) {
         status("STARTED " + std::to_string(pid));
-        shed_setup_memory();
+        tsctr::shed_setup_memory();
     }
     io.terminal = master >= 0;
     io.out = master >= 0 ? master : outpipe[0];

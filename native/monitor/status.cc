@@ -1,8 +1,11 @@
 #include "status.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fdio.h"
@@ -107,6 +110,39 @@ void replace_file(const std::string &path, const std::string &line) {
     write_line(fd, line);
     close(fd);
     rename(tmp.c_str(), path.c_str());
+}
+
+void shed_setup_memory() {
+    malloc_trim(0);
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    // The executable's read-only mappings ("start-end r?xp … /path"), all found before any is
+    // dropped: parsing touches code and tables that would otherwise come straight back.
+    struct Range {
+        unsigned long start, end;
+    } ranges[8];
+    int count = 0;
+    for (char *line = buf; count < 8 && line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        unsigned long start = 0, end = 0;
+        char perms[5] = {};
+        if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 && perms[1] != 'w' &&
+            strchr(line, '/'))
+            ranges[count++] = {start, end};
+        line = next;
+    }
+    for (int i = 0; i < count; i++)
+        madvise(reinterpret_cast<void *>(ranges[i].start), ranges[i].end - ranges[i].start,
+                MADV_DONTNEED);
 }
 
 } // namespace tsctr

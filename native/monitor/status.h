@@ -46,4 +46,10 @@ std::string read_setup_error(int fd);
 // Replaces `path` with one line, atomically (a temp file, then rename); "" does nothing.
 void replace_file(const std::string &path, const std::string &line);
 
+// The monitor lives as long as its container, but most of its code and data served only the
+// setup (the spec, seccomp, cloning). Their pages are dropped from its resident set once the
+// container runs: the file-backed ones stay in the page cache, shared, and come back if ever
+// touched again; the heap's free pages go back to the kernel.
+void shed_setup_memory();
+
 } // namespace tsctr

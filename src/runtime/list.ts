@@ -13,6 +13,7 @@ import {
   readState,
   reconcile,
   sameProcess,
+  type ContainerRecord,
 } from '../storage/containers.ts';
 import { goTimeString } from '../format/units.ts';
 import { join } from 'node:path';
@@ -91,6 +92,16 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
     ) {
       continue;
     }
+    // network=: a user network's name or id, or a mode (none, host, …) the container has.
+    const nets = f0?.get('network');
+    if (
+      nets?.length &&
+      !nets.some((n) =>
+        networksOf(c).some((x) => x === n || (n.length >= 2 && x.length === 64 && x.startsWith(n))),
+      )
+    ) {
+      continue;
+    }
     reconcile(paths, c.id);
     const state = readState(paths, c.id);
     const exit = readExit(paths, c.id);
@@ -144,7 +155,12 @@ export function containerRows(paths: StatePaths, opts: PsOptions): ContainerRow[
         .map(([k, v]) => `${k}=${v}`)
         .join(','),
       Mounts: '',
-      Networks: c.hostConfig.NetworkMode,
+      // docker: the networks' names, comma-separated; a shared network's is empty.
+      Networks: c.networks
+        ? Object.keys(c.networks).join(',')
+        : c.hostConfig.NetworkMode.startsWith('container:')
+          ? ''
+          : c.hostConfig.NetworkMode,
       Size: opts.size ? sizeOf(paths, c, opts.size) : '',
       created: Date.parse(c.created),
     });
@@ -212,4 +228,10 @@ function sizeOf(
   imageSizes ??= new Map(new ImageStore(paths).listImages().map((i) => [i.id, i.size]));
   const rw = fileBytes(join(containerDirs(paths, c.id).storage, 'upper'));
   return `${human(rw)} (virtual ${human(rw + (imageSizes.get(c.imageId) ?? 0))})`;
+}
+
+/** The names and ids a network filter matches the container by. */
+function networksOf(c: ContainerRecord): string[] {
+  if (!c.networks) return [c.hostConfig.NetworkMode];
+  return Object.entries(c.networks).flatMap(([name, w]) => [name, w.NetworkID]);
 }

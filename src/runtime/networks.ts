@@ -140,6 +140,15 @@ function inspectNetwork(paths: StatePaths, n: NetworkRecord): Record<string, unk
   };
 }
 
+/** A network's inspect record, or undefined when nothing has that name or id. */
+export function inspectNetworkNamed(
+  paths: StatePaths,
+  name: string,
+): Record<string, unknown> | undefined {
+  const n = findNetwork(paths, name);
+  return n && inspectNetwork(paths, n);
+}
+
 export function inspectNetworks(paths: StatePaths, names: readonly string[]) {
   const values: Record<string, unknown>[] = [];
   const errors: TsctrError[] = [];

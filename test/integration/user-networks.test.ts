@@ -30,8 +30,14 @@ afterAll(async () => {
   await reg?.stop();
 });
 
-/** The keeper, its pasta and any forwarder of this sandbox (their arguments name its runroot). */
-const helpers = () => userProcesses(sb.user, sb.runroot);
+/**
+ * The keeper, its pasta and any forwarder of this sandbox (their arguments name its runroot),
+ * and the user's slirp4netns (its arguments do not; test files run one at a time).
+ */
+const helpers = () => [
+  ...userProcesses(sb.user, sb.runroot),
+  ...userProcesses(sb.user, 'slirp4netns --configure').filter((l) => !l.includes('ps -u')),
+];
 
 async function waitGone(): Promise<string[]> {
   // The keeper leaves within a second of its last member (its poll period), pasta with it.
@@ -101,6 +107,15 @@ describe('a user network', () => {
       'web',
     ]);
     expect(nets.stdout).toBe(`appnet ${ip.stdout.trim()} 10.89.201.1 [site]\n`);
+    const ps = tsctr(sb, [
+      'ps',
+      '--filter',
+      'network=appnet',
+      '--format',
+      '{{.Names}} {{.Networks}}',
+    ]);
+    expect(ps.stdout).toBe('web appnet\n');
+    expect(tsctr(sb, ['ps', '-q', '--filter', 'network=none']).stdout).toBe('');
     // The container's own name, and a service on the host's loopback through the keeper's NAT.
     const server: Server = createHttpServer((_, res) => res.end('from the host\n'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -293,6 +308,10 @@ describe('network commands', () => {
       'cmdnet',
     ]);
     expect(subnet.stdout).toMatch(/^10\.89\.\d+\.0\/24 10\.89\.\d+\.1 a\n$/);
+    for (const args of [['inspect'], ['inspect', '--type', 'network']]) {
+      const r = tsctr(sb, [...args, '-f', '{{.Name}} {{.Driver}} {{.Id}}', 'cmdnet']);
+      expect(r.stdout).toBe(`cmdnet bridge ${id.stdout}`);
+    }
     const dup = tsctr(sb, ['network', 'create', 'cmdnet']);
     expect(dup.code).not.toBe(0);
     expect(dup.stderr).toContain('network with name cmdnet already exists');

@@ -71,6 +71,7 @@ export default class Ps extends TsctrCommand {
       'before',
       'since',
       'volume',
+      'network',
       'restart-policy',
     ]);
     const n = flags.last === undefined ? -1 : intFlag(this.id!, '-n, --last', flags.last);
