@@ -122,8 +122,8 @@ async function main(): Promise<number> {
       tool: tsctr,
       net: ['--network', 'benchnet'],
       host: fromHosts,
-      // The monitor, its forwarder and the keeper are all tsctr-monitor.
-      names: ['tsctr-monitor', 'pasta'],
+      // The monitor, its forwarder and the keeper are all tsctr-monitor; the keeper's helper.
+      names: ['tsctr-monitor', 'slirp4netns', 'pasta'],
     },
     {
       name: 'podman',

@@ -122,6 +122,7 @@ struct Keeper {
     const Spec &spec;
     Network net;
     int listener = -1;
+    int bye = -1; // a client that said BYE and waits for the answer
     std::map<int, Client> clients;
     std::vector<Member> members;
 
@@ -149,6 +150,8 @@ struct Keeper {
             // Its own names too: a container resolves its own name and aliases, as docker's
             // DNS answers them.
             for (const Member &o : members) {
+                if (o.names.empty())
+                    continue; // on docker's default bridge: no names
                 bool shared = false;
                 for (const Member &mine : members)
                     if (mine.id == m.id && mine.bridge == o.bridge)
@@ -209,7 +212,9 @@ struct Keeper {
         m.ip = f[4];
         m.ifname = f[5];
         m.id = f[8];
-        m.names = split(f[9], ' ');
+        for (const std::string &name : split(f[9], ' '))
+            if (!name.empty())
+                m.names.push_back(name);
         nl::Socket s;
         int err = s.ok() ? s.bridge(m.bridge, gw, prefix) : -errno;
         std::string what = "bridge " + m.bridge;
@@ -287,6 +292,12 @@ struct Keeper {
             close(fd);
         clients.erase(client);
         close(client);
+        if (bye == client)
+            bye = -1;
+        drop_memberships(client);
+    }
+
+    void drop_memberships(int client) {
         bool changed = false;
         for (size_t i = members.size(); i-- > 0;) {
             if (members[i].owner == client) {
@@ -308,7 +319,13 @@ struct Keeper {
             reply = join(client, f, c.fds);
         else if (f[0] == "LEAVE")
             reply = leave(f);
-        else
+        else if (f[0] == "BYE") {
+            // Answered once it is known whether the keeper leaves with this client (then only
+            // after its helper is gone), so the monitor can end knowing nothing is left.
+            drop_memberships(client);
+            bye = client;
+            return;
+        } else
             reply = "ERROR " + std::to_string(EINVAL) + " unknown request " + one_line(f[0]);
         for (int fd : c.fds) // fds that came with a request that takes none
             close(fd);
@@ -448,13 +465,22 @@ struct Keeper {
             for (size_t i = 1; i < p.size(); i++)
                 if (p[i].revents && !receive(p[i].fd))
                     gone(p[i].fd);
+            if (bye >= 0 && clients.size() == 1)
+                break; // the last one: it hears OK once everything is gone
+            if (bye >= 0) {
+                send_line(bye, "OK\n", nullptr, 0);
+                bye = -1;
+            }
         }
         // The socket goes first: a CLI that connects from now on starts a new keeper.
         unlinkat(where.dir, where.name.c_str(), 0);
         close(listener);
         for (auto &[fd, c] : clients)
-            close(fd);
+            if (fd != bye)
+                close(fd);
         net_stop(spec, net);
+        if (bye >= 0)
+            send_line(bye, "OK\n", nullptr, 0);
         return 0;
     }
 };

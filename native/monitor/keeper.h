@@ -28,6 +28,10 @@
 //                             the line "# tsctr network members" whenever one joins or leaves.
 //                             A JOIN for an id that already has a membership (`network connect`)
 //                             lasts as long as that first one.
+//   BYE                       ends the client's memberships; answered at once, or, when it was
+//                             the last client, once the keeper has stopped its helper and is
+//                             about to exit (a monitor says it before its exit file, so `stop`,
+//                             `rm` and `run --rm` return with nothing of the network left)
 //   LEAVE <bridge> <id>       removes the container's interface on that bridge, and its names;
 //                             a bridge goes with its last member
 #pragma once

@@ -322,6 +322,14 @@ void net_stop(const Spec &spec, Network &net) {
         net.helper = -1;
     }
     if (net.keeper_fd >= 0) {
+        // BYE, and its answer, which comes once the keeper is done if this was its last member.
+        static const char bye[] = "BYE\n";
+        if (write(net.keeper_fd, bye, sizeof bye - 1) == sizeof bye - 1) {
+            pollfd p{net.keeper_fd, POLLIN, 0};
+            char buf[16];
+            if (poll(&p, 1, 5000) > 0)
+                (void)!read(net.keeper_fd, buf, sizeof buf);
+        }
         close(net.keeper_fd);
         net.keeper_fd = -1;
     }

@@ -41,6 +41,7 @@ export const createFlags = {
     description:
       'Connect a container to a network (a user network, none, host, pasta, slirp4netns, container:NAME)',
   }),
+  link: Flags.strings({ description: 'Add link to another container (NAME[:ALIAS])' }),
   'network-alias': Flags.strings({
     description: 'Add network-scoped alias for the container',
   }),
@@ -127,6 +128,7 @@ export interface CreateFlagValues {
   name?: string | undefined;
   network?: string | undefined;
   'network-alias': string[];
+  link: string[];
   ip?: string | undefined;
   publish: string[];
   'publish-all': boolean;
@@ -175,6 +177,7 @@ export function createOptions(opts: {
     hostname: flags.hostname,
     network: flags.network,
     networkAliases: flags['network-alias'],
+    links: flags.link,
     ip: flags.ip,
     publish: flags.publish,
     publishAll: flags['publish-all'],

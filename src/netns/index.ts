@@ -2,8 +2,10 @@
  * Network modes. `none`: a network namespace of its own with only loopback. `host`: the host's
  * network. `pasta` and `slirp4netns`: a namespace of its own joined to the outside by that
  * helper, which also publishes `-p` ports; the container's monitor runs it (native/monitor/net.h,
- * arguments from ./pasta.ts and ./slirp.ts). Without --network a container gets `none`, or, when
- * it publishes ports, pasta where it is installed and slirp4netns otherwise. `container:NAME`:
+ * arguments from ./pasta.ts and ./slirp.ts). Without --network a container is on `bridge`, the
+ * default network (a user network: ./user-networks.ts), unless it publishes UDP ports, which
+ * only a helper of its own forwards: then pasta where it is installed, else slirp4netns (the
+ * plan for no mode). `container:NAME`:
  * that container's network namespace, joined by the monitor (with its user namespace, which owns
  * it: native/monitor/joinns.h); the container shares its /etc/hosts and /etc/resolv.conf too, as
  * docker's does. Other modes are refused by name rather than silently ignored.
@@ -32,9 +34,8 @@ const MODES = new Map<string, Omit<NetworkPlan, 'mode'>>([
 /** The modes `run --network` accepts, which shell completion offers for it. */
 export const networkModes = (): string[] => [...MODES.keys()];
 
-/** A mode, not a user network's name (docker's `bridge` and `default` are refused as modes). */
-export const isNetworkMode = (name: string) =>
-  MODES.has(name) || name.startsWith('container:') || name === 'bridge' || name === 'default';
+/** A mode, not a network's name (`bridge`, docker's default network, is a network). */
+export const isNetworkMode = (name: string) => MODES.has(name) || name.startsWith('container:');
 
 /**
  * `hasPasta` says whether pasta is installed; asked only when ports are published without a

@@ -14,7 +14,7 @@ import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { isNetworkMode, planNetwork } from '../netns/index.ts';
-import { findNetwork, type NetworkRecord } from '../storage/networks.ts';
+import { findNetwork, isDefaultBridge, type NetworkRecord } from '../storage/networks.ts';
 import { allocateAddress } from './endpoints.ts';
 import { whichHelper } from '../netns/which.ts';
 import {
@@ -55,6 +55,8 @@ export interface CreateOptions {
   entrypoint?: string | undefined;
   hostname?: string | undefined;
   network?: string | undefined;
+  /** --link NAME[:ALIAS]: docker's legacy links, names in /etc/hosts. */
+  links?: string[] | undefined;
   /** --network-alias and --ip: on a user network only. */
   networkAliases?: string[] | undefined;
   ip?: string | undefined;
@@ -293,20 +295,36 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   ];
   const given = (opts.publish ?? []).flatMap(parsePublish);
   const requested = [...given, ...(opts.publishAll ? publishAll(exposed, given) : [])];
-  const userNet = userNetwork(opts);
+  // Docker's default network, except for UDP ports, which only a helper of the container's own
+  // publishes (src/netns/index.ts), and where its keeper cannot run (no helper, no iptables).
+  const udp = requested.some((p) => p.proto === 'udp');
+  const bridgeWorks =
+    opts.network === undefined &&
+    !!(whichHelper('slirp4netns') || whichHelper('pasta')) &&
+    !!whichHelper('iptables');
+  if (opts.network === undefined && !bridgeWorks && !requested.length) {
+    opts.onNotice?.(
+      'WARNING: the container has no network: the default one needs slirp4netns (or passt) and iptables',
+    );
+  }
+  const userNet = userNetwork({
+    ...opts,
+    network: opts.network ?? (udp || !bridgeWorks ? undefined : 'bridge'),
+  });
   const net = planNetwork(
-    opts.network,
+    userNet?.Name ?? opts.network,
     requested.length > 0,
     () => whichHelper('pasta') !== undefined,
     () => userNet !== undefined,
   );
   checkHostPorts(requested, () => readTextOr('/proc/sys/net/ipv4/ip_unprivileged_port_start'));
-  if (net.user && requested.some((p) => p.proto === 'udp')) {
+  if (net.user && udp) {
     throw new TsctrError('publishing UDP ports from a user network is not supported yet', {
       hint: 'publish it from a container with --network pasta (or slirp4netns)',
     });
   }
   const shared = net.container !== undefined ? sharedNetwork(opts, net.container) : undefined;
+  const links = (opts.links ?? []).map((l) => linkTarget(opts.paths, l));
   if (
     net.ownNetns &&
     !net.helper &&
@@ -410,6 +428,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       Binds: opts.mounts?.volume?.length ? opts.mounts.volume : null,
       ...(restart ? { RestartPolicy: restart } : {}),
       ExtraHosts: opts.addHosts?.length ? opts.addHosts : null,
+      ...(links.length ? { Links: links.map((l) => `/${l.name}:/${name}/${l.alias}`) } : {}),
       ...(opts.dns?.length ? { Dns: opts.dns } : {}),
       ...(opts.dnsSearch?.length ? { DnsSearch: opts.dnsSearch } : {}),
       ...(opts.dnsOptions?.length ? { DnsOptions: opts.dnsOptions } : {}),
@@ -476,7 +495,7 @@ function userNetwork(opts: CreateOptions): NetworkRecord | undefined {
       hint: `create it with tsctr network create ${name}, or see tsctr network ls`,
     });
   }
-  if (!rec && opts.networkAliases?.length) {
+  if ((!rec || isDefaultBridge(rec)) && opts.networkAliases?.length) {
     throw new TsctrError(
       'network-scoped alias is supported only for containers in user defined networks',
       {
@@ -484,7 +503,7 @@ function userNetwork(opts: CreateOptions): NetworkRecord | undefined {
       },
     );
   }
-  if (!rec && opts.ip !== undefined) {
+  if ((!rec || isDefaultBridge(rec)) && opts.ip !== undefined) {
     throw new TsctrError('user specified IP address is supported on user defined networks only', {
       hint: 'create a network (tsctr network create NAME) and run with --network NAME',
     });
@@ -494,4 +513,16 @@ function userNetwork(opts: CreateOptions): NetworkRecord | undefined {
     allocateAddress(cfg.Subnet, cfg.Gateway, new Set(), { ip: opts.ip, required: true });
   }
   return rec;
+}
+
+/** --link NAME[:ALIAS]: the container must exist now (docker keeps "/NAME:/SELF/ALIAS"). */
+function linkTarget(paths: StatePaths, link: string): { name: string; alias: string } {
+  const [target = '', alias = target] = link.split(':');
+  const c = target ? lookupContainer(paths, target) : undefined;
+  if (!c) {
+    throw new TsctrError(`could not get container for ${target}: No such container: ${target}`, {
+      hint: 'give a container that exists (tsctr ps -a)',
+    });
+  }
+  return { name: c.name, alias };
 }

@@ -12,6 +12,7 @@ import {
   findNetwork,
   intToIpv4,
   ipv4ToInt,
+  isDefaultBridge,
   parseSubnet,
   type NetworkRecord,
 } from '../storage/networks.ts';
@@ -190,7 +191,10 @@ export function joinRequests(
       veth: vethName(c.id, Number(a.endpoint.Ifname.slice(3))),
       route: i === route,
       id: c.id,
-      names: [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])],
+      // docker's default bridge resolves no names (only --link gives some).
+      names: isDefaultBridge(a.network)
+        ? []
+        : [...new Set([c.name, c.id.slice(0, 12), ...a.aliases])],
     }),
   );
 }

@@ -4,11 +4,11 @@
  * finding a container as dockerd does: full ID, then name (with or without docker's leading
  * '/'), then a unique ID prefix.
  */
-import { readEndpoint } from './endpoints.ts';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { networkPorts } from '../netns/ports.ts';
+import { readEndpoint } from './endpoints.ts';
 import { inspectMounts } from './mounts.ts';
 import { isPaused } from './processes.ts';
 import {

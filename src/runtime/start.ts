@@ -38,7 +38,8 @@ import { rlimitRecords } from './ulimits.ts';
 import { anonymousVolumes, specMounts } from './mounts.ts';
 import { volumeDir } from '../storage/volumes.ts';
 import { holdKeeper, type KeeperHold } from './keeper.ts';
-import { allocateEndpoints, joinRequests, type Attachment } from './endpoints.ts';
+import { allocateEndpoints, joinRequests, readEndpoint, type Attachment } from './endpoints.ts';
+import { lookupContainer } from './inspect.ts';
 import { CLIENT_FD, startMonitor, startWithClient, type MonitorHandle } from './monitor.ts';
 import { followWithClient, type AttachIo, type TerminalSize } from './attach.ts';
 import { parseBytes } from './create.ts';
@@ -97,6 +98,35 @@ const planFor = (c: ContainerRecord) =>
 interface UserNetworks {
   keeper: KeeperHold;
   attachments: Attachment[];
+}
+
+/**
+ * docker's --link: each linked container's address on a network both are on, by its alias, id
+ * and name. It must run, as docker requires.
+ */
+function linkLines(paths: StatePaths, c: ContainerRecord): string {
+  return (c.hostConfig.Links ?? [])
+    .map((link) => {
+      const [, target = '', alias = ''] = /^\/([^:]+):\/[^/]+\/(.+)$/.exec(link) ?? [];
+      const t = lookupContainer(paths, target);
+      if (!t || !isRunning(paths, t.id)) {
+        throw new TsctrError(
+          `Cannot link to a non running container: /${target} AS /${c.name}/${alias}`,
+          { hint: `start ${target} first` },
+        );
+      }
+      const mine = Object.values(c.networks ?? {}).map((w) => w.NetworkID);
+      const net = Object.values(t.networks ?? {}).find((w) => mine.includes(w.NetworkID));
+      const ep = net && readEndpoint(paths, t.id, net.NetworkID);
+      if (!ep) {
+        throw new TsctrError(
+          `Cannot link to /${target}, as it does not belong to the default network`,
+          { hint: `put both on one network (--network), or connect ${target} to this one` },
+        );
+      }
+      return `${ep.IPAddress}\t${[...new Set([alias, t.id.slice(0, 12), t.name])].join(' ')}\n`;
+    })
+    .join('');
 }
 
 /** What --network container:ID joins: that container's running process and its run dir. */
@@ -376,6 +406,7 @@ export async function startContainer(
           (users?.attachments
             .map((a) => `${a.endpoint.IPAddress}\t${c.config.Hostname}\n`)
             .join('') ?? '') +
+          linkLines(paths, c) +
           (outside.helper ? hostNames(host) : '') +
           extraHosts(c.hostConfig.ExtraHosts ?? [], host),
       );

@@ -77,6 +77,8 @@ export interface ContainerRecord {
     Binds?: string[] | null;
     /** --restart; absent means "no". */
     RestartPolicy?: { Name: string; MaximumRetryCount: number };
+    /** --link as docker keeps it, "/NAME:/SELF/ALIAS" (src/runtime/start.ts names them in /etc/hosts). */
+    Links?: string[];
     /** --add-host NAME:IP lines for /etc/hosts. */
     ExtraHosts?: string[] | null;
     /** --group-add: more groups (names from the container's /etc/group, or numbers). */

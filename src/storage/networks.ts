@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
-import { randomHex } from '../native/random.ts';
+import { randomHex, sha256Hex } from '../native/random.ts';
 import { FileLock } from './lock.ts';
 
 export interface NetworkRecord {
@@ -64,6 +64,34 @@ export function parseSubnet(cidr: string): { base: number; prefix: number } {
   return { base: (ipv4ToInt(addr) & mask) >>> 0, prefix };
 }
 
+/**
+ * docker's default network, which every container without --network joins: built in, never
+ * stored, on podman's default subnet. As on docker's default bridge, its containers do not
+ * resolve each other's names (only --link names them).
+ */
+export function defaultBridge(): NetworkRecord {
+  return {
+    Name: 'bridge',
+    Id: sha256Hex('tsctr network bridge'),
+    Created: '1970-01-01T00:00:00Z',
+    Scope: 'local',
+    Driver: 'bridge',
+    EnableIPv6: false,
+    IPAM: {
+      Driver: 'default',
+      Options: {},
+      Config: [{ Subnet: '10.88.0.0/16', Gateway: '10.88.0.1' }],
+    },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    Options: { 'com.docker.network.bridge.default_bridge': 'true' },
+    Labels: {},
+  };
+}
+
+export const isDefaultBridge = (net: NetworkRecord) => net.Id === defaultBridge().Id;
+
 /** The network's bridge in the keeper's namespace: 15 characters, the kernel's limit. */
 export const bridgeName = (net: NetworkRecord) => `br-${net.Id.slice(0, 12)}`;
 
@@ -88,7 +116,9 @@ export function listNetworks(paths: StatePaths): NetworkRecord[] {
 
 /** docker's lookup: exact name, full id, then a unique id prefix. */
 export function findNetwork(paths: StatePaths, nameOrId: string): NetworkRecord | undefined {
-  const all = listNetworks(paths);
+  const bridge = defaultBridge();
+  if (nameOrId === 'bridge' || nameOrId === 'default') return bridge;
+  const all = [...listNetworks(paths), bridge];
   const exact = all.find((n) => n.Name === nameOrId) ?? all.find((n) => n.Id === nameOrId);
   if (exact || !/^[0-9a-f]+$/.test(nameOrId)) return exact;
   const byPrefix = all.filter((n) => n.Id.startsWith(nameOrId));
@@ -189,7 +219,7 @@ export async function createNetwork(
         hint: `remove it first (tsctr network rm ${opts.name}), or pick another name`,
       });
     }
-    const others = all.map((n) => subnetRange(n.IPAM.Config[0]!.Subnet));
+    const others = [...all, defaultBridge()].map((n) => subnetRange(n.IPAM.Config[0]!.Subnet));
     let subnet: string;
     if (opts.subnet !== undefined) {
       const range = subnetRange(opts.subnet);

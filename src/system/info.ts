@@ -178,22 +178,40 @@ export async function systemInfo(paths: StatePaths) {
       Pasta: which('pasta') ?? 'not installed',
       Slirp4netns: which('slirp4netns') ?? 'not installed',
       DevNetTun: canAccess('/dev/net/tun'),
-      Network: networkChoice(which('pasta'), which('slirp4netns'), canAccess('/dev/net/tun')),
+      Network: networkChoice(
+        which('pasta'),
+        which('slirp4netns'),
+        canAccess('/dev/net/tun'),
+        which('iptables'),
+        process.env.TSCTR_BRIDGE_HELPER,
+      ),
     },
   };
 }
 
-/** What `-p` (and a network of its own) will use, and why (src/netns/index.ts picks the same). */
+/**
+ * The default network, `bridge`, and its way out (src/runtime/keeper.ts picks the same helper;
+ * src/runtime/create.ts falls back to no network where it cannot work).
+ */
 export function networkChoice(
   pasta: string | undefined,
   slirp: string | undefined,
   tun: string,
+  iptables: string | undefined,
+  wanted?: string,
 ): string {
-  if (!pasta && !slirp) return 'none: install passt (pasta) or slirp4netns to publish ports';
-  const helper = pasta
-    ? 'pasta (preferred)'
-    : 'slirp4netns (pasta is not installed: install passt for more throughput)';
-  return tun === 'read-write' ? helper : `${helper}, but /dev/net/tun is not usable: ${tun}`;
+  if (!pasta && !slirp) {
+    return 'none: install slirp4netns or passt (pasta) to give containers a network';
+  }
+  if (!iptables) return 'none: install iptables (the NAT of the default network)';
+  const helper =
+    wanted === 'pasta' || wanted === 'slirp4netns'
+      ? `${wanted} (TSCTR_BRIDGE_HELPER)`
+      : slirp
+        ? `slirp4netns${pasta ? ' (TSCTR_BRIDGE_HELPER=pasta for more throughput)' : ''}`
+        : 'pasta (install slirp4netns for a faster start and less memory)';
+  const line = `bridge, out through ${helper}`;
+  return tun === 'read-write' ? line : `${line}, but /dev/net/tun is not usable: ${tun}`;
 }
 
 export type SystemInfo = Awaited<ReturnType<typeof systemInfo>>;
@@ -247,6 +265,6 @@ export function formatInfo(i: SystemInfo): string {
     ` pasta: ${i.Host.Pasta}`,
     ` slirp4netns: ${i.Host.Slirp4netns}`,
     ` /dev/net/tun: ${i.Host.DevNetTun}`,
-    ` Network for -p: ${i.Host.Network}`,
+    ` Default network: ${i.Host.Network}`,
   ].join('\n');
 }

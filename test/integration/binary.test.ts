@@ -185,11 +185,11 @@ describe('the single binary', () => {
   });
 });
 
-/** The pid of this sandbox's container monitor, if one runs. */
+/** The pid of this sandbox's container monitor (not its network's keeper), if one runs. */
 function monitorOf(dir: string): number | undefined {
   const line = spawnSync('ps', ['-e', '-o', 'pid=,args='], { encoding: 'utf8' })
     .stdout.split('\n')
-    .find((l) => /\/tsctr-monitor\s/.test(l) && l.includes(dir));
+    .find((l) => /\/tsctr-monitor\s+\//.test(l) && l.includes(dir));
   return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
 }
 

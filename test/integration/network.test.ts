@@ -66,14 +66,14 @@ const interfaces = (text: string) =>
     .filter(Boolean)
     .sort();
 
-/** A detached busybox httpd serving /etc on the container's port 80. */
+/** A detached busybox httpd serving /etc on the container's port 80 (through pasta unless told). */
 const httpd = (name: string, publish: string, ...flags: string[]) =>
   tsctr(sb, [
     'run',
     '-d',
     '--name',
     name,
-    ...flags,
+    ...(flags.includes('--network') ? flags : ['--network', 'pasta', ...flags]),
     '-p',
     publish,
     image,
@@ -212,7 +212,7 @@ describe('published ports', () => {
         : '',
     );
     expect(r.stdout).toBe(want);
-    const none = tsctr(sb, ['run', '--rm', image, 'cat', '/etc/hosts']);
+    const none = tsctr(sb, ['run', '--rm', '--network', 'none', image, 'cat', '/etc/hosts']);
     expect(none.stdout).not.toContain('host.containers.internal');
   });
 
@@ -397,7 +397,16 @@ describe('--dns flags and --add-host host-gateway', () => {
       '/etc/hosts',
     ]);
     expect(r.stdout).toBe('10.0.2.2\tme\n');
-    const none = tsctr(sb, ['run', '--rm', '--add-host', 'me:host-gateway', image, 'true']);
+    const none = tsctr(sb, [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--add-host',
+      'me:host-gateway',
+      image,
+      'true',
+    ]);
     expect(none.code).toBe(125);
     expect(none.stderr).toContain(
       'Error: --add-host NAME:host-gateway needs a network that reaches the host',
@@ -409,11 +418,13 @@ describe('network modes', () => {
   it('are named in tsctr info, with the helper -p uses', () => {
     const r = tsctr(sb, ['info']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(' Network for -p: pasta (preferred)\n');
+    expect(r.stdout).toContain(
+      ' Default network: bridge, out through slirp4netns (TSCTR_BRIDGE_HELPER=pasta for more throughput)\n',
+    );
   });
 
   it('none has only loopback, pasta an interface as the host has, host the host itself', () => {
-    const none = tsctr(sb, ['run', '--rm', image, 'cat', '/proc/net/dev']);
+    const none = tsctr(sb, ['run', '--rm', '--network', 'none', image, 'cat', '/proc/net/dev']);
     expect(interfaces(none.stdout)).toEqual(['lo']);
     const pasta = tsctr(sb, ['run', '--rm', '--network', 'pasta', image, 'ip', 'addr', 'show']);
     expect(pasta.code).toBe(0);

@@ -215,6 +215,7 @@ const classics: [string[], Outcome][] = [
           name: undefined,
           network: undefined,
           'network-alias': [],
+          link: [],
           privileged: false,
           publish: [],
           'publish-all': false,

@@ -284,18 +284,25 @@ describe('--expose and -P', () => {
 });
 
 describe('tsctr info on the network', () => {
-  it('says which helper -p uses, and why', () => {
-    expect(networkChoice('/usr/bin/pasta', '/usr/bin/slirp4netns', 'read-write')).toBe(
-      'pasta (preferred)',
+  it('names the default network and its way out, and why', () => {
+    const [pasta, slirp, ipt] = ['/usr/bin/pasta', '/usr/bin/slirp4netns', '/usr/sbin/iptables'];
+    expect(networkChoice(pasta, slirp, 'read-write', ipt)).toBe(
+      'bridge, out through slirp4netns (TSCTR_BRIDGE_HELPER=pasta for more throughput)',
     );
-    expect(networkChoice(undefined, '/usr/bin/slirp4netns', 'read-write')).toBe(
-      'slirp4netns (pasta is not installed: install passt for more throughput)',
+    expect(networkChoice(pasta, slirp, 'read-write', ipt, 'pasta')).toBe(
+      'bridge, out through pasta (TSCTR_BRIDGE_HELPER)',
     );
-    expect(networkChoice(undefined, undefined, 'read-write')).toBe(
-      'none: install passt (pasta) or slirp4netns to publish ports',
+    expect(networkChoice(pasta, undefined, 'read-write', ipt)).toBe(
+      'bridge, out through pasta (install slirp4netns for a faster start and less memory)',
     );
-    expect(networkChoice('/usr/bin/pasta', undefined, 'no access (EACCES)')).toBe(
-      'pasta (preferred), but /dev/net/tun is not usable: no access (EACCES)',
+    expect(networkChoice(undefined, undefined, 'read-write', ipt)).toBe(
+      'none: install slirp4netns or passt (pasta) to give containers a network',
+    );
+    expect(networkChoice(pasta, slirp, 'read-write', undefined)).toBe(
+      'none: install iptables (the NAT of the default network)',
+    );
+    expect(networkChoice(undefined, slirp, 'no access (EACCES)', ipt)).toBe(
+      'bridge, out through slirp4netns, but /dev/net/tun is not usable: no access (EACCES)',
     );
   });
 });
