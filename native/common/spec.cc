@@ -67,6 +67,8 @@ constexpr Keyword kArity[] = {
     {"join-ns", 3},
     {"keeper-listen", 1},
     {"keeper-setup", 1},
+    {"keeper-setup-end", 0},
+    {"keeper-proxy", 1},
     {"keeper-socket", 1},
     {"keeper-hosts", 1},
     {"keeper-join", 1},
@@ -233,7 +235,16 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
         } else if (kw == "keeper-listen") {
             spec.keeper_listen = a[0];
         } else if (kw == "keeper-setup") {
-            spec.keeper_setup.push_back(a[0]);
+            if (spec.keeper_setup.empty() || spec.keeper_setup_done)
+                spec.keeper_setup.emplace_back();
+            spec.keeper_setup_done = false;
+            spec.keeper_setup.back().push_back(a[0]);
+        } else if (kw == "keeper-setup-end") {
+            spec.keeper_setup_done = true;
+        } else if (kw == "keeper-proxy") {
+            if (!to_ulong(a[0], n) || n == 0 || n > 65535)
+                goto bad_number;
+            spec.keeper_proxy = static_cast<uint16_t>(n);
         } else if (kw == "keeper-socket") {
             spec.keeper_socket = a[0];
         } else if (kw == "keeper-hosts") {

@@ -136,10 +136,13 @@ struct Spec {
     };
     std::vector<JoinNs> join_ns;
     // User networks (native/monitor/keeper.h). The keeper's own spec: the socket it listens on,
-    // and a command run once in its network namespace (the NAT rule). A container's: the
-    // keeper's socket, its /etc/hosts file, and one JOIN request per network.
+    // the commands run once in its network namespace (keeper-setup words, each command ended by
+    // keeper-setup-end: the NAT rules), and the port its host proxy listens on there. A
+    // container's: the keeper's socket, its /etc/hosts file, and one JOIN request per network.
     std::string keeper_listen;
-    std::vector<std::string> keeper_setup;
+    std::vector<std::vector<std::string>> keeper_setup;
+    bool keeper_setup_done = false;
+    uint16_t keeper_proxy = 0;
     std::string keeper_socket;
     std::string keeper_hosts;
     std::vector<std::string> keeper_joins;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/netfilter_ipv4.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -51,6 +52,7 @@ struct Conn {
 struct Port {
     int fd;
     sockaddr_in target;
+    bool original_dst; // the target's port is the one the client asked for (REDIRECT)
     Tag tag;
 };
 
@@ -161,8 +163,18 @@ void accept_on(Port &port) {
         setsockopt(c->server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->up.in = c->down.out = client;
         c->up.out = c->down.in = c->server;
-        int r = connect(c->server, reinterpret_cast<const sockaddr *>(&port.target),
-                        sizeof port.target);
+        sockaddr_in target = port.target;
+        if (port.original_dst) {
+            // The destination before iptables' REDIRECT brought the connection here.
+            sockaddr_in orig{};
+            socklen_t len = sizeof orig;
+            if (getsockopt(client, SOL_IP, SO_ORIGINAL_DST, &orig, &len) < 0) {
+                close_conn(c);
+                continue;
+            }
+            target.sin_port = orig.sin_port;
+        }
+        int r = connect(c->server, reinterpret_cast<const sockaddr *>(&target), sizeof target);
         if (r < 0 && errno != EINPROGRESS) {
             close_conn(c);
             continue;
@@ -172,7 +184,7 @@ void accept_on(Port &port) {
     }
 }
 
-[[noreturn]] void forwarder(std::vector<Port> &ports) {
+[[noreturn]] void relay(std::vector<Port> &ports) {
     g_epoll = epoll_create1(EPOLL_CLOEXEC);
     for (size_t i = 0; i < ports.size(); i++) {
         ports[i].tag = Tag{nullptr, static_cast<int>(i)};
@@ -215,6 +227,16 @@ void accept_on(Port &port) {
 }
 
 } // namespace
+
+void host_proxy(int listener) {
+    signal(SIGPIPE, SIG_IGN);
+    std::vector<Port> ports(1);
+    ports[0].fd = listener;
+    ports[0].target.sin_family = AF_INET;
+    ports[0].target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ports[0].original_dst = true;
+    relay(ports);
+}
 
 bool forward_listen(const Spec &spec, Forwarder &fw, std::string &error) {
     for (const Spec::Forward &f : spec.forwards) {
@@ -262,7 +284,7 @@ bool forward_start(const Spec &spec, Forwarder &fw, int netns_fd, std::string &e
             _exit(1);
         signal(SIGPIPE, SIG_IGN);
         shed_setup_memory(); // it runs as long as the container, as the monitor does
-        forwarder(ports);
+        relay(ports);
     }
     int err = errno;
     sigprocmask(SIG_SETMASK, &old, nullptr);

@@ -31,4 +31,9 @@ bool forward_start(const Spec &spec, Forwarder &fw, int netns_fd, std::string &e
 // Kills it, waits for it and closes the ports.
 void forward_stop(Forwarder &fw);
 
+// The user networks' way to the host's loopback (native/monitor/keeper.h): connections that an
+// iptables REDIRECT in the keeper's namespace brings to `listener` go to the same port on
+// 127.0.0.1 of this process's network namespace, the host's, with the same splice relay.
+[[noreturn]] void host_proxy(int listener);
+
 } // namespace tsctr

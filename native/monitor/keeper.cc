@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <map>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "forward.h"
 #include "joinns.h"
 #include "netlink.h"
 #include "status.h"
@@ -366,12 +368,20 @@ struct Keeper {
         return c.buf.size() < 65536;
     }
 
-    // Runs the keeper-setup command in R and waits for it; its stderr goes to the helper's log.
+    // Runs the keeper-setup commands in R, one after the other; their stderr goes to the
+    // helper's log. "" when all succeeded.
     std::string setup() {
-        if (spec.keeper_setup.empty())
-            return "";
+        for (const std::vector<std::string> &cmd : spec.keeper_setup) {
+            std::string failed = run_command(cmd);
+            if (!failed.empty())
+                return failed;
+        }
+        return "";
+    }
+
+    std::string run_command(const std::vector<std::string> &cmd) {
         std::vector<char *> argv;
-        for (const std::string &a : spec.keeper_setup)
+        for (const std::string &a : cmd)
             argv.push_back(const_cast<char *>(a.c_str()));
         argv.push_back(nullptr);
         int log = open(spec.net_log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -394,10 +404,93 @@ struct Keeper {
         }
         if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
             return "";
-        return spec.keeper_setup[0] + " failed (" +
+        return cmd[0] + " failed (" +
                (pid < 0 ? std::string(strerror(errno))
                         : "exit " + std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : 128)) +
                "), see " + spec.net_log;
+    }
+
+    // The host proxy (forward.h): a child that stays in the host's network namespace and relays
+    // what a REDIRECT in R brings to its listener, which is made in R and handed over here.
+    pid_t proxy = -1;
+    int proxy_channel = -1;
+
+    bool start_proxy() {
+        if (!spec.keeper_proxy)
+            return true;
+        int sp[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+            return false;
+        pid_t keeper = getpid();
+        sigset_t old;
+        proxy = fork_blocked(old);
+        if (proxy == 0) {
+            reset_child_signals(old);
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            prctl(PR_SET_NAME, "tsctr-hostproxy");
+            if (getppid() != keeper)
+                _exit(1);
+            close(sp[0]);
+            // Only the keeper may hold the status pipe and the helper's exit pipe.
+            close(kStatusFd);
+            if (net.exit_fd >= 0)
+                close(net.exit_fd);
+            char byte;
+            iovec iov{&byte, 1};
+            alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+            msghdr msg{};
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            if (recvmsg(sp[1], &msg, MSG_CMSG_CLOEXEC) != 1)
+                _exit(0);
+            cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+            if (!cm || cm->cmsg_type != SCM_RIGHTS)
+                _exit(1);
+            int listener;
+            memcpy(&listener, CMSG_DATA(cm), sizeof listener);
+            close(sp[1]);
+            shed_setup_memory();
+            host_proxy(listener);
+        }
+        sigprocmask(SIG_SETMASK, &old, nullptr);
+        close(sp[1]);
+        proxy_channel = sp[0];
+        return proxy > 0;
+    }
+
+    // In R: the proxy's listener, sent to it.
+    std::string hand_over_proxy() {
+        if (proxy <= 0)
+            return "";
+        int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(spec.keeper_proxy);
+        a.sin_addr.s_addr = htonl(INADDR_ANY);
+        std::string failed;
+        if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+            bind(l, reinterpret_cast<sockaddr *>(&a), sizeof a) < 0 || listen(l, 128) < 0 ||
+            fcntl(l, F_SETFL, O_NONBLOCK) < 0 || send_line(proxy_channel, "P", &l, 1) != 1)
+            failed = std::string("host proxy: ") + strerror(errno);
+        if (l >= 0)
+            close(l);
+        close(proxy_channel);
+        proxy_channel = -1;
+        return failed;
+    }
+
+    void stop_proxy() {
+        if (proxy_channel >= 0)
+            close(proxy_channel);
+        if (proxy > 0) {
+            kill(proxy, SIGKILL);
+            while (waitpid(proxy, nullptr, 0) < 0 && errno == EINTR) {
+            }
+            proxy = -1;
+        }
     }
 
     int run() {
@@ -405,6 +498,11 @@ struct Keeper {
         if (!net_start(spec, net, err)) {
             net_stop(spec, net);
             status(err);
+            return 1;
+        }
+        if (!start_proxy()) {
+            status("ERROR network " + std::to_string(errno) + " host proxy");
+            net_stop(spec, net);
             return 1;
         }
         // Into R for good: the helper runs, and all that is left is plumbing inside R.
@@ -425,6 +523,8 @@ struct Keeper {
             if (!s.ok() || s.up(s.index("lo")) < 0)
                 failed = "cannot set up loopback";
         }
+        if (failed.empty())
+            failed = hand_over_proxy();
         UnixPath where(spec.keeper_listen);
         if (failed.empty()) {
             unlinkat(where.dir, where.name.c_str(), 0);
@@ -435,6 +535,7 @@ struct Keeper {
         }
         if (!failed.empty()) {
             status("ERROR network " + std::to_string(EIO) + " " + one_line(failed));
+            stop_proxy();
             net_stop(spec, net);
             return 1;
         }
@@ -478,6 +579,7 @@ struct Keeper {
         for (auto &[fd, c] : clients)
             if (fd != bye)
                 close(fd);
+        stop_proxy();
         net_stop(spec, net);
         if (bye >= 0)
             send_line(bye, "OK\n", nullptr, 0);

@@ -14,7 +14,9 @@ import { currentIdMap } from '../userns/idmap.ts';
 import { whichHelper } from '../netns/which.ts';
 import { findPasta, pastaArgs } from '../netns/pasta.ts';
 import { findSlirp4netns, slirpArgs } from '../netns/slirp.ts';
-import { masqueradeCommand, OUT_IFNAME } from '../netns/user-networks.ts';
+import { HOST_PROXY_PORT, natCommands, OUT_IFNAME } from '../netns/user-networks.ts';
+import { hostAddress } from '../netns/dns.ts';
+import { readTextOr } from '../userns/read-text.ts';
 import { connectMonitor } from './attach.ts';
 import { startKeeper } from './monitor.ts';
 
@@ -142,7 +144,14 @@ function keeperSpec(dir: string, socket: string, helper: 'pasta' | 'slirp4netns'
     t.push('net-ready-fd', 'net-exit-fd');
     for (const a of slirpArgs()) t.push('net-arg', a);
   }
-  t.push('keeper-listen', socket);
-  for (const a of masqueradeCommand()) t.push('keeper-setup', a);
+  t.push('keeper-listen', socket, 'keeper-proxy', String(HOST_PROXY_PORT));
+  const host = hostAddress({ mode: helper, ownNetns: true, helper }, () =>
+    readTextOr('/proc/net/route'),
+  );
+  // pasta on a host with no default route has no gateway to map to the host: no proxy rule.
+  for (const cmd of natCommands(host ?? '').slice(0, host ? 2 : 1)) {
+    for (const a of cmd) t.push('keeper-setup', a);
+    t.push('keeper-setup-end');
+  }
   return Buffer.from(t.map((x) => x + '\0').join(''));
 }

@@ -93,7 +93,9 @@ describe('killed', () => {
     expect(tsctr(sb, ['ps', '-aq']).stdout).toBe('');
     // Every name is free again, including one a killed CLI had reserved.
     for (const delay of [0, 30, 60, 90, 120, 200, 400]) {
-      expect(tsctr(sb, ['run', '--rm', '--name', `cut${delay}`, image, 'true']).code).toBe(0);
+      const again = tsctr(sb, ['run', '--rm', '--name', `cut${delay}`, image, 'true']);
+      expect(again.stderr).toBe('');
+      expect(again.code).toBe(0);
     }
     for (let i = 0; i < 50 && userProcesses(sb.user, 'sleep 333').length; i++) await sleep(50);
     expect(userProcesses(sb.user, 'sleep 333')).toEqual([]);

@@ -9,7 +9,13 @@ import {
 } from '../../src/netns/dns.ts';
 import { isNetworkMode, planNetwork } from '../../src/netns/index.ts';
 import { parseNetDev } from '../../src/netns/counters.ts';
-import { joinLine, macFor, vethName } from '../../src/netns/user-networks.ts';
+import {
+  HOST_PROXY_PORT,
+  joinLine,
+  macFor,
+  natCommands,
+  vethName,
+} from '../../src/netns/user-networks.ts';
 import {
   freeSubnet,
   hostRoutes,
@@ -464,5 +470,16 @@ br1\t0001590A\t00000000\t0001\t0\t0\t0\t80FFFFFF\t0\t0\t0
     expect(freeSubnet(taken)).toBe('10.89.2.0/24');
     expect(freeSubnet([...taken, subnetRange('10.89.2.0/23')])).toBe('10.89.4.0/24');
     expect(freeSubnet([])).toBe('10.89.0.0/24');
+  });
+});
+
+describe("the keeper's NAT", () => {
+  it('masquerades what leaves through tap0 and sends TCP for the host to its proxy', () => {
+    const cmds = natCommands('10.0.2.2', { PATH: '/usr/sbin:/usr/bin' });
+    expect(cmds.map((c) => c.slice(1).join(' '))).toEqual([
+      '-t nat -A POSTROUTING -o tap0 -j MASQUERADE',
+      `-t nat -A PREROUTING -p tcp -d 10.0.2.2 -j REDIRECT --to-ports ${HOST_PROXY_PORT}`,
+    ]);
+    expect(cmds[0]![0]).toMatch(/\/iptables$/);
   });
 });
