@@ -10,6 +10,7 @@
  * the gateway address, which pasta maps to the host's loopback.
  */
 
+import { TsctrError } from '../errors.ts';
 import type { NetworkPlan } from './index.ts';
 import { SLIRP_HOST } from './slirp.ts';
 
@@ -98,6 +99,19 @@ export function hostAddress(net: NetworkPlan, route: () => string): string | und
   if (net.helper === 'slirp4netns') return SLIRP_HOST;
   if (net.helper === 'pasta') return defaultGateway(route());
   return net.ownNetns ? undefined : '127.0.0.1';
+}
+
+/**
+ * Whether containers may reach services on the host's loopback (host.containers.internal).
+ * tsctr allows it, as docker's host-gateway does and podman does not by default;
+ * TSCTR_HOST_LOOPBACK=deny turns it off (pasta --no-map-gw, slirp4netns
+ * --disable-host-loopback, no host proxy, no host names in /etc/hosts).
+ */
+export function hostLoopbackAllowed(env = process.env): boolean {
+  const v = env.TSCTR_HOST_LOOPBACK;
+  if (v === undefined || v === '' || v === 'allow') return true;
+  if (v === 'deny') return false;
+  throw new TsctrError(`TSCTR_HOST_LOOPBACK=${v}: want allow or deny`);
 }
 
 /** /etc/hosts lines naming the host, for a container that reaches it through `gateway`. */

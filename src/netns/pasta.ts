@@ -35,8 +35,11 @@ export function pastaArgs(opts: {
   pidFile: string;
   /** The interface's name in the namespace (default: the host's). */
   ifname?: string;
+  /** The gateway does not lead to the host's loopback (TSCTR_HOST_LOOPBACK=deny). */
+  noHostLoopback?: boolean;
 }): string[] {
   return [
+    ...(opts.noHostLoopback ? ['--no-map-gw'] : []),
     ...(opts.ifname ? ['--ns-ifname', opts.ifname] : []),
     '--config-net',
     '--quiet',

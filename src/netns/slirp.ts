@@ -24,8 +24,9 @@ export function findSlirp4netns(env = process.env): string {
   });
 }
 
-export function slirpArgs(): string[] {
+export function slirpArgs(opts: { noHostLoopback?: boolean } = {}): string[] {
   return [
+    ...(opts.noHostLoopback ? ['--disable-host-loopback'] : []),
     '--configure',
     '--mtu=65520',
     '--netns-type=path',

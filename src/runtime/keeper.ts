@@ -15,7 +15,7 @@ import { whichHelper } from '../netns/which.ts';
 import { findPasta, pastaArgs } from '../netns/pasta.ts';
 import { findSlirp4netns, slirpArgs } from '../netns/slirp.ts';
 import { HOST_PROXY_PORT, natCommands, OUT_IFNAME } from '../netns/user-networks.ts';
-import { hostAddress } from '../netns/dns.ts';
+import { hostAddress, hostLoopbackAllowed } from '../netns/dns.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { connectMonitor } from './attach.ts';
 import { startKeeper } from './monitor.ts';
@@ -135,21 +135,24 @@ export function keeperHelper(env = process.env): 'pasta' | 'slirp4netns' {
 /** The keeper's spec: its helper on its own namespace (as a container's monitor runs it). */
 function keeperSpec(dir: string, socket: string, helper: 'pasta' | 'slirp4netns'): Buffer {
   const t = ['version', '1', 'clone-flags', '0'];
+  const noHostLoopback = !hostLoopbackAllowed();
   if (helper === 'pasta') {
     const pidFile = join(dir, 'pasta.pid');
     t.push('net-helper', findPasta(), 'net-log', join(dir, 'pasta.log'), 'net-pidfile', pidFile);
-    for (const a of pastaArgs({ ports: [], pidFile, ifname: OUT_IFNAME })) t.push('net-arg', a);
+    for (const a of pastaArgs({ ports: [], pidFile, ifname: OUT_IFNAME, noHostLoopback })) {
+      t.push('net-arg', a);
+    }
   } else {
     t.push('net-helper', findSlirp4netns(), 'net-log', join(dir, 'slirp4netns.log'));
     t.push('net-ready-fd', 'net-exit-fd');
-    for (const a of slirpArgs()) t.push('net-arg', a);
+    for (const a of slirpArgs({ noHostLoopback })) t.push('net-arg', a);
   }
   t.push('keeper-listen', socket, 'keeper-proxy', String(HOST_PROXY_PORT));
   const host = hostAddress({ mode: helper, ownNetns: true, helper }, () =>
     readTextOr('/proc/net/route'),
   );
   // pasta on a host with no default route has no gateway to map to the host: no proxy rule.
-  for (const cmd of natCommands(host ?? '').slice(0, host ? 2 : 1)) {
+  for (const cmd of natCommands(host ?? '').slice(0, host && !noHostLoopback ? 2 : 1)) {
     for (const a of cmd) t.push('keeper-setup', a);
     t.push('keeper-setup-end');
   }

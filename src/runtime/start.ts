@@ -15,7 +15,13 @@ import { currentIdMap, mappedCount } from '../userns/idmap.ts';
 import { planNetwork, type NetworkPlan } from '../netns/index.ts';
 import { findPasta, pastaArgs } from '../netns/pasta.ts';
 import { SLIRP_API, SLIRP_DNS, findSlirp4netns, slirpArgs, slirpRequests } from '../netns/slirp.ts';
-import { containerResolvConf, extraHosts, hostAddress, hostNames } from '../netns/dns.ts';
+import {
+  containerResolvConf,
+  extraHosts,
+  hostAddress,
+  hostLoopbackAllowed,
+  hostNames,
+} from '../netns/dns.ts';
 import { readTextOr } from '../userns/read-text.ts';
 import { checkPortsFree } from '../netns/ports.ts';
 import {
@@ -232,14 +238,18 @@ function specFor(
     net.helper === 'pasta'
       ? {
           helper: findPasta(),
-          args: pastaArgs({ ports, pidFile: join(dirs.run, 'pasta.pid') }),
+          args: pastaArgs({
+            ports,
+            pidFile: join(dirs.run, 'pasta.pid'),
+            noHostLoopback: !hostLoopbackAllowed(),
+          }),
           pidFile: join(dirs.run, 'pasta.pid'),
           log: join(dirs.run, 'pasta.log'),
         }
       : net.helper === 'slirp4netns'
         ? {
             helper: findSlirp4netns(),
-            args: slirpArgs(),
+            args: slirpArgs({ noHostLoopback: !hostLoopbackAllowed() }),
             readyFd: true,
             exitFd: true,
             log: join(dirs.run, 'slirp4netns.log'),
@@ -407,7 +417,7 @@ export async function startContainer(
             .map((a) => `${a.endpoint.IPAddress}\t${c.config.Hostname}\n`)
             .join('') ?? '') +
           linkLines(paths, c) +
-          (outside.helper ? hostNames(host) : '') +
+          (outside.helper && hostLoopbackAllowed() ? hostNames(host) : '') +
           extraHosts(c.hostConfig.ExtraHosts ?? [], host),
       );
     }

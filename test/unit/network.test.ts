@@ -5,6 +5,7 @@ import {
   defaultGateway,
   extraHosts,
   hostAddress,
+  hostLoopbackAllowed,
   hostNames,
 } from '../../src/netns/dns.ts';
 import { isNetworkMode, planNetwork } from '../../src/netns/index.ts';
@@ -481,5 +482,17 @@ describe("the keeper's NAT", () => {
       `-t nat -A PREROUTING -p tcp -d 10.0.2.2 -j REDIRECT --to-ports ${HOST_PROXY_PORT}`,
     ]);
     expect(cmds[0]![0]).toMatch(/\/iptables$/);
+  });
+});
+
+describe("the host's loopback, allowed or not", () => {
+  it('reads TSCTR_HOST_LOOPBACK, and turns the helpers off it', () => {
+    expect(hostLoopbackAllowed({})).toBe(true);
+    expect(hostLoopbackAllowed({ TSCTR_HOST_LOOPBACK: 'allow' })).toBe(true);
+    expect(hostLoopbackAllowed({ TSCTR_HOST_LOOPBACK: 'deny' })).toBe(false);
+    expect(() => hostLoopbackAllowed({ TSCTR_HOST_LOOPBACK: 'no' })).toThrow('want allow or deny');
+    expect(pastaArgs({ ports: [], pidFile: '/p', noHostLoopback: true })[0]).toBe('--no-map-gw');
+    expect(slirpArgs({ noHostLoopback: true })[0]).toBe('--disable-host-loopback');
+    expect(slirpArgs()).not.toContain('--disable-host-loopback');
   });
 });
