@@ -72,7 +72,7 @@ constexpr Keyword kArity[] = {
     {"keeper-socket", 1},
     {"keeper-hosts", 1},
     {"keeper-join", 1},
-    {"forward", 3},
+    {"forward", 4},
     {"forward-target", 1},
 };
 
@@ -251,10 +251,15 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.keeper_hosts = a[0];
         } else if (kw == "forward") {
             unsigned long hp, cp;
-            if (!to_ulong(a[1], hp) || !to_ulong(a[2], cp) || hp == 0 || hp > 65535 || cp == 0 ||
+            if (a[0] != "tcp" && a[0] != "udp") {
+                err = "forward is tcp or udp, not '" + a[0] + "'";
+                return false;
+            }
+            if (!to_ulong(a[2], hp) || !to_ulong(a[3], cp) || hp == 0 || hp > 65535 || cp == 0 ||
                 cp > 65535)
                 goto bad_number;
-            spec.forwards.push_back({a[0], static_cast<uint16_t>(hp), static_cast<uint16_t>(cp)});
+            spec.forwards.push_back(
+                {a[0], a[1], static_cast<uint16_t>(hp), static_cast<uint16_t>(cp)});
         } else if (kw == "forward-target") {
             spec.forward_target = a[0];
         } else if (kw == "keeper-join") {

@@ -146,9 +146,10 @@ struct Spec {
     std::string keeper_socket;
     std::string keeper_hosts;
     std::vector<std::string> keeper_joins;
-    // Published TCP ports of a container on user networks (native/monitor/forward.h): host
-    // address ("" for all), host port, container port; connections go to forward_target.
+    // Published ports of a container on user networks (native/monitor/forward.h): protocol
+    // (tcp, udp), host address ("" for all), host port, container port; to forward_target.
     struct Forward {
+        std::string proto;
         std::string host_ip;
         uint16_t host_port, container_port;
     };

@@ -4,8 +4,10 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <linux/netfilter_ipv4.h>
+#include <map>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -34,10 +36,14 @@ struct Flow {
 };
 
 struct Conn;
+struct Datagrams;
+
+int g_epoll = -1;
 
 struct Tag {
-    Conn *conn;   // null: a listener
-    int listener; // the listener's index
+    Conn *conn;        // a TCP connection's
+    Datagrams *dgrams; // a UDP peer's
+    int listener;      // else a listener: its index
 };
 
 struct Conn {
@@ -45,18 +51,97 @@ struct Conn {
     bool connected = false;
     bool dead = false; // closed; freed once the batch of events that may name it is done
     Flow up, down;     // client → server, server → client
-    Tag tag{this, -1};
+    Tag tag{this, nullptr, -1};
     unsigned want_client = 0, want_server = 0;
 };
+
+// One UDP peer of a published port: its own socket in the container's namespace, connected to
+// the container, so the answers come back to it alone (docker's proxy does the same). Forgotten
+// after 90 s without traffic, as that proxy's are.
+struct Datagrams {
+    int fd = -1;
+    size_t port; // its listener's index
+    sockaddr_in peer;
+    long last = 0;
+    Tag tag{nullptr, this, -1};
+};
+
+constexpr long kUdpIdleMs = 90000;
+
+long now_ms() {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 struct Port {
     int fd;
     sockaddr_in target;
     bool original_dst; // the target's port is the one the client asked for (REDIRECT)
+    bool udp;
     Tag tag;
 };
 
-int g_epoll = -1;
+std::map<std::pair<uint32_t, uint32_t>, Datagrams *> g_peers; // (listener, peer addr:port)
+
+uint32_t peer_key(const sockaddr_in &a) {
+    return a.sin_addr.s_addr ^ (static_cast<uint32_t>(a.sin_port) << 16);
+}
+
+void forget(Datagrams *d) {
+    g_peers.erase({static_cast<uint32_t>(d->port), peer_key(d->peer)});
+    close(d->fd);
+    delete d;
+}
+
+// What peers sent to a UDP port goes on, each through its own socket.
+void datagrams_in(std::vector<Port> &ports, size_t index) {
+    Port &port = ports[index];
+    static char buf[65536];
+    for (;;) {
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        ssize_t n =
+            recvfrom(port.fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr *>(&peer), &len);
+        if (n < 0)
+            return;
+        auto key = std::make_pair(static_cast<uint32_t>(index), peer_key(peer));
+        auto it = g_peers.find(key);
+        Datagrams *d = it == g_peers.end() ? nullptr : it->second;
+        if (!d) {
+            int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr *>(&port.target),
+                                  sizeof port.target) < 0) {
+                if (fd >= 0)
+                    close(fd);
+                continue;
+            }
+            d = new Datagrams;
+            d->fd = fd;
+            d->port = index;
+            d->peer = peer;
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.ptr = &d->tag;
+            epoll_ctl(g_epoll, EPOLL_CTL_ADD, fd, &ev);
+            g_peers[key] = d;
+        }
+        d->last = now_ms();
+        (void)!send(d->fd, buf, static_cast<size_t>(n), 0);
+    }
+}
+
+// The container's answers, back to the peer from the published port.
+void datagrams_out(std::vector<Port> &ports, Datagrams *d) {
+    static char buf[65536];
+    ssize_t n;
+    while ((n = recv(d->fd, buf, sizeof buf, 0)) >= 0) {
+        d->last = now_ms();
+        (void)!sendto(ports[d->port].fd, buf, static_cast<size_t>(n), 0,
+                      reinterpret_cast<const sockaddr *>(&d->peer), sizeof d->peer);
+    }
+}
+
 std::vector<Conn *> g_closed;
 
 void close_conn(Conn *c) {
@@ -187,7 +272,7 @@ void accept_on(Port &port) {
 [[noreturn]] void relay(std::vector<Port> &ports) {
     g_epoll = epoll_create1(EPOLL_CLOEXEC);
     for (size_t i = 0; i < ports.size(); i++) {
-        ports[i].tag = Tag{nullptr, static_cast<int>(i)};
+        ports[i].tag = Tag{nullptr, nullptr, static_cast<int>(i)};
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.ptr = &ports[i].tag;
@@ -195,11 +280,25 @@ void accept_on(Port &port) {
     }
     epoll_event events[64];
     for (;;) {
-        int n = epoll_wait(g_epoll, events, 64, -1);
+        int n = epoll_wait(g_epoll, events, 64, g_peers.empty() ? -1 : 10000);
+        long now = now_ms();
+        for (auto it = g_peers.begin(); it != g_peers.end();) {
+            Datagrams *d = (it++)->second;
+            if (now - d->last > kUdpIdleMs)
+                forget(d);
+        }
         for (int i = 0; i < n; i++) {
             Tag *t = static_cast<Tag *>(events[i].data.ptr);
+            if (t->dgrams) {
+                datagrams_out(ports, t->dgrams);
+                continue;
+            }
             if (!t->conn) {
-                accept_on(ports[static_cast<size_t>(t->listener)]);
+                size_t index = static_cast<size_t>(t->listener);
+                if (ports[index].udp)
+                    datagrams_in(ports, index);
+                else
+                    accept_on(ports[index]);
                 continue;
             }
             Conn *c = t->conn;
@@ -240,7 +339,9 @@ void host_proxy(int listener) {
 
 bool forward_listen(const Spec &spec, Forwarder &fw, std::string &error) {
     for (const Spec::Forward &f : spec.forwards) {
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        bool udp = f.proto == "udp";
+        int fd =
+            socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int one = 1;
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -248,7 +349,8 @@ bool forward_listen(const Spec &spec, Forwarder &fw, std::string &error) {
         if (f.host_ip.empty() || inet_pton(AF_INET, f.host_ip.c_str(), &a.sin_addr) != 1)
             a.sin_addr.s_addr = htonl(INADDR_ANY);
         if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-            bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) < 0 || listen(fd, 128) < 0) {
+            bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) < 0 ||
+            (!udp && listen(fd, 128) < 0)) {
             int err = errno;
             if (fd >= 0)
                 close(fd);
@@ -270,6 +372,7 @@ bool forward_start(const Spec &spec, Forwarder &fw, int netns_fd, std::string &e
         p.fd = fw.listeners[i];
         p.target.sin_family = AF_INET;
         p.target.sin_port = htons(spec.forwards[i].container_port);
+        p.udp = spec.forwards[i].proto == "udp";
         inet_pton(AF_INET, spec.forward_target.c_str(), &p.target.sin_addr);
         ports.push_back(p);
     }

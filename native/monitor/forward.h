@@ -1,10 +1,12 @@
-// Published TCP ports of a container on user networks (the spec's `forward` lines): the
+// Published ports of a container on user networks (the spec's `forward` lines): the
 // monitor binds each host port in the host's network namespace before the container starts (so a
 // port in use fails the start), then forks one forwarder that joins the container's network
 // namespace. Sockets keep the namespace they were made in, so the forwarder accepts on the host's
 // ports and connects, from inside, to the container's address on its first network; each
 // connection's bytes move with splice(2) through a pipe per direction and never enter user
 // space. docker's userland proxy and podman's rootlessport copy them through their own buffers.
+// A UDP port gets a socket in the container's namespace per peer, connected to the container,
+// so the answers find their way back; a peer quiet for 90 s is forgotten.
 //
 // The forwarder is single-threaded (epoll), dies with the monitor (PR_SET_PDEATHSIG) and is
 // killed when the container ends; the listening sockets stay with the monitor across restarts.

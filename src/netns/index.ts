@@ -3,9 +3,9 @@
  * network. `pasta` and `slirp4netns`: a namespace of its own joined to the outside by that
  * helper, which also publishes `-p` ports; the container's monitor runs it (native/monitor/net.h,
  * arguments from ./pasta.ts and ./slirp.ts). Without --network a container is on `bridge`, the
- * default network (a user network: ./user-networks.ts), unless it publishes UDP ports, which
- * only a helper of its own forwards: then pasta where it is installed, else slirp4netns (the
- * plan for no mode). `container:NAME`:
+ * default network (a user network: ./user-networks.ts); where that cannot work (no helper or no
+ * iptables), it gets the plan for no mode: pasta (or slirp4netns) to publish ports, else none.
+ * `container:NAME`:
  * that container's network namespace, joined by the monitor (with its user namespace, which owns
  * it: native/monitor/joinns.h); the container shares its /etc/hosts and /etc/resolv.conf too, as
  * docker's does. Other modes are refused by name rather than silently ignored.

@@ -295,9 +295,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   ];
   const given = (opts.publish ?? []).flatMap(parsePublish);
   const requested = [...given, ...(opts.publishAll ? publishAll(exposed, given) : [])];
-  // Docker's default network, except for UDP ports, which only a helper of the container's own
-  // publishes (src/netns/index.ts), and where its keeper cannot run (no helper, no iptables).
-  const udp = requested.some((p) => p.proto === 'udp');
+  // Docker's default network, except where its keeper cannot run (no helper, no iptables).
   const bridgeWorks =
     opts.network === undefined &&
     !!(whichHelper('slirp4netns') || whichHelper('pasta')) &&
@@ -309,7 +307,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   }
   const userNet = userNetwork({
     ...opts,
-    network: opts.network ?? (udp || !bridgeWorks ? undefined : 'bridge'),
+    network: opts.network ?? (bridgeWorks ? 'bridge' : undefined),
   });
   const net = planNetwork(
     userNet?.Name ?? opts.network,
@@ -318,11 +316,6 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
     () => userNet !== undefined,
   );
   checkHostPorts(requested, () => readTextOr('/proc/sys/net/ipv4/ip_unprivileged_port_start'));
-  if (net.user && udp) {
-    throw new TsctrError('publishing UDP ports from a user network is not supported yet', {
-      hint: 'publish it from a container with --network pasta (or slirp4netns)',
-    });
-  }
   const shared = net.container !== undefined ? sharedNetwork(opts, net.container) : undefined;
   const links = (opts.links ?? []).map((l) => linkTarget(opts.paths, l));
   if (

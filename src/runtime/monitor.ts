@@ -276,23 +276,32 @@ export async function startWithClient(
 }
 
 /**
- * Starts the user networks' keeper (`tsctr-monitor --network SPEC`, native/monitor/keeper.h) as
- * root in a new user namespace; its pid once it says READY (it then runs on alone).
+ * Runs tsctr-monitor in one of its network modes with /dev/null for fds 0-2 and the status pipe
+ * as fd 3, until its first line: `ok` (its pid returned) or ERROR (thrown). `spawn` starts it.
  */
-export async function startKeeper(specFile: string, idmap: IdMap): Promise<number> {
+async function untilStatus(
+  mode: string,
+  specFile: string,
+  ok: string,
+  ended: string,
+  spawn: (opts: {
+    file: string;
+    argv: string[];
+    env: string[];
+    stdio: number[];
+  }) => number | Promise<number>,
+): Promise<number> {
   const n = native();
   const [r, w] = n.pipe();
   let pid: number;
   const devNull = openSync('/dev/null', 'r+');
   try {
     const file = helperPath('tsctr-monitor');
-    pid = await spawnInUserNamespace({
+    pid = await spawn({
       file,
-      argv: [file, '--network', specFile],
+      argv: [file, mode, specFile],
       env: [],
       stdio: [devNull, devNull, devNull, w],
-      setsid: true,
-      idmap,
     });
   } catch (err) {
     closeSync(r);
@@ -306,14 +315,14 @@ export async function startKeeper(specFile: string, idmap: IdMap): Promise<numbe
   try {
     for await (const line of lines.lines) {
       const [word, ...rest] = line.split(' ');
-      if (word === 'READY') return pid;
+      if (word === ok) return pid;
       if (word === 'ERROR') {
         n.waitpid(pid, true);
         throw startError(rest[0] ?? '', Number(rest[1]), rest.slice(2).join(' '));
       }
     }
     n.waitpid(pid, true);
-    throw new TsctrError('the network keeper ended without saying it was ready');
+    throw new TsctrError(ended);
   } finally {
     lines.close();
     sock.destroy();
@@ -321,42 +330,30 @@ export async function startKeeper(specFile: string, idmap: IdMap): Promise<numbe
 }
 
 /**
+ * Starts the user networks' keeper (`tsctr-monitor --network SPEC`, native/monitor/keeper.h) as
+ * root in a new user namespace; its pid once it says READY (it then runs on alone).
+ */
+export function startKeeper(specFile: string, idmap: IdMap): Promise<number> {
+  return untilStatus(
+    '--network',
+    specFile,
+    'READY',
+    'the network keeper ended without saying it was ready',
+    (o) => spawnInUserNamespace({ ...o, setsid: true, idmap }),
+  );
+}
+
+/**
  * `tsctr-monitor --connect SPEC` (native/monitor/keeper.h): a running container's network
  * requests to the keeper, sent from inside its namespaces; resolves once the keeper said OK.
  */
 export async function runConnect(specFile: string): Promise<void> {
-  const n = native();
-  const [r, w] = n.pipe();
-  let pid: number;
-  const devNull = openSync('/dev/null', 'r+');
-  try {
-    const file = helperPath('tsctr-monitor');
-    pid = spawnHelper({
-      file,
-      argv: [file, '--connect', specFile],
-      env: [],
-      stdio: [devNull, devNull, devNull, w],
-    });
-  } catch (err) {
-    closeSync(r);
-    throw err;
-  } finally {
-    closeSync(w);
-    closeSync(devNull);
-  }
-  const sock = new Socket({ fd: r, readable: true, writable: false });
-  const lines = statusLines(sock);
-  try {
-    for await (const line of lines.lines) {
-      const [word, ...rest] = line.split(' ');
-      if (word === 'OK') return;
-      if (word === 'ERROR')
-        throw startError(rest[0] ?? '', Number(rest[1]), rest.slice(2).join(' '));
-    }
-    throw new TsctrError('the network request ended without an answer');
-  } finally {
-    lines.close();
-    sock.destroy();
-    n.waitpid(pid, true);
-  }
+  const pid = await untilStatus(
+    '--connect',
+    specFile,
+    'OK',
+    'the network request ended without an answer',
+    (o) => spawnHelper(o),
+  );
+  native().waitpid(pid, true); // it exits right after its answer
 }

@@ -61,10 +61,10 @@ export interface ContainerSpec {
    * then makes the network namespace itself: cloneFlags has no CLONE_NEWNET.
    */
   keeper?: { socket: string; hosts: string; joins: string[] } | undefined;
-  /** Published TCP ports on a user network, forwarded by the monitor to `target` (forward.h). */
+  /** Published ports on a user network, forwarded by the monitor to `target` (forward.h). */
   forwards?: {
     target: string;
-    ports: { hostIp: string; hostPort: number; containerPort: number }[];
+    ports: { proto: 'tcp' | 'udp'; hostIp: string; hostPort: number; containerPort: number }[];
   };
   rootfs: string;
   mountCwd: string;
@@ -180,7 +180,7 @@ export function encodeSpec(s: ContainerSpec): Buffer {
   if (s.forwards?.ports.length) {
     t.push('forward-target', s.forwards.target);
     for (const p of s.forwards.ports) {
-      t.push('forward', p.hostIp, String(p.hostPort), String(p.containerPort));
+      t.push('forward', p.proto, p.hostIp, String(p.hostPort), String(p.containerPort));
     }
   }
   if (s.stateFile) t.push('state-file', s.stateFile);

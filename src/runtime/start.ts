@@ -274,7 +274,7 @@ function specFor(
     },
     forwards: users && {
       target: users.attachments[0]!.endpoint.IPAddress,
-      ports: ports.filter((p) => p.proto === 'tcp'),
+      ports,
     },
     rootfs: join(dirs.storage, 'merged'),
     mountCwd: paths.root,

@@ -4,7 +4,10 @@
  * of a running container; --ip; and nothing left running once the last member is gone, however
  * it went (rm -f, kill -9 of its monitor, kill -9 of the CLI).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { chownSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +158,48 @@ describe('a user network', () => {
       again.listen(port, '0.0.0.0', resolve);
     });
     again.close();
+  });
+
+  it('publishes a UDP port, answers included, on the default network', async () => {
+    const dir = join(sb.dir, 'fixtures');
+    mkdirSync(dir, { recursive: true });
+    execFileSync('cc', ['-static', '-O2', '-o', join(dir, 'udp-echo'), 'test/fixtures/udp-echo.c']);
+    chownSync(dir, sb.user.uid, sb.user.gid);
+    const port = await freePort();
+    const r = tsctr(sb, [
+      'run',
+      '-d',
+      '--name',
+      'echo',
+      '-p',
+      `${port}:9999/udp`,
+      '-v',
+      `${dir}:/x:ro`,
+      image,
+      '/x/udp-echo',
+      '9999',
+    ]);
+    expect(r.code).toBe(0);
+    expect(tsctr(sb, ['port', 'echo']).stdout).toBe(`9999/udp -> 0.0.0.0:${port}\n`);
+    const sock = createSocket('udp4');
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no answer')), 10_000);
+        sock.on('message', (m) => {
+          clearTimeout(timer);
+          resolve(m.toString());
+        });
+        // The server may not be up yet: ask again until it answers.
+        const ask = () => sock.send('ping\n', port, '127.0.0.1');
+        ask();
+        const again = setInterval(ask, 200);
+        sock.once('message', () => clearInterval(again));
+      });
+      expect(answer).toBe('echo: ping\n');
+    } finally {
+      sock.close();
+    }
+    expect(tsctr(sb, ['rm', '-f', 'echo']).code).toBe(0);
   });
 
   it('gives a container the address --ip names, and refuses one in use or outside', () => {
