@@ -327,7 +327,7 @@ describe('network commands', () => {
     const badSubnet = tsctr(sb, ['network', 'create', '--subnet', '10.77.1.5/24', 'cmd3']);
     expect(badSubnet.stderr).toContain('invalid subnet 10.77.1.5/24: it should be 10.77.1.0/24');
     const builtin = tsctr(sb, ['network', 'create', 'host']);
-    expect(builtin.stderr).toContain('host is a pre-defined network and cannot be created');
+    expect(builtin.stderr).toContain('operation is not permitted on predefined host network');
     // A container names it: rm refuses, prune keeps it.
     expect(
       tsctr(sb, ['create', '--name', 'user1', '--network', 'cmdnet', image, 'true']).code,
