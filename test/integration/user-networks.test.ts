@@ -288,6 +288,7 @@ describe('network commands', () => {
     expect(ls.stdout).toMatch(
       new RegExp(`\n${id.stdout.slice(0, 12)}\\s+cmdnet\\s+bridge\\s+local\n`),
     );
+    expect(ls.stdout).toMatch(/\n[0-9a-f]{12}\s+bridge\s+bridge\s+local\n/);
     expect(ls.stdout).toMatch(/\n[0-9a-f]{12}\s+host\s+host\s+local\n/);
     expect(ls.stdout).toMatch(/\n[0-9a-f]{12}\s+none\s+null\s+local\n/);
     const custom = tsctr(sb, [
@@ -334,7 +335,9 @@ describe('network commands', () => {
     ).toBe(0);
     const busy = tsctr(sb, ['network', 'rm', 'cmdnet', 'nosuchnet']);
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toContain('error while removing network: network cmdnet id');
+    expect(busy.stderr).toContain(
+      'error while removing network: network cmdnet has active endpoints (name:"user1" id:"',
+    );
     expect(busy.stderr).toContain('network nosuchnet not found');
     expect(tsctr(sb, ['network', 'create', 'unused1']).code).toBe(0);
     const prune = tsctr(sb, ['network', 'prune', '-f']);

@@ -1,13 +1,25 @@
 /**
- * User networks' definitions (src/storage/networks.ts), over a store of their own in a temp dir.
+ * User networks' definitions (src/storage/networks.ts) and the `network` commands' domain calls
+ * (src/runtime/networks.ts), over a store of their own in a temp dir.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StatePaths } from '../../src/config/paths.ts';
 import { TsctrError } from '../../src/errors.ts';
+import { renderList, renderObject } from '../../src/format/index.ts';
+import { naturalCompare } from '../../src/format/natural-sort.ts';
+import { endpointFile } from '../../src/runtime/endpoints.ts';
+import {
+  inspectNetworkNamed,
+  inspectNetworks,
+  networkRows,
+  pruneNetworks,
+  removeNetworks,
+} from '../../src/runtime/networks.ts';
+import { saveContainer, type ContainerRecord } from '../../src/storage/containers.ts';
 import {
   bridgeName,
   createNetwork,
@@ -57,6 +69,44 @@ async function rejected(p: Promise<unknown>): Promise<TsctrError> {
     throw err;
   }
   throw new Error('nothing thrown');
+}
+
+/** A container record that names `nets`; running when `running`, with an endpoint on each. */
+function container(
+  id: string,
+  name: string,
+  nets: NetworkRecord[],
+  opts: { running?: boolean; endpoint?: boolean } = {},
+): ContainerRecord {
+  const rec = {
+    id: id.padEnd(64, '0'),
+    name,
+    created: new Date().toISOString(),
+    networks: Object.fromEntries(nets.map((n) => [n.Name, { NetworkID: n.Id, Aliases: [] }])),
+  } as unknown as ContainerRecord;
+  saveContainer(paths, rec);
+  const run = join(paths.runroot, 'containers', rec.id);
+  mkdirSync(run, { recursive: true });
+  if (opts.running) {
+    // This process stands for the container's init and its monitor.
+    const state = { pid: process.pid, monitorPid: process.pid, startedAt: rec.created };
+    writeFileSync(join(run, 'state.json'), JSON.stringify(state));
+  }
+  if (opts.endpoint) {
+    nets.forEach((n, i) => {
+      const ep = {
+        IPAddress: intToIpv4(subnetRange(subnetOf(n))[0] + 2 + i),
+        IPPrefixLen: Number(subnetOf(n).split('/')[1]),
+        Gateway: n.IPAM.Config[0]!.Gateway,
+        MacAddress: '02:42:0a:59:00:02',
+        EndpointID: `${rec.id.slice(0, 32)}${n.Id.slice(0, 32)}`,
+        NetworkID: n.Id,
+        Ifname: `eth${i}`,
+      };
+      writeFileSync(endpointFile(paths, rec.id, n.Id), JSON.stringify(ep));
+    });
+  }
+  return rec;
 }
 
 describe('subnets', () => {
@@ -274,11 +324,237 @@ describe('finding a network', () => {
   });
 });
 
-describe('Created', () => {
+describe('network ls', () => {
+  const names = (f: [string, string[]][] = []) => networkRows(paths, new Map(f)).map((r) => r.Name);
+
+  it("lists user networks and docker's built-in ones, sorted as docker's CLI sorts", async () => {
+    for (const name of ['net10', 'net2', 'Net1', 'app']) {
+      await createNetwork(paths, { name, routes: '' });
+    }
+    expect(names()).toEqual(['Net1', 'app', 'bridge', 'host', 'net2', 'net10', 'none']);
+    const rows = networkRows(paths);
+    expect(rows.find((r) => r.Name === 'host')).toMatchObject({ Driver: 'host', Scope: 'local' });
+    expect(rows.find((r) => r.Name === 'none')).toMatchObject({ Driver: 'null', Scope: 'local' });
+    const bridge = rows.find((r) => r.Name === 'bridge')!;
+    expect(bridge.ID).toBe(defaultBridge().Id);
+    // The built-in ids stay the same from one run to the next.
+    expect(networkRows(paths).find((r) => r.Name === 'host')!.ID).toBe(
+      rows.find((r) => r.Name === 'host')!.ID,
+    );
+  });
+
+  it('gives the fields of docker templates, .Label "key" included', async () => {
+    const net = await createNetwork(paths, {
+      name: 'labelled',
+      routes: '',
+      labels: { z: '1', a: 'x=y' },
+      internal: true,
+    });
+    const row = networkRows(paths).find((r) => r.Name === 'labelled')!;
+    expect(row).toMatchObject({
+      ID: net.Id,
+      Driver: 'bridge',
+      Scope: 'local',
+      IPv4: 'true',
+      IPv6: 'false',
+      Internal: 'true',
+      Labels: 'a=x=y,z=1',
+    });
+    expect(row.CreatedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,9})? \+0000 UTC$/);
+    const text = renderList([row], {
+      format: '{{.Name}} {{.Label "z"}} [{{.Label "nope"}}]',
+      defaultFormat: '',
+      headers: {},
+    });
+    expect(text).toBe('labelled 1 []\n');
+    const json = JSON.parse(renderList([row], { format: 'json', defaultFormat: '', headers: {} }));
+    expect(Object.keys(json)).toEqual([
+      'CreatedAt',
+      'Driver',
+      'ID',
+      'IPv4',
+      'IPv6',
+      'Internal',
+      'Labels',
+      'Name',
+      'Scope',
+    ]);
+  });
+
+  it('filters as dockerd does: driver, id, label, name, scope, type, dangling', async () => {
+    const a = await createNetwork(paths, { name: 'app-a', routes: '', labels: { team: 'a' } });
+    await createNetwork(paths, { name: 'app-b', routes: '', labels: { team: 'b', tier: '1' } });
+    await createNetwork(paths, { name: 'db', routes: '' });
+    container('c1', 'web', [a]); // stopped, but it names app-a
+    expect(names([['driver', ['null', 'host']]])).toEqual(['host', 'none']);
+    expect(names([['type', ['custom']]])).toEqual(['app-a', 'app-b', 'db']);
+    expect(names([['type', ['builtin']]])).toEqual(['bridge', 'host', 'none']);
+    expect(names([['name', ['^app']]])).toEqual(['app-a', 'app-b']);
+    expect(names([['name', ['b']]])).toEqual(['app-b', 'bridge', 'db']);
+    expect(names([['id', [a.Id.slice(0, 6)]]])).toEqual(['app-a']);
+    expect(names([['label', ['team']]])).toEqual(['app-a', 'app-b']);
+    expect(names([['label', ['team=b', 'tier']]])).toEqual(['app-b']);
+    expect(names([['scope', ['local']]])).toHaveLength(6);
+    expect(names([['scope', ['swarm']]])).toEqual([]);
+    expect(names([['dangling', ['true']]])).toEqual(['app-b', 'db']);
+    expect(names([['dangling', ['0']]])).toEqual(['app-a', 'bridge', 'host', 'none']);
+    expect(
+      names([
+        ['type', ['custom']],
+        ['dangling', ['false']],
+      ]),
+    ).toEqual(['app-a']);
+    expect(() => names([['type', ['mine']]])).toThrow("invalid filter: 'type'='mine'");
+    expect(() => names([['dangling', ['maybe']]])).toThrow(
+      `invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`,
+    );
+    expect(() => names([['dangling', ['true', 'false']]])).toThrow(
+      'got more than one value for filter key "dangling"',
+    );
+  });
+
+  it('sorts numbers by value, digits first, as sortorder.NaturalLess', () => {
+    const sorted = ['b10', 'b9', 'a', 'b09', 'b', '10', '9', 'B', 'b9x', 'b_'].sort(naturalCompare);
+    expect(sorted).toEqual(['9', '10', 'B', 'a', 'b', 'b9', 'b9x', 'b09', 'b10', 'b_']);
+  });
+
   it('prints Created with nanoseconds, as Go prints RFC 3339', () => {
     const ms = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
     expect(rfc3339Nano(ms + 0.9016)).toBe('2024-01-02T03:04:05.678901Z');
     expect(rfc3339Nano(ms)).toBe('2024-01-02T03:04:05.678Z');
     expect(rfc3339Nano(Date.UTC(2024, 0, 2))).toBe('2024-01-02T00:00:00Z');
+  });
+});
+
+describe('network inspect', () => {
+  it("prints docker's NetworkResource, with the running containers attached now", async () => {
+    const net = await createNetwork(paths, {
+      name: 'appnet',
+      routes: '',
+      labels: { b: '2', a: '1' },
+    });
+    const up = container('a1', 'web', [net], { running: true, endpoint: true });
+    container('b2', 'stopped', [net], { endpoint: true }); // its endpoint file is stale
+    container('c3', 'starting', [net], { running: true }); // not attached yet
+    const { values, errors } = inspectNetworks(paths, ['appnet']);
+    expect(errors).toEqual([]);
+    const got = values[0]!;
+    expect(Object.keys(got)).toEqual([
+      'Name',
+      'Id',
+      'Created',
+      'Scope',
+      'Driver',
+      'EnableIPv4',
+      'EnableIPv6',
+      'IPAM',
+      'Internal',
+      'Attachable',
+      'Ingress',
+      'ConfigFrom',
+      'ConfigOnly',
+      'Containers',
+      'Options',
+      'Labels',
+    ]);
+    expect(got).toMatchObject({
+      Name: 'appnet',
+      Id: net.Id,
+      Created: net.Created,
+      EnableIPv4: true,
+      ConfigFrom: { Network: '' },
+      ConfigOnly: false,
+    });
+    // Go maps: their JSON has sorted keys, as the daemon's.
+    expect(renderObject([got], '{{json .Labels}}')).toBe('{"a":"1","b":"2"}\n');
+    expect(Object.fromEntries(got.Containers as Map<string, unknown>)).toEqual({
+      [up.id]: {
+        Name: 'web',
+        EndpointID: `${up.id.slice(0, 32)}${net.Id.slice(0, 32)}`,
+        MacAddress: '02:42:0a:59:00:02',
+        IPv4Address: '10.89.0.2/24',
+        IPv6Address: '',
+      },
+    });
+  });
+
+  it('says which names find nothing, and inspects the built-in networks too', async () => {
+    const { values, errors } = inspectNetworks(paths, ['nosuch', 'host', 'bridge', 'default']);
+    expect(values.map((v) => [v.Name, v.Driver])).toEqual([
+      ['host', 'host'],
+      ['bridge', 'bridge'],
+    ]);
+    expect(errors.map((e) => e.message)).toEqual([
+      'network nosuch not found',
+      'network default not found',
+    ]);
+    expect(inspectNetworkNamed(paths, 'none')).toMatchObject({
+      Driver: 'null',
+      Containers: new Map(),
+    });
+    expect(inspectNetworkNamed(paths, 'nosuch')).toBeUndefined();
+  });
+});
+
+describe('network rm', () => {
+  it('removes what no container names, refuses the rest, and reports each', async () => {
+    const used = await createNetwork(paths, { name: 'used', routes: '' });
+    const free = await createNetwork(paths, { name: 'free', routes: '' });
+    const web = container('a1', 'web', [used]); // not running: it still names the network
+    const out = await removeNetworks(
+      paths,
+      ['used', free.Id.slice(0, 12), 'nosuch', 'host', 'bridge', 'pasta'],
+      false,
+    );
+    expect(out.map((o) => [o.input, o.error?.message])).toEqual([
+      [
+        'used',
+        `error while removing network: network used has active endpoints (name:"web" id:"${web.id.slice(0, 12)}")`,
+      ],
+      [free.Id.slice(0, 12), undefined],
+      ['nosuch', 'network nosuch not found'],
+      ['host', 'host is a pre-defined network and cannot be removed'],
+      ['bridge', 'bridge is a pre-defined network and cannot be removed'],
+      ['pasta', 'network pasta not found'],
+    ]);
+    expect(existsSync(join(paths.root, 'networks', `${free.Id}.json`))).toBe(false);
+    expect(listNetworks(paths).map((n) => n.Name)).toEqual(['used']);
+  });
+
+  it('says nothing of a missing network with -f', async () => {
+    await createNetwork(paths, { name: 'gone', routes: '' });
+    expect(await removeNetworks(paths, ['nosuch', 'gone'], true)).toEqual([{ input: 'gone' }]);
+  });
+
+  it('refuses an ambiguous id prefix', async () => {
+    const nets: NetworkRecord[] = [];
+    while (nets.length < 40)
+      nets.push(await createNetwork(paths, { name: `n${nets.length}`, routes: '' }));
+    // Among 40 random ids, two share their first hex digit.
+    const digit = [...'0123456789abcdef'].find(
+      (d) => nets.filter((n) => n.Id.startsWith(d)).length > 1,
+    )!;
+    const [out] = await removeNetworks(paths, [digit], false);
+    expect(out!.error?.message).toMatch(
+      new RegExp(`^network ${digit} is ambiguous \\(\\d+ matches found based on ID prefix\\)$`),
+    );
+    expect(listNetworks(paths)).toHaveLength(40);
+  });
+});
+
+describe('network prune', () => {
+  it('removes the user networks no container names, narrowed by label, label! and until', async () => {
+    const used = await createNetwork(paths, { name: 'used', routes: '' });
+    await createNetwork(paths, { name: 'keep', routes: '', labels: { keep: 'yes' } });
+    await createNetwork(paths, { name: 'team-a', routes: '', labels: { team: 'a' } });
+    await createNetwork(paths, { name: 'plain', routes: '' });
+    container('a1', 'web', [used]);
+    // Nothing was created an hour ago.
+    expect(await pruneNetworks(paths, new Map(), Date.now() - 3_600_000)).toEqual([]);
+    expect(await pruneNetworks(paths, new Map([['label', ['team=a']]]))).toEqual(['team-a']);
+    expect(await pruneNetworks(paths, new Map([['label!', ['keep']]]))).toEqual(['plain']);
+    expect(await pruneNetworks(paths, new Map(), Date.now() + 1000)).toEqual(['keep']);
+    expect(listNetworks(paths).map((n) => n.Name)).toEqual(['used']);
+    expect(await pruneNetworks(paths)).toEqual([]);
   });
 });
