@@ -333,6 +333,7 @@ describe('network commands', () => {
     expect(ls.stdout).toMatch(
       new RegExp(`\n${id.stdout.slice(0, 12)}\\s+cmdnet\\s+bridge\\s+local\n`),
     );
+    expect(ls.stdout).toMatch(/\n[0-9a-f]{12}\s+bridge\s+bridge\s+local\n/);
     expect(ls.stdout).toMatch(/\n[0-9a-f]{12}\s+host\s+host\s+local\n/);
     expect(ls.stdout).toMatch(/\n[0-9a-f]{12}\s+none\s+null\s+local\n/);
     const custom = tsctr(sb, [
@@ -372,14 +373,16 @@ describe('network commands', () => {
     const badSubnet = tsctr(sb, ['network', 'create', '--subnet', '10.77.1.5/24', 'cmd3']);
     expect(badSubnet.stderr).toContain('invalid subnet 10.77.1.5/24: it should be 10.77.1.0/24');
     const builtin = tsctr(sb, ['network', 'create', 'host']);
-    expect(builtin.stderr).toContain('host is a pre-defined network and cannot be created');
+    expect(builtin.stderr).toContain('operation is not permitted on predefined host network');
     // A container names it: rm refuses, prune keeps it.
     expect(
       tsctr(sb, ['create', '--name', 'user1', '--network', 'cmdnet', image, 'true']).code,
     ).toBe(0);
     const busy = tsctr(sb, ['network', 'rm', 'cmdnet', 'nosuchnet']);
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toContain('error while removing network: network cmdnet id');
+    expect(busy.stderr).toContain(
+      'error while removing network: network cmdnet has active endpoints (name:"user1" id:"',
+    );
     expect(busy.stderr).toContain('network nosuchnet not found');
     expect(tsctr(sb, ['network', 'create', 'unused1']).code).toBe(0);
     const prune = tsctr(sb, ['network', 'prune', '-f']);

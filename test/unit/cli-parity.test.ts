@@ -191,6 +191,46 @@ const classics: [string[], Outcome][] = [
     },
   ],
   [
+    ['network', 'create', '-d', 'bridge', '--subnet=10.89.5.0/24', '-o', 'mtu=1400', 'appnet'],
+    {
+      ran: 'network:create',
+      parsed: {
+        flags: {
+          attachable: false,
+          'aux-address': [],
+          'config-from': undefined,
+          'config-only': false,
+          driver: 'bridge',
+          gateway: [],
+          ingress: false,
+          internal: false,
+          'ip-range': [],
+          'ipam-driver': undefined,
+          'ipam-opt': [],
+          ipv4: true,
+          ipv6: false,
+          label: [],
+          opt: ['mtu=1400'],
+          scope: undefined,
+          subnet: ['10.89.5.0/24'],
+        },
+        args: { name: 'appnet' },
+        argv: ['appnet'],
+      },
+    },
+  ],
+  [
+    ['network', 'ls', '-q', '--no-trunc', '-f', 'type=custom'],
+    {
+      ran: 'network:ls',
+      parsed: {
+        flags: { filter: ['type=custom'], format: undefined, 'no-trunc': true, quiet: true },
+        args: {},
+        argv: [],
+      },
+    },
+  ],
+  [
     ['run', '-it', '--rm', '-eA=b', '-e', 'C', 'img', 'sh', '-c', 'echo $A'],
     {
       ran: 'run',

@@ -17,14 +17,7 @@ import {
   natCommands,
   vethName,
 } from '../../src/netns/user-networks.ts';
-import {
-  freeSubnet,
-  hostRoutes,
-  intToIpv4,
-  ipv4ToInt,
-  parseSubnet,
-  subnetRange,
-} from '../../src/storage/networks.ts';
+import { intToIpv4, ipv4ToInt, parseSubnet } from '../../src/storage/networks.ts';
 import { allocateAddress } from '../../src/runtime/endpoints.ts';
 import { networkChoice } from '../../src/system/info.ts';
 import { pastaArgs } from '../../src/netns/pasta.ts';
@@ -445,32 +438,6 @@ describe("a container's network counters", () => {
 `;
     expect(parseNetDev(dev)).toEqual({ rxBytes: 1502500, txBytes: 65000 });
     expect(parseNetDev('')).toEqual({ rxBytes: 0, txBytes: 0 });
-  });
-});
-
-describe("user networks' definitions", () => {
-  it('checks a subnet as docker does', () => {
-    expect(subnetRange('10.89.3.0/24')).toEqual([ipv4ToInt('10.89.3.0'), ipv4ToInt('10.89.3.255')]);
-    expect(() => subnetRange('10.89.3.7/24')).toThrow('it should be 10.89.3.0/24');
-    expect(() => subnetRange('fd00::/64')).toThrow('want an IPv4 CIDR');
-    expect(() => subnetRange('10.0.0.0/31')).toThrow('between 8 and 30');
-  });
-
-  it('picks the first 10.89.N.0/24 that no network and no host route covers', () => {
-    // /proc/net/route: default via eth0, 10.89.0.0/24 and 10.89.1.0/25 on links.
-    const routes = `Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT
-eth0\t00000000\t0102000A\t0003\t0\t0\t0\t00000000\t0\t0\t0
-br0\t0000590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
-br1\t0001590A\t00000000\t0001\t0\t0\t0\t80FFFFFF\t0\t0\t0
-`;
-    const taken = hostRoutes(routes);
-    expect(taken.map(([a, b]) => `${intToIpv4(a)}-${intToIpv4(b)}`)).toEqual([
-      '10.89.0.0-10.89.0.255',
-      '10.89.1.0-10.89.1.127',
-    ]);
-    expect(freeSubnet(taken)).toBe('10.89.2.0/24');
-    expect(freeSubnet([...taken, subnetRange('10.89.2.0/23')])).toBe('10.89.4.0/24');
-    expect(freeSubnet([])).toBe('10.89.0.0/24');
   });
 });
 
