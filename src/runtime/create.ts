@@ -476,7 +476,7 @@ function sharedNetwork(opts: CreateOptions, target: string): ContainerRecord {
 }
 
 /**
- * The user network --network names (src/netns/networks.ts), checked with --ip and
+ * The user network --network names (src/storage/networks.ts), checked with --ip and
  * --network-alias as docker checks them; undefined for a network mode.
  */
 function userNetwork(opts: CreateOptions): NetworkRecord | undefined {
