@@ -23,7 +23,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { release } from 'node:os';
 import { seedBusybox } from '../test/fixtures/images.ts';
 import { startRegistry } from '../test/fixtures/registry.ts';
@@ -41,18 +40,11 @@ import {
   userProcesses,
   type Tool,
 } from './engines.ts';
+import { freePort } from '../test/fixtures/net.ts';
 
 const RUNS = intEnv('BENCH_RUNS', 10);
 const WARMUP = intEnv('BENCH_WARMUP', 2);
 const MB = intEnv('BENCH_MB', 256);
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '0.0.0.0', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** Runs argv as the benchmark user without blocking this process (its server must answer). */
 function execAsync(

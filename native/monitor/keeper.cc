@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -198,8 +199,11 @@ struct Keeper {
     }
 
     std::string join(int client, const std::vector<std::string> &f, std::vector<int> &fds) {
-        // JOIN bridge gateway prefix ip ifname veth route id names
-        if (f.size() < 10 || fds.size() != 2)
+        // JOIN bridge gateway prefix ip ifname veth route id mac names
+        uint8_t mac[6];
+        if (f.size() < 11 || fds.size() != 2 ||
+            sscanf(f[9].c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2],
+                   &mac[3], &mac[4], &mac[5]) != 6)
             return "ERROR " + std::to_string(EINVAL) + " malformed JOIN";
         uint32_t gw = 0, ip = 0;
         int prefix = atoi(f[3].c_str());
@@ -214,15 +218,13 @@ struct Keeper {
         m.ip = f[4];
         m.ifname = f[5];
         m.id = f[8];
-        for (const std::string &name : split(f[9], ' '))
+        for (const std::string &name : split(f[10], ' '))
             if (!name.empty())
                 m.names.push_back(name);
         nl::Socket s;
         int err = s.ok() ? s.bridge(m.bridge, gw, prefix) : -errno;
         std::string what = "bridge " + m.bridge;
         if (err == 0) {
-            const unsigned char *b = reinterpret_cast<const unsigned char *>(&ip);
-            uint8_t mac[6] = {0x02, 0x42, b[0], b[1], b[2], b[3]};
             // A veth left by an earlier membership of this container (its monitor was killed
             // while the namespace lived on) is replaced.
             int stale = s.index(f[6]);

@@ -18,10 +18,10 @@
 // tabs; every request gets "OK [PID START]" or "ERROR <errno> <detail>":
 //
 //   HOLD                      a membership with no network: the CLI's while a container starts
-//   JOIN <bridge> <gateway> <prefix> <ip> <ifname> <veth> <route 0|1> <id> <names…>
+//   JOIN <bridge> <gateway> <prefix> <ip> <ifname> <veth> <route 0|1> <id> <mac> <names…>
 //                             the bridge (made when missing, gateway/prefix, up); a veth pair,
-//                             <veth> on the bridge, <ifname> in the container with <ip>/<prefix>,
-//                             a MAC of 02:42 and the address, and with route 1 the default route
+//                             <veth> on the bridge, <ifname> in the container with <ip>/<prefix>
+//                             and <mac>, and with route 1 the default route
 //                             via the gateway. <names> (space-separated) then resolve to <ip> in
 //                             the /etc/hosts of every member of the bridge, its own included:
 //                             the keeper rewrites each file in place (it is bind-mounted) below

@@ -46,7 +46,7 @@ export function natCommands(hostIp: string, env = process.env): string[][] {
   ];
 }
 
-/** docker's MAC for an address: 02:42 and its four bytes (the keeper derives the same). */
+/** docker's MAC for an address: 02:42 and its four bytes (sent to the keeper in each JOIN). */
 export function macFor(ip: string): string {
   return ['02', '42', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(
     ':',
@@ -66,6 +66,8 @@ export interface JoinRequest {
   /** The default route goes through this network's gateway (the first network that has a way out). */
   route: boolean;
   id: string;
+  /** Its interface's MAC (./user-networks.ts macFor, as the endpoint records it). */
+  mac: string;
   /** What the other members' /etc/hosts call it: name, short id, aliases. */
   names: string[];
 }
@@ -81,6 +83,7 @@ export function joinLine(r: JoinRequest): string {
     r.veth,
     r.route ? '1' : '0',
     r.id,
+    r.mac,
     r.names.join(' '),
   ];
   if (fields.some((f) => /[\t\n]/.test(f))) throw new Error('tab or newline in a JOIN field');

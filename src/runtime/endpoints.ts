@@ -191,6 +191,7 @@ export function joinRequests(
       veth: vethName(c.id, Number(a.endpoint.Ifname.slice(3))),
       route: i === route,
       id: c.id,
+      mac: a.endpoint.MacAddress,
       // docker's default bridge resolves no names (only --link gives some).
       names: isDefaultBridge(a.network)
         ? []

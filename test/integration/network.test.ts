@@ -13,6 +13,7 @@ import { containerResolvConf } from '../../src/netns/dns.ts';
 import { seedBusybox } from '../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 import { sandbox, tsctr, tsctrAwait, userProcesses, type Sandbox } from './harness.ts';
+import { freePort } from '../fixtures/net.ts';
 
 let reg: TestRegistry;
 let sb: Sandbox;
@@ -31,15 +32,6 @@ afterAll(async () => {
   sb?.cleanup();
   await reg?.stop();
 });
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '0.0.0.0', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** This sandbox's pasta processes (their --pid file is under its runroot). */
 const pastas = () => userProcesses(sb.user, sb.runroot).filter((l) => l.includes('pasta'));

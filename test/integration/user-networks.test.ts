@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBusybox } from '../fixtures/images.ts';
 import { startRegistry, type TestRegistry } from '../fixtures/registry.ts';
 import { sandbox, tsctr, tsctrAsync, tsctrAwait, userProcesses, type Sandbox } from './harness.ts';
+import { freePort } from '../fixtures/net.ts';
 
 let reg: TestRegistry;
 let sb: Sandbox;
@@ -46,14 +47,6 @@ async function waitGone(): Promise<string[]> {
   // The keeper leaves within a second of its last member (its poll period), pasta with it.
   for (let i = 0; i < 40 && helpers().length; i++) await new Promise((r) => setTimeout(r, 100));
   return helpers();
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '0.0.0.0', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 const httpd = (name: string, ...flags: string[]) =>

@@ -399,10 +399,11 @@ describe('user networks: addresses, requests, modes', () => {
       veth: 'veth0123456780',
       route: true,
       id: 'abc',
+      mac: '02:42:0a:59:00:02',
       names: ['web', 'abc', 'site'],
     };
     expect(joinLine(r)).toBe(
-      'JOIN\tbr-0123456789ab\t10.89.0.1\t24\t10.89.0.2\teth0\tveth0123456780\t1\tabc\tweb abc site',
+      'JOIN\tbr-0123456789ab\t10.89.0.1\t24\t10.89.0.2\teth0\tveth0123456780\t1\tabc\t02:42:0a:59:00:02\tweb abc site',
     );
     expect(() => joinLine({ ...r, names: ['a\tb'] })).toThrow();
   });
