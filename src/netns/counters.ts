@@ -1,28 +1,72 @@
 /**
- * A container's network traffic, as `stats` shows it (NET I/O): the byte counters of every
- * interface in its network namespace but loopback, read from /proc/PID/net/dev of a process in
- * it (procfs shows the reading process the namespace of the pid it names).
+ * A container's network traffic, as `stats` (NET I/O) and `inspect` show it: the counters of
+ * every interface in its network namespace but loopback, read from /proc/PID/net/dev of a
+ * process in it. procfs shows the reader the namespace of the pid it names, so no setns is
+ * needed, and the file is readable by the user who owns the container's user namespace.
  */
+import { readFileSync } from 'node:fs';
+
+/** One interface's counters, with the keys of docker's stats API (`networks.eth0.rx_bytes`). */
+export interface InterfaceCounters {
+  rx_bytes: number;
+  rx_packets: number;
+  rx_errors: number;
+  rx_dropped: number;
+  tx_bytes: number;
+  tx_packets: number;
+  tx_errors: number;
+  tx_dropped: number;
+}
+
 export interface NetCounters {
   rxBytes: number;
   txBytes: number;
 }
 
-/** The counters /proc/PID/net/dev lists, loopback left out. */
-export function parseNetDev(text: string): NetCounters {
-  let rxBytes = 0;
-  let txBytes = 0;
+/** The interfaces /proc/PID/net/dev lists, loopback left out, by name. */
+export function parseNetDev(text: string): Record<string, InterfaceCounters> {
+  const out: Record<string, InterfaceCounters> = {};
+  // Two header lines, then `name: rx bytes packets errs drop fifo frame compressed multicast`
+  // followed by `tx bytes packets errs drop fifo colls carrier compressed`.
   for (const line of text.split('\n').slice(2)) {
     const colon = line.indexOf(':');
-    if (colon < 0 || line.slice(0, colon).trim() === 'lo') continue;
+    const name = line.slice(0, colon).trim();
+    if (colon < 0 || name === 'lo') continue;
     const f = line
       .slice(colon + 1)
       .trim()
       .split(/\s+/)
       .map(Number);
-    // Receive: bytes packets errs drop fifo frame compressed multicast; transmit: bytes …
-    rxBytes += f[0] ?? 0;
-    txBytes += f[8] ?? 0;
+    out[name] = {
+      rx_bytes: f[0] ?? 0,
+      rx_packets: f[1] ?? 0,
+      rx_errors: f[2] ?? 0,
+      rx_dropped: f[3] ?? 0,
+      tx_bytes: f[8] ?? 0,
+      tx_packets: f[9] ?? 0,
+      tx_errors: f[10] ?? 0,
+      tx_dropped: f[11] ?? 0,
+    };
+  }
+  return out;
+}
+
+/** Received and sent bytes over all the interfaces. */
+export function netTotals(ifaces: Record<string, InterfaceCounters>): NetCounters {
+  let rxBytes = 0;
+  let txBytes = 0;
+  for (const c of Object.values(ifaces)) {
+    rxBytes += c.rx_bytes;
+    txBytes += c.tx_bytes;
   }
   return { rxBytes, txBytes };
+}
+
+/** The interfaces of `pid`'s network namespace; undefined once the process is gone. */
+export function readNetCounters(pid: number): Record<string, InterfaceCounters> | undefined {
+  try {
+    return parseNetDev(readFileSync(`/proc/${pid}/net/dev`, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }

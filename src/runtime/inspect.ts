@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
+import { readNetCounters } from '../netns/counters.ts';
 import { networkPorts } from '../netns/ports.ts';
 import { readEndpoint } from './endpoints.ts';
 import { inspectMounts } from './mounts.ts';
@@ -98,7 +99,6 @@ export function inspectContainer(
   const dirs = containerDirs(paths, c.id);
   const lower = [...(c.layers ?? [])].reverse().map(layerDiff);
   const st = state(paths, c);
-  const running = st.Running;
   return {
     Id: c.id,
     Created: c.created,
@@ -139,7 +139,7 @@ export function inspectContainer(
       DnsOptions: c.hostConfig.DnsOptions ?? [],
       DnsSearch: c.hostConfig.DnsSearch ?? [],
     },
-    NetworkSettings: networkSettings(paths, c, running),
+    NetworkSettings: networkSettings(paths, c, st.Pid),
     GraphDriver: {
       Data: {
         ...(lower.length ? { LowerDir: lower.join(':') } : {}),
@@ -178,9 +178,14 @@ export function inspectContainer(
 /**
  * docker's NetworkSettings: the ports while running, and an entry per network, with the address
  * a running container holds on each user network (its endpoint file, ./endpoints.ts). The
- * top-level address is the first network's, as podman gives it.
+ * top-level address is the first network's, as podman gives it. Two keys docker's inspect lacks
+ * are tsctr's: `InterfaceStatistics`, the running container's traffic per interface with the
+ * counters of docker's stats API (what `stats` sums into NET I/O), and `SandboxKey`, its network
+ * namespace, as podman fills it. A `--network host` container has neither: the traffic there is
+ * the host's.
  */
-function networkSettings(paths: StatePaths, c: ContainerRecord, running: boolean) {
+function networkSettings(paths: StatePaths, c: ContainerRecord, pid: number) {
+  const running = pid > 0;
   const empty = {
     IPAMConfig: null,
     Links: null,
@@ -218,10 +223,11 @@ function networkSettings(paths: StatePaths, c: ContainerRecord, running: boolean
   const mode = c.hostConfig.NetworkMode;
   if (!c.networks && !mode.startsWith('container:')) networks[mode] = empty;
   const first = Object.values(networks)[0] as typeof empty | undefined;
+  const own = running && mode !== 'host';
   return {
     Bridge: '',
     SandboxID: '',
-    SandboxKey: '',
+    SandboxKey: own ? `/proc/${pid}/ns/net` : '',
     Ports: running ? networkPorts(c.ports ?? []) : {},
     EndpointID: first?.EndpointID ?? '',
     Gateway: first?.Gateway ?? '',
@@ -229,5 +235,6 @@ function networkSettings(paths: StatePaths, c: ContainerRecord, running: boolean
     IPPrefixLen: first?.IPPrefixLen ?? 0,
     MacAddress: first?.MacAddress ?? '',
     Networks: networks,
+    InterfaceStatistics: (own && readNetCounters(pid)) || null,
   };
 }

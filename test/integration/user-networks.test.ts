@@ -131,6 +131,48 @@ describe('a user network', () => {
     }
   });
 
+  it("counts a container's traffic per interface in inspect, for stats' NET I/O", async () => {
+    type Counters = Record<string, { rx_bytes: number; tx_bytes: number; rx_packets: number }>;
+    const counters = (name: string): { key: string; stats: Counters | null } => {
+      const r = tsctr(sb, ['inspect', '--format', '{{json .NetworkSettings}}', name]);
+      expect(r.code).toBe(0);
+      const n = JSON.parse(r.stdout) as { SandboxKey: string; InterfaceStatistics: Counters };
+      return { key: n.SandboxKey, stats: n.InterfaceStatistics };
+    };
+    const before = counters('web');
+    expect(before.key).toMatch(/^\/proc\/\d+\/ns\/net$/);
+    expect(Object.keys(before.stats ?? {})).toEqual(['eth0']);
+    const body = 'x'.repeat(1 << 20);
+    const server: Server = createHttpServer((_, res) => res.end(body));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const r = await tsctrAwait(sb, [
+        'exec',
+        'web',
+        'sh',
+        '-c',
+        `wget -qO- http://host.containers.internal:${port}/ | wc -c`,
+      ]);
+      expect(r.stdout.trim()).toBe(String(body.length));
+    } finally {
+      server.close();
+    }
+    const after = counters('web').stats!.eth0!;
+    const was = before.stats!.eth0!;
+    // The megabyte and its headers came in; the request and the ACKs went out.
+    expect(after.rx_bytes - was.rx_bytes).toBeGreaterThanOrEqual(body.length);
+    expect(after.rx_bytes - was.rx_bytes).toBeLessThan(body.length * 1.2);
+    expect(after.tx_bytes).toBeGreaterThan(was.tx_bytes);
+    expect(after.rx_packets).toBeGreaterThan(was.rx_packets);
+    // A --network host container's traffic is the host's: none of its own, as docker shows.
+    expect(
+      tsctr(sb, ['run', '-d', '--name', 'onhost', '--network', 'host', image, 'sleep', '60']).code,
+    ).toBe(0);
+    expect(counters('onhost')).toEqual({ key: '', stats: null });
+    expect(tsctr(sb, ['rm', '-f', 'onhost']).code).toBe(0);
+  });
+
   it('publishes a port of a container on it', async () => {
     const port = await freePort();
     expect(httpd('pubweb', '--network', 'appnet', '-p', `${port}:80`).code).toBe(0);

@@ -9,7 +9,7 @@ import {
   hostNames,
 } from '../../src/netns/dns.ts';
 import { isNetworkMode, planNetwork } from '../../src/netns/index.ts';
-import { parseNetDev } from '../../src/netns/counters.ts';
+import { netTotals, parseNetDev } from '../../src/netns/counters.ts';
 import {
   HOST_PROXY_PORT,
   joinLine,
@@ -437,8 +437,20 @@ describe("a container's network counters", () => {
   eth0: 1500000    1000    0    0    0     0          0         0    64000     500    0    0    0     0       0          0
   eth1:    2500      10    0    0    0     0          0         0     1000       5    0    0    0     0       0          0
 `;
-    expect(parseNetDev(dev)).toEqual({ rxBytes: 1502500, txBytes: 65000 });
-    expect(parseNetDev('')).toEqual({ rxBytes: 0, txBytes: 0 });
+    const ifaces = parseNetDev(dev);
+    expect(Object.keys(ifaces)).toEqual(['eth0', 'eth1']);
+    expect(ifaces.eth0).toEqual({
+      rx_bytes: 1500000,
+      rx_packets: 1000,
+      rx_errors: 0,
+      rx_dropped: 0,
+      tx_bytes: 64000,
+      tx_packets: 500,
+      tx_errors: 0,
+      tx_dropped: 0,
+    });
+    expect(netTotals(ifaces)).toEqual({ rxBytes: 1502500, txBytes: 65000 });
+    expect(netTotals(parseNetDev(''))).toEqual({ rxBytes: 0, txBytes: 0 });
   });
 });
 
