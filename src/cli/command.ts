@@ -95,6 +95,11 @@ export abstract class TsctrCommand {
     if (text) writeOut(text.endsWith('\n') ? text : `${text}\n`);
   }
 
+  /** Exactly `text`, no newline added: a terminal's redraw sequences. */
+  protected write(text: string): void {
+    writeOut(text);
+  }
+
   protected err(text: string): void {
     writeErr(text.endsWith('\n') ? text : `${text}\n`);
   }

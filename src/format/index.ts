@@ -6,5 +6,5 @@
 
 export { renderList, type ListOptions } from './table.ts';
 export { renderObject } from './inspect.ts';
-export { humanDuration, humanSize, since } from './units.ts';
+export { binarySize, humanDuration, humanSize, since } from './units.ts';
 export { compileTemplate, TemplateError, type Template } from './template/index.ts';

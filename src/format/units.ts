@@ -22,6 +22,22 @@ export function humanSize(bytes: number, precision = 3): string {
   return `${formatFloat(size, 'g', precision)}${DECIMAL_UNITS[unit]}`;
 }
 
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+/**
+ * units.BytesSize: binary units, four significant digits: 1572864 → "1.5MiB", as docker's
+ * stats prints memory.
+ */
+export function binarySize(bytes: number): string {
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < BINARY_UNITS.length - 1) {
+    size /= 1024;
+    unit++;
+  }
+  return `${formatFloat(size, 'g', 4)}${BINARY_UNITS[unit]}`;
+}
+
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;

@@ -1,0 +1,162 @@
+/**
+ * `stats`: each container's CPU %, memory, network and block I/O and tasks, computed as the
+ * docker CLI computes them (cli/command/container/stats_helpers.go), one frame per refresh.
+ *
+ * - CPU % is CPU time over wall time ×100, so a container keeping two cores busy shows 200 %
+ *   (docker's Δusage/Δsystem × online CPUs is the same ratio). The first frame has no earlier
+ *   sample to subtract: it averages since the container started, as podman's does, so that
+ *   `--no-stream` answers at once instead of after a second's sampling.
+ * - Memory % is usage over the limit; without a limit the limit is the host's RAM.
+ * - NET I/O sums the interfaces of the container's network namespace but loopback
+ *   (../../netns/counters.ts); a `--network host` container has none of its own.
+ *
+ * Where the container has no cgroup (this host delegates none), usage comes from /proc
+ * (./proc.ts) and each frame carries a note saying so.
+ */
+import type { StatePaths } from '../../config/paths.ts';
+import { cgroupHost, noDelegationReason } from '../../host/cgroups.ts';
+import { netTotals, readNetCounters } from '../../netns/counters.ts';
+import {
+  listContainers,
+  readExit,
+  readState,
+  sameProcess,
+  type ContainerRecord,
+} from '../../storage/containers.ts';
+import { lookupContainer, noSuchContainer } from '../inspect.ts';
+import { hostMemory, procUsage, uptimeSeconds, USER_HZ } from './proc.ts';
+
+/** One row: docker's StatsEntry. */
+export interface StatsEntry {
+  /** What the user named the container by, or its full ID when listing all. */
+  container: string;
+  id: string;
+  name: string;
+  cpuPercent: number;
+  memory: number;
+  memoryLimit: number;
+  memoryPercent: number;
+  netRx: number;
+  netTx: number;
+  blockRead: number;
+  blockWrite: number;
+  pids: number;
+}
+
+export interface StatsFrame {
+  entries: StatsEntry[];
+  /** Where the figures come from when not from the containers' cgroups. */
+  note?: string;
+}
+
+export interface StatsOptions {
+  /** The containers named; empty for every running one (every one with `all`). */
+  containers: readonly string[];
+  all: boolean;
+  /** Keep refreshing (docker's default) rather than one frame. */
+  stream: boolean;
+  /** Time between frames in ms; docker redraws every second or so. */
+  intervalMs?: number;
+}
+
+interface Running {
+  rec: ContainerRecord;
+  pid: number;
+  /** The init's start, in seconds since boot. */
+  startedAt: number;
+}
+
+function runningInit(paths: StatePaths, rec: ContainerRecord): Running | undefined {
+  if (readExit(paths, rec.id)) return undefined;
+  const st = readState(paths, rec.id);
+  if (!st || !sameProcess(st.pid, st.pidStart)) return undefined;
+  return { rec, pid: st.pid, startedAt: Number(st.pidStart ?? 0) / USER_HZ };
+}
+
+const zero = (rec: ContainerRecord, container: string): StatsEntry => ({
+  container,
+  id: rec.id,
+  name: rec.name,
+  cpuPercent: 0,
+  memory: 0,
+  memoryLimit: 0,
+  memoryPercent: 0,
+  netRx: 0,
+  netTx: 0,
+  blockRead: 0,
+  blockWrite: 0,
+  pids: 0,
+});
+
+/**
+ * Frames of stats, one per refresh (one in all without `stream`). Named containers are looked
+ * up once, and a missing one fails before the first frame; without names the set is listed
+ * again each time, so containers appear as they start and leave as they stop.
+ */
+export async function* watchStats(
+  paths: StatePaths,
+  opts: StatsOptions,
+): AsyncGenerator<StatsFrame> {
+  const named = opts.containers.map((input) => {
+    const rec = lookupContainer(paths, input);
+    if (!rec) throw noSuchContainer(input);
+    return { rec, input };
+  });
+  const reason = noDelegationReason(cgroupHost());
+  const note = reason ? `stats from /proc for each container's processes: ${reason}` : undefined;
+  const limit = hostMemory();
+  /** CPU time and when it was read, per container, for the next frame's difference. */
+  const last = new Map<string, { cpuNs: number; at: number }>();
+  /** Docker's row order: as first seen, new containers last. */
+  let order: string[] = [];
+  for (;;) {
+    let targets: { rec: ContainerRecord; input: string }[];
+    if (named.length) {
+      targets = named;
+    } else {
+      const recs = listContainers(paths)
+        .filter((r) => opts.all || runningInit(paths, r))
+        .sort((a, b) => (a.created < b.created ? 1 : -1));
+      const known = new Set(recs.map((r) => r.id));
+      order = order.filter((id) => known.has(id));
+      for (const r of recs) if (!order.includes(r.id)) order.push(r.id);
+      const byId = new Map(recs.map((r) => [r.id, r]));
+      targets = order.map((id) => ({ rec: byId.get(id)!, input: id }));
+    }
+    const live = targets.map((t) => ({ ...t, run: runningInit(paths, t.rec) }));
+    const usage = procUsage(live.flatMap((t) => (t.run ? [t.run.pid] : [])));
+    const now = uptimeSeconds();
+    const entries = live.map(({ rec, input, run }): StatsEntry => {
+      const u = run && usage.get(run.pid);
+      if (!run || !u) {
+        last.delete(rec.id);
+        return zero(rec, input);
+      }
+      const prev = last.get(rec.id) ?? { cpuNs: 0, at: run.startedAt };
+      last.set(rec.id, { cpuNs: u.cpuNs, at: now });
+      const wall = (now - prev.at) * 1e9;
+      const cpuDelta = u.cpuNs - prev.cpuNs;
+      const net =
+        rec.hostConfig.NetworkMode === 'host'
+          ? { rxBytes: 0, txBytes: 0 }
+          : netTotals(readNetCounters(run.pid) ?? {});
+      return {
+        container: input,
+        id: rec.id,
+        name: rec.name,
+        cpuPercent: wall > 0 && cpuDelta > 0 ? (cpuDelta / wall) * 100 : 0,
+        memory: u.memoryBytes,
+        memoryLimit: limit,
+        memoryPercent: limit ? (u.memoryBytes / limit) * 100 : 0,
+        netRx: net.rxBytes,
+        netTx: net.txBytes,
+        blockRead: u.blockRead,
+        blockWrite: u.blockWrite,
+        pids: u.pids,
+      };
+    });
+    yield note ? { entries, note } : { entries };
+    if (!opts.stream) return;
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { redraw, renderStats, statsRow } from '../../src/cli/stats-view.ts';
+import { binarySize } from '../../src/format/index.ts';
+import type { StatsEntry } from '../../src/runtime/stats/index.ts';
+
+describe('binarySize (go-units BytesSize)', () => {
+  it.each([
+    [0, '0B'],
+    [1023, '1023B'],
+    [1024, '1KiB'],
+    [1536, '1.5KiB'],
+    [734 * 1024, '734KiB'],
+    [41.9 * 1024 * 1024, '41.9MiB'],
+    [25_270_000_000, '23.53GiB'],
+    [1024 ** 3 - 1, '1024MiB'],
+  ])('%d → %s', (bytes, want) => {
+    expect(binarySize(bytes)).toBe(want);
+  });
+});
+
+const entry: StatsEntry = {
+  container: 'web',
+  id: '6b919965b97c1c0b0ad8e62b0cb8a1c3c9d2e0b9a4a2d0e2f1f3a4b5c6d7e8f9',
+  name: 'web',
+  cpuPercent: 98.6149,
+  memory: 752_000,
+  memoryLimit: 25_270_000_000,
+  memoryPercent: 0.00298,
+  netRx: 1650,
+  netTx: 426,
+  blockRead: 1_050_000,
+  blockWrite: 8192,
+  pids: 3,
+};
+
+describe("stats' rows", () => {
+  it("gives a template docker's strings", () => {
+    expect(statsRow(entry, false)).toEqual({
+      Container: 'web',
+      Name: 'web',
+      ID: '6b919965b97c',
+      CPUPerc: '98.61%',
+      MemUsage: '734.4KiB / 23.53GiB',
+      MemPerc: '0.00%',
+      NetIO: '1.65kB / 426B',
+      BlockIO: '1.05MB / 8.19kB',
+      PIDs: '3',
+    });
+    expect(statsRow({ ...entry, name: '' }, true)).toMatchObject({ Name: '--', ID: entry.id });
+  });
+
+  it("prints docker's table and JSON", () => {
+    expect(renderStats([entry], undefined, false)).toBe(
+      'CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT     MEM %     NET I/O         BLOCK I/O         PIDS\n' +
+        '6b919965b97c   web       98.61%    734.4KiB / 23.53GiB   0.00%     1.65kB / 426B   1.05MB / 8.19kB   3\n',
+    );
+    expect(JSON.parse(renderStats([entry], 'json', false))).toEqual(statsRow(entry, false));
+  });
+
+  it('redraws a frame over the last one', () => {
+    expect(redraw('A\nB\n')).toBe('\x1b[HA\x1b[K\nB\x1b[K\n\x1b[J');
+  });
+});
