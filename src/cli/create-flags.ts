@@ -59,6 +59,42 @@ export const createFlags = {
   pull: Flags.string({
     description: 'Pull image before running ("always", "missing", "never") (default "missing")',
   }),
+  memory: Flags.string({ char: 'm', description: 'Memory limit (e.g. 512m, 1g)' }),
+  'memory-reservation': Flags.string({ description: 'Memory soft limit' }),
+  'memory-swap': Flags.string({
+    description: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+  }),
+  cpus: Flags.string({ description: 'Number of CPUs (e.g. 0.5)' }),
+  'cpu-shares': Flags.string({ char: 'c', description: 'CPU shares (relative weight)' }),
+  'cpu-period': Flags.string({
+    description: 'Limit CPU CFS (Completely Fair Scheduler) period',
+  }),
+  'cpu-quota': Flags.string({ description: 'Limit CPU CFS (Completely Fair Scheduler) quota' }),
+  'cpuset-cpus': Flags.string({ description: 'CPUs in which to allow execution (0-3, 0,1)' }),
+  'cpuset-mems': Flags.string({ description: 'MEMs in which to allow execution (0-3, 0,1)' }),
+  'pids-limit': Flags.string({
+    description: 'Tune container pids limit (set -1 for unlimited)',
+  }),
+  'blkio-weight': Flags.string({
+    description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)',
+  }),
+  'device-read-bps': Flags.strings({
+    description: 'Limit read rate (bytes per second) from a device (e.g. /dev/sda:1mb)',
+  }),
+  'device-write-bps': Flags.strings({
+    description: 'Limit write rate (bytes per second) to a device (e.g. /dev/sda:1mb)',
+  }),
+  'device-read-iops': Flags.strings({
+    description: 'Limit read rate (IO per second) from a device (e.g. /dev/sda:1000)',
+  }),
+  'device-write-iops': Flags.strings({
+    description: 'Limit write rate (IO per second) to a device (e.g. /dev/sda:1000)',
+  }),
+  'oom-kill-disable': Flags.boolean({ description: 'Disable OOM Killer' }),
+  'ignore-limits': Flags.boolean({
+    description:
+      'Run without the resource limits given where this host cannot apply them (no delegated cgroup v2), instead of refusing',
+  }),
   'read-only': Flags.boolean({
     description:
       "Mount the container's root filesystem as read only (/run and /tmp stay writable tmpfs)",
@@ -105,6 +141,23 @@ export const createFlags = {
 };
 
 export interface CreateFlagValues {
+  memory?: string | undefined;
+  'memory-reservation'?: string | undefined;
+  'memory-swap'?: string | undefined;
+  cpus?: string | undefined;
+  'cpu-shares'?: string | undefined;
+  'cpu-period'?: string | undefined;
+  'cpu-quota'?: string | undefined;
+  'cpuset-cpus'?: string | undefined;
+  'cpuset-mems'?: string | undefined;
+  'pids-limit'?: string | undefined;
+  'blkio-weight'?: string | undefined;
+  'device-read-bps': string[];
+  'device-write-bps': string[];
+  'device-read-iops': string[];
+  'device-write-iops': string[];
+  'oom-kill-disable': boolean;
+  'ignore-limits': boolean;
   'add-host': string[];
   'env-file': string[];
   'group-add': string[];
@@ -199,6 +252,25 @@ export function createOptions(opts: {
     shmSize: flags['shm-size'],
     stopSignal: flags['stop-signal'],
     ulimits: flags.ulimit,
+    limits: {
+      memory: flags.memory,
+      memoryReservation: flags['memory-reservation'],
+      memorySwap: flags['memory-swap'],
+      cpus: flags.cpus,
+      cpuShares: flags['cpu-shares'],
+      cpuPeriod: flags['cpu-period'],
+      cpuQuota: flags['cpu-quota'],
+      cpusetCpus: flags['cpuset-cpus'],
+      cpusetMems: flags['cpuset-mems'],
+      pidsLimit: flags['pids-limit'],
+      blkioWeight: flags['blkio-weight'],
+      deviceReadBps: flags['device-read-bps'],
+      deviceWriteBps: flags['device-write-bps'],
+      deviceReadIops: flags['device-read-iops'],
+      deviceWriteIops: flags['device-write-iops'],
+      oomKillDisable: flags['oom-kill-disable'],
+    },
+    ignoreLimits: flags['ignore-limits'],
     stopTimeout:
       flags['stop-timeout'] === undefined
         ? undefined

@@ -9,6 +9,9 @@ import type { StatePaths } from '../config/paths.ts';
 import { TsctrError, fromSystemError } from '../errors.ts';
 import { parseSignal } from './signals.ts';
 import { parseUlimit } from './ulimits.ts';
+import { configIgnoresLimits } from '../config/settings.ts';
+import { NO_RESOURCES, parseLimits, type LimitFlags, type Resources } from './limits/parse.ts';
+import { checkLimits } from './limits/policy.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
 import { currentIdMap, mappedCount } from '../userns/idmap.ts';
@@ -88,6 +91,10 @@ export interface CreateOptions {
   stopSignal?: string | undefined;
   stopTimeout?: number | undefined;
   ulimits?: string[] | undefined;
+  /** --memory, --cpus, --pids-limit … as typed. */
+  limits?: LimitFlags | undefined;
+  /** --ignore-limits: run without limits this host cannot apply, instead of refusing. */
+  ignoreLimits?: boolean | undefined;
   /** --init. */
   init?: boolean | undefined;
   /** --log-driver and --log-opt KEY=VALUE. */
@@ -247,6 +254,15 @@ export function parseRestartPolicy(
   return { Name: name!, MaximumRetryCount: Number(count ?? 0) };
 }
 
+/** The resource keys that differ from docker's defaults, as the record keeps them. */
+function resourceKeys(r: Resources): Partial<Resources> {
+  return Object.fromEntries(
+    Object.entries(r).filter(
+      ([k, v]) => JSON.stringify(v) !== JSON.stringify(NO_RESOURCES[k as keyof Resources]),
+    ),
+  );
+}
+
 export async function createContainer(opts: CreateOptions): Promise<ContainerRecord> {
   const store = new ImageStore(opts.paths);
   // Held shared from finding the image until the container's record, which lists its layers,
@@ -286,6 +302,12 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   }
   const fileEnv = (opts.envFiles ?? []).flatMap(readEnvFile);
   const ulimits = (opts.ulimits ?? []).map(parseUlimit);
+  const limits = parseLimits(opts.limits ?? {});
+  // The config file is read only when there are limits to decide about.
+  const ignored = limits.requested.length
+    ? checkLimits(limits.requested, !!opts.ignoreLimits || configIgnoresLimits())
+    : undefined;
+  for (const w of [...limits.warnings, ...(ignored ? [ignored] : [])]) opts.onNotice?.(w);
   const image = await opts.findImage();
   const exposed = [
     ...new Set([
@@ -428,6 +450,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       GroupAdd: opts.groupAdd?.length ? opts.groupAdd : null,
       ReadonlyRootfs: !!opts.readOnly,
       Ulimits: ulimits.length ? ulimits : null,
+      ...resourceKeys(limits.resources),
       ...(shmSize !== undefined ? { ShmSize: shmSize } : {}),
       ...(opts.init ? { Init: true } : {}),
       LogConfig: logConfig,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { readNetCounters } from '../netns/counters.ts';
+import { NO_RESOURCES, type Resources } from '../storage/resources.ts';
 import { networkPorts } from '../netns/ports.ts';
 import { readEndpoint } from './endpoints.ts';
 import { inspectMounts } from './mounts.ts';
@@ -87,6 +88,15 @@ function state(paths: StatePaths, c: ContainerRecord) {
   };
 }
 
+/** docker's resource keys, every one, with the defaults where the record has none. */
+function resources(c: ContainerRecord): Resources {
+  const out = { ...NO_RESOURCES };
+  for (const k of Object.keys(NO_RESOURCES) as (keyof Resources)[]) {
+    if (c.hostConfig[k] !== undefined) (out as Record<string, unknown>)[k] = c.hostConfig[k];
+  }
+  return out;
+}
+
 /**
  * The inspect object of `c`. `layerDiff` gives an image layer's directory, for the overlay's
  * lower directories (top first, as mounted).
@@ -138,6 +148,7 @@ export function inspectContainer(
       Dns: c.hostConfig.Dns ?? [],
       DnsOptions: c.hostConfig.DnsOptions ?? [],
       DnsSearch: c.hostConfig.DnsSearch ?? [],
+      ...resources(c),
     },
     NetworkSettings: networkSettings(paths, c, st.Pid),
     GraphDriver: {

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
+import type { Resources } from './resources.ts';
 
 /** One of a container's own mounts (`-v`, `--mount`, `--tmpfs`), as src/runtime/mounts.ts reads it. */
 export interface MountRecord {
@@ -99,7 +100,7 @@ export interface ContainerRecord {
     DnsOptions?: string[];
     /** `-p` as docker keeps it: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} ("" = chosen). */
     PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
-  };
+  } & Partial<Resources>;
   /** The user networks it is on, by name (src/storage/networks.ts); NetworkMode names the first. */
   networks?: Record<
     string,

@@ -1,0 +1,178 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configIgnoresLimits } from '../../src/config/settings.ts';
+import type { CgroupHost } from '../../src/host/cgroups.ts';
+import { parseLimits, ramInBytes } from '../../src/runtime/limits/parse.ts';
+import { checkLimits } from '../../src/runtime/limits/policy.ts';
+
+describe('limit flags', () => {
+  it("reads sizes as go-units' RAMInBytes does", () => {
+    expect(ramInBytes('512m', '-m')).toBe(512 * 2 ** 20);
+    expect(ramInBytes('1g', '-m')).toBe(2 ** 30);
+    expect(ramInBytes('1.5GB', '-m')).toBe(1.5 * 2 ** 30);
+    expect(ramInBytes('100kib', '-m')).toBe(102400);
+    expect(ramInBytes('4096', '-m')).toBe(4096);
+    expect(() => ramInBytes('12x', '-m, --memory')).toThrow(
+      `invalid argument "12x" for "-m, --memory" flag: invalid size: '12x'`,
+    );
+  });
+
+  it("keeps docker's HostConfig keys and units, with the daemon's swap default", () => {
+    const { resources: r, requested } = parseLimits({
+      memory: '32m',
+      cpus: '0.5',
+      pidsLimit: '20',
+      cpuShares: '512',
+      memoryReservation: '16m',
+      blkioWeight: '300',
+      deviceReadBps: ['/dev/sda:1mb'],
+      deviceWriteIops: ['/dev/sda:100'],
+      cpusetCpus: '0',
+    });
+    expect(r).toMatchObject({
+      Memory: 32 * 2 ** 20,
+      MemorySwap: 64 * 2 ** 20,
+      MemoryReservation: 16 * 2 ** 20,
+      NanoCpus: 500_000_000,
+      PidsLimit: 20,
+      CpuShares: 512,
+      BlkioWeight: 300,
+      BlkioDeviceReadBps: [{ Path: '/dev/sda', Rate: 2 ** 20 }],
+      BlkioDeviceWriteIOps: [{ Path: '/dev/sda', Rate: 100 }],
+      CpusetCpus: '0',
+    });
+    expect(requested.map((q) => `${q.flag}:${q.controller}`)).toEqual([
+      '--memory:memory',
+      '--memory-reservation:memory',
+      '--cpus:cpu',
+      '--cpu-shares:cpu',
+      '--cpuset-cpus:cpuset',
+      '--pids-limit:pids',
+      '--blkio-weight:io',
+      '--device-read-bps:io',
+      '--device-write-iops:io',
+    ]);
+    expect(parseLimits({ memory: '1g', memorySwap: '-1' }).resources.MemorySwap).toBe(-1);
+    expect(parseLimits({ cpus: '1/4' }).resources.NanoCpus).toBe(250_000_000);
+    // Values that mean "no limit" ask for nothing.
+    expect(parseLimits({ pidsLimit: '-1', memory: '0', cpus: '0' }).requested).toEqual([]);
+  });
+
+  it("refuses what docker refuses, with docker's words", () => {
+    const cases: [Parameters<typeof parseLimits>[0], string][] = [
+      [{ memory: '4m' }, 'Minimum memory limit allowed is 6MB'],
+      [{ memorySwap: '1g' }, 'You should always set the Memory limit when using Memoryswap limit'],
+      [
+        { memory: '1g', memorySwap: '512m' },
+        'Minimum memoryswap limit should be larger than memory limit',
+      ],
+      [
+        { memory: '64m', memoryReservation: '128m' },
+        'Minimum memory limit can not be less than memory reservation limit',
+      ],
+      [
+        { cpus: 'lots' },
+        'invalid argument "lots" for "--cpus" flag: failed to parse lots as a rational number',
+      ],
+      [{ cpus: '0.0000000001' }, 'value is too precise'],
+      [{ cpus: '512' }, 'Range of CPUs is from 0.01 to '],
+      [
+        { cpus: '1', cpuPeriod: '50000' },
+        'Conflicting options: Nano CPUs and CPU Period cannot both be set',
+      ],
+      [
+        { cpus: '1', cpuQuota: '50000' },
+        'Conflicting options: Nano CPUs and CPU Quota cannot both be set',
+      ],
+      [
+        { cpuPeriod: '10' },
+        'CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s',
+      ],
+      [{ cpuQuota: '10' }, 'CPU cfs quota can not be less than 1ms (i.e. 1000)'],
+      [{ blkioWeight: '5' }, 'Range of blkio weight is from 10 to 1000'],
+      [{ cpusetCpus: '1-0' }, 'Invalid value 1-0 for cpuset cpus'],
+      [{ cpusetCpus: '4096' }, 'Requested CPUs are not available - requested 4096, available: '],
+      [{ deviceReadBps: ['sda:1mb'] }, 'bad format for device path: sda:1mb'],
+      [{ deviceReadBps: ['/dev/sda'] }, 'bad format: /dev/sda'],
+      [
+        { deviceReadIops: ['/dev/sda:1mb'] },
+        'invalid rate for device: /dev/sda:1mb. The correct format is <device-path>:<number>. Number must be a positive integer',
+      ],
+      [{ pidsLimit: 'ten' }, 'invalid argument "ten" for "--pids-limit" flag'],
+    ];
+    for (const [flags, message] of cases) expect(() => parseLimits(flags)).toThrow(message);
+  });
+
+  it('warns as docker does on cgroup v2 about --oom-kill-disable', () => {
+    expect(parseLimits({ oomKillDisable: true }).warnings).toEqual([
+      'WARNING: Your kernel does not support OomKillDisable. OomKillDisable discarded.',
+      "WARNING: Disabling the OOM killer on containers without setting a '-m/--memory' limit may be dangerous.",
+    ]);
+  });
+});
+
+const host = (h: Partial<CgroupHost>): CgroupHost => ({
+  hierarchy: '2',
+  mount: '/sys/fs/cgroup',
+  own: '/user.slice/user-1000.slice/user@1000.service/app.slice',
+  controllers: ['cpu', 'memory', 'pids'],
+  writable: true,
+  ...h,
+});
+
+describe('limits on a host that cannot apply them', () => {
+  const memory = parseLimits({ memory: '32m', cpus: '0.5' }).requested;
+
+  it('are refused with the reason and the fix', () => {
+    let err: { message: string; hint: string; exitCode: number } | undefined;
+    try {
+      checkLimits(memory, false, host({ hierarchy: 'hybrid', controllers: [], writable: false }));
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.exitCode).toBe(125);
+    expect(err?.message).toBe(
+      '--memory, --cpus: resource limits need cgroup v2 controllers delegated to you: this host mounts cgroup v1 and v2 together, with no v2 controllers',
+    );
+    expect(err?.hint).toContain('systemd.unified_cgroup_hierarchy=1');
+    expect(err?.hint).toContain('--ignore-limits');
+    expect(err?.hint).toContain('"ignore-limits": true in ~/.config/tsctr/config.json');
+  });
+
+  it('name the controllers that are missing, and the drop-in that delegates them', () => {
+    const io = parseLimits({ blkioWeight: '500', cpusetCpus: '0' }).requested;
+    expect(() => checkLimits(io, false, host({}))).toThrow(
+      'the cpuset, io controllers are not delegated to you (your cgroup has: cpu memory pids)',
+    );
+    try {
+      checkLimits(io, false, host({}));
+    } catch (e) {
+      expect((e as { hint: string }).hint).toContain('Delegate=cpu cpuset io memory pids');
+    }
+    expect(() => checkLimits(memory, false, host({ writable: false }))).toThrow(
+      'is not delegated to you',
+    );
+  });
+
+  it('become one warning when the user opts out of them', () => {
+    expect(checkLimits(memory, true, host({ hierarchy: '1', mount: '', controllers: [] }))).toBe(
+      'WARNING: resource limits ignored (--memory, --cpus): this host has cgroup v1 only',
+    );
+    expect(checkLimits([], false, host({ hierarchy: '1' }))).toBeUndefined();
+  });
+
+  it('are opted out of by "ignore-limits" in config.json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsctr-conf-'));
+    const env = { HOME: dir, XDG_CONFIG_HOME: join(dir, 'cfg') };
+    expect(configIgnoresLimits(env)).toBe(false);
+    mkdirSync(join(dir, 'cfg/tsctr'), { recursive: true });
+    writeFileSync(join(dir, 'cfg/tsctr/config.json'), '{"ignore-limits": true}');
+    expect(configIgnoresLimits(env)).toBe(true);
+    writeFileSync(join(dir, 'cfg/tsctr/config.json'), '{"ignore-limits": "yes"}');
+    expect(() => configIgnoresLimits(env)).toThrow('"ignore-limits" in');
+    writeFileSync(join(dir, 'cfg/tsctr/config.json'), '{"registry-mirrors": []}');
+    expect(configIgnoresLimits(env)).toBe(false);
+  });
+});
