@@ -47,6 +47,7 @@ constexpr Keyword kArity[] = {
     {"terminal", 0},
     {"restart", 2},
     {"state-file", 1},
+    {"cgroup", 1},
     {"stop-file", 1},
     {"readonly-rootfs", 0},
     {"rlimit", 3},
@@ -282,6 +283,8 @@ bool read_spec(const char *path, Spec &spec, std::string &err) {
             spec.readonly_rootfs = true;
         } else if (kw == "state-file") {
             spec.state_file = a[0];
+        } else if (kw == "cgroup") {
+            spec.cgroup = a[0];
         } else if (kw == "stop-file") {
             spec.stop_file = a[0];
         } else if (kw == "terminal") {

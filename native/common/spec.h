@@ -105,6 +105,9 @@ struct Spec {
     std::string restart_policy;
     unsigned long restart_max = 0;
     std::string state_file;
+    // The container's cgroup (a cgroup v2 directory), which its process is cloned into:
+    // empty where the user has no delegated cgroup.
+    std::string cgroup;
     std::string stop_file;
     // --read-only: the rootfs is remounted read-only after everything is mounted in it.
     bool readonly_rootfs = false;

@@ -83,6 +83,15 @@ int exec_main(const Spec &spec) {
     // Until exec, this process runs our binary inside the container's namespaces: keep its
     // memory and /proc/PID/exe out of reach of the container (the CVE-2019-5736 class).
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // The container's cgroup, opened while its path is still the host's (the mount namespace
+    // joined below has its own /sys/fs/cgroup): the process joins it before it runs anything,
+    // as docker's exec processes are in the container's cgroup.
+    int cgroup_procs = -1;
+    if (!spec.cgroup.empty()) {
+        cgroup_procs = open((spec.cgroup + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+        if (cgroup_procs < 0)
+            return error("cgroup", errno, spec.cgroup);
+    }
     std::string detail;
     int err = 0;
     if (!join(spec, detail, err))
@@ -103,11 +112,18 @@ int exec_main(const Spec &spec) {
         reset_child_signals(old);
         close(errpipe[0]);
         close(kStatusFd);
+        if (cgroup_procs >= 0 && write(cgroup_procs, "0", 1) != 1) {
+            write_line(errpipe[1], "cgroup\t" + std::to_string(errno) +
+                                       "\tjoin the container's cgroup " + spec.cgroup);
+            _exit(125);
+        }
         if (console[0] >= 0)
             close(console[0]);
         process_main(spec, errpipe[1], console[1]);
     }
     int fork_errno = errno;
+    if (cgroup_procs >= 0)
+        close(cgroup_procs);
     if (pid > 0)
         g_child = pid;
     sigprocmask(SIG_SETMASK, &old, nullptr);

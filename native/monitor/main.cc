@@ -132,6 +132,17 @@ Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
         r.error = "ERROR pipe " + std::to_string(errno) + " stdio pipes";
         return r;
     }
+    // The container's process joins its cgroup before anything else, by writing 0 ("this
+    // process") to cgroup.procs, opened here: it runs nothing outside it, while the monitor
+    // stays where it is, outside.
+    int cgroup_procs = -1;
+    if (!spec.cgroup.empty()) {
+        cgroup_procs = open((spec.cgroup + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+        if (cgroup_procs < 0) {
+            r.error = "ERROR cgroup " + std::to_string(errno) + " " + spec.cgroup;
+            return r;
+        }
+    }
     // No forwarded signal may reach the setup child before it resets its handlers.
     sigset_t all, old;
     sigfillset(&all);
@@ -142,6 +153,11 @@ Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
             signal(sig, SIG_DFL);
         sigprocmask(SIG_SETMASK, &old, nullptr);
         close(errpipe[0]);
+        if (cgroup_procs >= 0 && write(cgroup_procs, "0", 1) != 1) {
+            tsctr::write_line(errpipe[1], "cgroup\t" + std::to_string(errno) +
+                                              "\tjoin the container's cgroup " + spec.cgroup);
+            _exit(125);
+        }
         if (console[0] >= 0)
             close(console[0]);
         if (!spec.terminal) {
@@ -159,6 +175,8 @@ Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
         tsctr::container_main(spec, errpipe[1], console[1]);
     }
     int clone_errno = errno;
+    if (cgroup_procs >= 0)
+        close(cgroup_procs);
     if (pid > 0)
         g_child = static_cast<pid_t>(pid); // before unblocking: no signal is lost
     sigprocmask(SIG_SETMASK, &old, nullptr);

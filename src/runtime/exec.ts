@@ -19,6 +19,7 @@ import {
 } from '../storage/containers.ts';
 import { mappedCount, currentIdMap } from '../userns/idmap.ts';
 import { resolveUser } from './image-user.ts';
+import { cgroupOf } from './cgroups/index.ts';
 import { lookupContainer, noSuchContainer } from './inspect.ts';
 import { CLIENT_FD, startMonitor, startWithClient } from './monitor.ts';
 import { followWithClient, type AttachIo } from './attach.ts';
@@ -86,6 +87,8 @@ export async function execInContainer(opts: ExecOptions): Promise<{ exitCode: nu
   }
 
   const t: string[] = ['version', '1', 'join-pid', String(state.pid), state.pidStart ?? ''];
+  const cgroup = cgroupOf(opts.paths, c.id);
+  if (cgroup) t.push('cgroup', cgroup);
   // A terminal goes through the helper to the CLI, a client as for `run -it`: detach keys work.
   const client = opts.tty && !opts.detach && opts.io;
   if (opts.detach) t.push('exec-detach');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { readNetCounters } from '../netns/counters.ts';
-import { NO_RESOURCES, type Resources } from '../storage/resources.ts';
+import { oomKilled, recordResources } from './cgroups/index.ts';
 import { networkPorts } from '../netns/ports.ts';
 import { readEndpoint } from './endpoints.ts';
 import { inspectMounts } from './mounts.ts';
@@ -70,7 +70,7 @@ function state(paths: StatePaths, c: ContainerRecord) {
     Running: running,
     Paused: paused,
     Restarting: restarting,
-    OOMKilled: false,
+    OOMKilled: !!exit && exit.signal === 9 && oomKilled(paths, c.id),
     Dead: false,
     Pid: running ? st!.pid : 0,
     ExitCode: exit
@@ -86,15 +86,6 @@ function state(paths: StatePaths, c: ContainerRecord) {
     StartedAt: st?.startedAt ?? ZERO_TIME,
     FinishedAt: exit?.finishedAt ?? ZERO_TIME,
   };
-}
-
-/** docker's resource keys, every one, with the defaults where the record has none. */
-function resources(c: ContainerRecord): Resources {
-  const out = { ...NO_RESOURCES };
-  for (const k of Object.keys(NO_RESOURCES) as (keyof Resources)[]) {
-    if (c.hostConfig[k] !== undefined) (out as Record<string, unknown>)[k] = c.hostConfig[k];
-  }
-  return out;
 }
 
 /**
@@ -148,7 +139,7 @@ export function inspectContainer(
       Dns: c.hostConfig.Dns ?? [],
       DnsOptions: c.hostConfig.DnsOptions ?? [],
       DnsSearch: c.hostConfig.DnsSearch ?? [],
-      ...resources(c),
+      ...recordResources(c),
     },
     NetworkSettings: networkSettings(paths, c, st.Pid),
     GraphDriver: {

@@ -3,6 +3,7 @@
  * signalled directly (its pid in state.json), and its monitor records the exit. Batch verbs
  * work item by item: each outcome is returned, and the command reports them as docker does.
  */
+import { dropCgroup } from './cgroups/index.ts';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,7 +63,7 @@ async function waitExit(paths: StatePaths, c: ContainerRecord, ms: number): Prom
 
 export { parseSignal };
 
-async function eachContainer<T = void>(
+export async function eachContainer<T = void>(
   paths: StatePaths,
   inputs: readonly string[],
   act: (c: ContainerRecord) => Promise<T>,
@@ -166,7 +167,7 @@ export async function pruneContainers(
   return { ids: doomed.map((c) => c.id), reclaimed };
 }
 
-/** docker pause: every process of the container stopped (SIGSTOP; no cgroup freezer here). */
+/** docker pause: the container's cgroup frozen, or every process of it stopped (./processes.ts). */
 export function pauseContainers(
   paths: StatePaths,
   inputs: readonly string[],
@@ -320,6 +321,7 @@ export function removeContainers(
       }
       moved = false;
     }
+    dropCgroup(paths, c.id);
     rmSync(dirs.run, { recursive: true, force: true });
     removeNameFile(paths, c.name);
     if (moved) {

@@ -96,6 +96,12 @@ export function startError(stage: string, errno: number, detail: string): TsctrE
       hint: 'see `tsctr info` (its network lines); `--network none` runs without a network',
     });
   }
+  if (stage === 'cgroup') {
+    return new TsctrError(`cannot put the container in its cgroup: ${detail}: ${name}`, {
+      errno: name,
+      hint: 'the cgroup tsctr made for it could not be joined; `tsctr info` shows your cgroup',
+    });
+  }
   const hint =
     stage === 'rootfs'
       ? 'native overlayfs with userxattr needs Linux 5.11 or newer; see `tsctr info`'

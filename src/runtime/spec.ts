@@ -100,6 +100,8 @@ export interface ContainerSpec {
   seccompCache?: string | undefined;
   /** `-t`: a pty made inside the container is its stdio (native/monitor/pty.h). */
   terminal?: boolean | undefined;
+  /** The container's cgroup v2 directory, which the monitor clones its process into. */
+  cgroup?: string | undefined;
   /** --ulimit's `rlimit` records (./ulimits.ts). */
   rlimits?: string[] | undefined;
   /** --read-only: the rootfs is remounted read-only once everything is mounted in it. */
@@ -184,6 +186,7 @@ export function encodeSpec(s: ContainerSpec): Buffer {
     }
   }
   if (s.stateFile) t.push('state-file', s.stateFile);
+  if (s.cgroup) t.push('cgroup', s.cgroup);
   if (s.readonlyRootfs) t.push('readonly-rootfs');
   if (s.rlimits) t.push(...s.rlimits);
   if (s.restart) {

@@ -4,6 +4,7 @@
  * returned) or return once it runs (detached: the monitor logs, reaps and records the exit).
  * One start at a time per container: a lock held until the container runs.
  */
+import { prepareCgroup } from './cgroups/index.ts';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -440,14 +441,15 @@ export async function startContainer(
     const attach = mode.detach
       ? undefined
       : { stdin: !!mode.io.stdin, terminalSize: mode.io.terminal?.size() };
-    writeFileSync(specFile, encodeSpec(specFor(paths, c, attach, shared, users)));
+    const cgroup = prepareCgroup(paths, c);
+    writeFileSync(specFile, encodeSpec({ ...specFor(paths, c, attach, shared, users), cgroup }));
     // A monitor that joins another user namespace is started in ours (it joins it itself).
     const userns = shared || users ? { joinsUserns: true as const } : { idmap: currentIdMap() };
 
     devNull = openSync('/dev/null', 'r+');
     if (mode.detach) {
       const monitor = await startMonitor({ specFile, stdin: devNull, ...userns });
-      await followDetached(monitor, paths, c.id);
+      await followDetached(monitor, paths, c.id, !!c.hostConfig.AutoRemove);
       users?.keeper.release();
       return { detached: c.id };
     }
@@ -457,6 +459,7 @@ export async function startContainer(
       exitCode: await followForeground(monitor, client, mode.io, {
         paths,
         id: c.id,
+        autoRemove: !!c.hostConfig.AutoRemove,
         signals,
         notice: mode.onNotice,
         started: () => {
@@ -474,7 +477,16 @@ export async function startContainer(
 }
 
 /** Records the state a container starts in: ps and stop read the pid from it. */
-function saveState(paths: StatePaths, id: string, pid: number, monitorPid: number): void {
+function saveState(
+  paths: StatePaths,
+  id: string,
+  pid: number,
+  monitorPid: number,
+  autoRemove: boolean,
+): void {
+  // A --rm container needs none: the monitor's own record (monitor-state) covers its run, and
+  // a write here could land in the directory while the monitor removes it after a quick exit.
+  if (autoRemove) return;
   try {
     writeFileSync(
       join(containerDirs(paths, id).run, 'state.json'),
@@ -497,11 +509,12 @@ async function followDetached(
   monitor: Awaited<ReturnType<typeof startMonitor>>,
   paths: StatePaths,
   id: string,
+  autoRemove: boolean,
 ): Promise<void> {
   try {
     for await (const ev of monitor.events) {
       if (ev.kind === 'started') {
-        saveState(paths, id, ev.pid, monitor.monitorPid);
+        saveState(paths, id, ev.pid, monitor.monitorPid, autoRemove);
         return;
       }
     }
@@ -521,6 +534,7 @@ function followForeground(
   ctx: {
     paths: StatePaths;
     id: string;
+    autoRemove: boolean;
     signals: SignalForwarder | undefined;
     notice: ((text: string) => void) | undefined;
     started: () => void;
@@ -529,7 +543,7 @@ function followForeground(
   return followWithClient(monitor, client, io, {
     started: (pid) => {
       ctx.signals?.started(pid);
-      saveState(ctx.paths, ctx.id, pid, monitor.monitorPid);
+      saveState(ctx.paths, ctx.id, pid, monitor.monitorPid, ctx.autoRemove);
       ctx.started();
     },
     warning: (text) => ctx.notice?.(`WARNING: ${text}`),

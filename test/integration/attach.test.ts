@@ -144,8 +144,7 @@ describe('attach and detach', () => {
       'read x; echo "got $x"; exit 5',
     ]);
     const r = tsctr(sb, ['attach', 'reader'], { input: 'hello\n' });
-    expect(r.code).toBe(5);
-    expect(r.stdout).toBe('got hello\n');
+    expect(r).toMatchObject({ code: 5, stdout: 'got hello\n', stderr: '' });
     expect(
       tsctr(sb, ['inspect', '-f', '{{.Config.OpenStdin}} {{.Config.StdinOnce}}', 'reader']).stdout,
     ).toBe('true false\n');

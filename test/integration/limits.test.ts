@@ -130,4 +130,13 @@ describe('limit flags where no cgroup is delegated', () => {
       expect(r.stderr).toContain(message);
     }
   });
+
+  it('are refused by update too, and update wants a flag', () => {
+    const u = tsctr(sb, ['update', '--memory', '64m', 'opted']);
+    expect(u.code).toBe(125);
+    expect(u.stderr).toContain('Error: --memory: resource limits need cgroup v2 controllers');
+    const none = tsctr(sb, ['update', 'opted']);
+    expect(none.code).toBe(125);
+    expect(none.stderr).toContain('you must provide one or more flags when using this command');
+  });
 });

@@ -6,6 +6,12 @@ import { configIgnoresLimits } from '../../src/config/settings.ts';
 import type { CgroupHost } from '../../src/host/cgroups.ts';
 import { parseLimits, ramInBytes } from '../../src/runtime/limits/parse.ts';
 import { checkLimits } from '../../src/runtime/limits/policy.ts';
+import {
+  blkioToIoWeight,
+  cgroupSettings,
+  DEFAULT_PIDS_LIMIT,
+  sharesToWeight,
+} from '../../src/runtime/cgroups/settings.ts';
 
 describe('limit flags', () => {
   it("reads sizes as go-units' RAMInBytes does", () => {
@@ -143,11 +149,12 @@ describe('limits on a host that cannot apply them', () => {
 
   it('name the controllers that are missing, and the drop-in that delegates them', () => {
     const io = parseLimits({ blkioWeight: '500', cpusetCpus: '0' }).requested;
-    expect(() => checkLimits(io, false, host({}))).toThrow(
+    const have = () => ({ controllers: ['cpu', 'memory', 'pids'] });
+    expect(() => checkLimits(io, false, host({}), have)).toThrow(
       'the cpuset, io controllers are not delegated to you (your cgroup has: cpu memory pids)',
     );
     try {
-      checkLimits(io, false, host({}));
+      checkLimits(io, false, host({}), have);
     } catch (e) {
       expect((e as { hint: string }).hint).toContain('Delegate=cpu cpuset io memory pids');
     }
@@ -161,6 +168,13 @@ describe('limits on a host that cannot apply them', () => {
       'WARNING: resource limits ignored (--memory, --cpus): this host has cgroup v1 only',
     );
     expect(checkLimits([], false, host({ hierarchy: '1' }))).toBeUndefined();
+    // Everything delegated: nothing to say.
+    expect(
+      checkLimits(memory, false, host({}), () => ({ controllers: ['cpu', 'memory'] })),
+    ).toBeUndefined();
+    expect(() =>
+      checkLimits(memory, false, host({}), () => ({ none: 'D holds processes' })),
+    ).toThrow('need cgroup v2 controllers delegated to you: D holds processes');
   });
 
   it('are opted out of by "ignore-limits" in config.json', () => {
@@ -174,5 +188,53 @@ describe('limits on a host that cannot apply them', () => {
     expect(() => configIgnoresLimits(env)).toThrow('"ignore-limits" in');
     writeFileSync(join(dir, 'cfg/tsctr/config.json'), '{"registry-mirrors": []}');
     expect(configIgnoresLimits(env)).toBe(false);
+  });
+});
+
+describe('cgroup v2 files for the limits', () => {
+  it("map cpu shares onto cpu.weight with crun's curve, and blkio weight linearly", () => {
+    expect([2, 512, 1024, 2048, 262144].map(sharesToWeight)).toEqual([1, 59, 100, 174, 10000]);
+    expect([10, 500, 1000].map(blkioToIoWeight)).toEqual([1, 4950, 10000]);
+  });
+
+  it('write what crun writes for docker’s flags', () => {
+    const { resources } = parseLimits({
+      memory: '32m',
+      memoryReservation: '16m',
+      cpus: '0.5',
+      cpuShares: '512',
+      pidsLimit: '20',
+      blkioWeight: '500',
+      deviceReadBps: ['/dev/vda:1mb'],
+      deviceReadIops: ['/dev/vda:100'],
+    });
+    const files = cgroupSettings(resources, () => '254:0').map((s) => `${s.file}=${s.value}`);
+    expect(files).toEqual([
+      `memory.max=${32 * 2 ** 20}`,
+      `memory.low=${16 * 2 ** 20}`,
+      `memory.swap.max=${32 * 2 ** 20}`,
+      'cpu.max=50000 100000',
+      'cpu.weight=59',
+      'pids.max=20',
+      'io.weight=4950',
+      'io.max=254:0 rbps=1048576 riops=100',
+    ]);
+  });
+
+  it("apply podman's default pids limit, and none for -1", () => {
+    const pids = (flags: Parameters<typeof parseLimits>[0]) =>
+      cgroupSettings(parseLimits(flags).resources, () => '0:0').find((s) => s.file === 'pids.max')
+        ?.value;
+    expect(pids({})).toBe(String(DEFAULT_PIDS_LIMIT));
+    expect(pids({ pidsLimit: '-1' })).toBe('max');
+    expect(
+      cgroupSettings(
+        parseLimits({ cpuQuota: '25000', cpuPeriod: '50000', memory: '1g', memorySwap: '-1' })
+          .resources,
+        () => '',
+      )
+        .filter((s) => s.file !== 'pids.max')
+        .map((s) => `${s.file}=${s.value}`),
+    ).toEqual([`memory.max=${2 ** 30}`, 'memory.swap.max=max', 'cpu.max=25000 50000']);
   });
 });

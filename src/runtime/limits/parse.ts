@@ -146,7 +146,11 @@ function throttle(values: readonly string[], flag: string, bytes: boolean): Thro
   });
 }
 
-export function parseLimits(f: LimitFlags): ParsedLimits {
+/**
+ * `forUpdate`: the flags change a container's limits (`update`), so what is not given stays as
+ * it is: no swap default, and `--memory-swap` alone is checked against the memory already set.
+ */
+export function parseLimits(f: LimitFlags, forUpdate = false): ParsedLimits {
   const r: Resources = {
     ...NO_RESOURCES,
     BlkioDeviceReadBps: [],
@@ -175,7 +179,7 @@ export function parseLimits(f: LimitFlags): ParsedLimits {
   }
   if (f.memorySwap !== undefined) {
     r.MemorySwap = f.memorySwap === '-1' ? -1 : ramInBytes(f.memorySwap, '--memory-swap');
-    if (r.MemorySwap && !r.Memory) {
+    if (r.MemorySwap && !r.Memory && !forUpdate) {
       throw new TsctrError(
         'You should always set the Memory limit when using Memoryswap limit, see usage',
       );
@@ -193,7 +197,7 @@ export function parseLimits(f: LimitFlags): ParsedLimits {
     );
   }
   // The daemon's default: as much swap again as memory.
-  if (r.Memory > 0 && r.MemorySwap === 0) r.MemorySwap = r.Memory * 2;
+  if (r.Memory > 0 && r.MemorySwap === 0 && !forUpdate) r.MemorySwap = r.Memory * 2;
 
   if (f.cpus !== undefined) {
     r.NanoCpus = nanoCpus(f.cpus);

@@ -8,6 +8,7 @@
  */
 import { TsctrError } from '../../errors.ts';
 import { cgroupHost, noDelegationReason, type CgroupHost } from '../../host/cgroups.ts';
+import { containerControllers } from '../cgroups/index.ts';
 import type { Requested } from './parse.ts';
 
 /** What systemd's user@.service needs to delegate every controller tsctr uses. */
@@ -37,25 +38,27 @@ export function checkLimits(
   requested: readonly Requested[],
   ignore: boolean,
   host: CgroupHost = cgroupHost(),
+  available: () => { controllers: string[] } | { none: string } = containerControllers,
 ): string | undefined {
   if (!requested.length) return undefined;
-  const none = noDelegationReason(host);
-  let why: string;
-  if (none) {
-    why = none;
-  } else {
-    const missing = [...new Set(requested.map((r) => r.controller))].filter(
-      (c) => !host.controllers.includes(c),
-    );
-    why = missing.length
-      ? `the ${missing.join(', ')} controller${missing.length > 1 ? 's are' : ' is'} not delegated to you (your cgroup has: ${host.controllers.join(' ') || 'none'})`
-      : 'tsctr does not apply cgroup limits yet';
+  let why = noDelegationReason(host);
+  if (!why) {
+    const have = available();
+    if ('none' in have) {
+      why = have.none || 'no cgroup of yours is delegated to you';
+    } else {
+      const missing = [...new Set(requested.map((r) => r.controller))].filter(
+        (c) => !have.controllers.includes(c),
+      );
+      if (missing.length) {
+        why = `the ${missing.join(', ')} controller${missing.length > 1 ? 's are' : ' is'} not delegated to you (your cgroup has: ${have.controllers.join(' ') || 'none'})`;
+      }
+    }
   }
+  if (!why) return undefined;
   if (ignore) return `WARNING: resource limits ignored (${flagsOf(requested)}): ${why}`;
   throw new TsctrError(
     `${flagsOf(requested)}: resource limits need cgroup v2 controllers delegated to you: ${why}`,
-    {
-      hint: fix(host),
-    },
+    { hint: fix(host) },
   );
 }

@@ -10,8 +10,8 @@
  * - NET I/O sums the interfaces of the container's network namespace but loopback
  *   (../../netns/counters.ts); a `--network host` container has none of its own.
  *
- * Where the container has no cgroup (this host delegates none), usage comes from /proc
- * (./proc.ts) and each frame carries a note saying so.
+ * A container with a cgroup (./cgroup.ts) is read from it; one without (this host delegates
+ * none) from /proc (./proc.ts), and then the frame carries a note saying so.
  */
 import type { StatePaths } from '../../config/paths.ts';
 import { cgroupHost, noDelegationReason } from '../../host/cgroups.ts';
@@ -24,7 +24,9 @@ import {
   type ContainerRecord,
 } from '../../storage/containers.ts';
 import { lookupContainer, noSuchContainer } from '../inspect.ts';
-import { hostMemory, procUsage, uptimeSeconds, USER_HZ } from './proc.ts';
+import { cgroupOf } from '../cgroups/index.ts';
+import { cgroupUsage, type CgroupUsage } from './cgroup.ts';
+import { hostMemory, procUsage, uptimeSeconds, USER_HZ, type ProcUsage } from './proc.ts';
 
 /** One row: docker's StatsEntry. */
 export interface StatsEntry {
@@ -105,6 +107,9 @@ export async function* watchStats(
   const reason = noDelegationReason(cgroupHost());
   const note = reason ? `stats from /proc for each container's processes: ${reason}` : undefined;
   const limit = hostMemory();
+  /** docker's limit: the cgroup's, capped at the host's RAM. */
+  const cap = (u: ProcUsage | CgroupUsage) =>
+    'memoryMax' in u && u.memoryMax !== undefined ? Math.min(u.memoryMax, limit) : limit;
   /** CPU time and when it was read, per container, for the next frame's difference. */
   const last = new Map<string, { cpuNs: number; at: number }>();
   /** Docker's row order: as first seen, new containers last. */
@@ -123,11 +128,15 @@ export async function* watchStats(
       const byId = new Map(recs.map((r) => [r.id, r]));
       targets = order.map((id) => ({ rec: byId.get(id)!, input: id }));
     }
-    const live = targets.map((t) => ({ ...t, run: runningInit(paths, t.rec) }));
-    const usage = procUsage(live.flatMap((t) => (t.run ? [t.run.pid] : [])));
+    const live = targets.map((t) => {
+      const run = runningInit(paths, t.rec);
+      return { ...t, run, cgroup: run && cgroupOf(paths, t.rec.id) };
+    });
+    const usage = procUsage(live.flatMap((t) => (t.run && !t.cgroup ? [t.run.pid] : [])));
+    const fromProc = live.some((t) => t.run && !t.cgroup);
     const now = uptimeSeconds();
-    const entries = live.map(({ rec, input, run }): StatsEntry => {
-      const u = run && usage.get(run.pid);
+    const entries = live.map(({ rec, input, run, cgroup }): StatsEntry => {
+      const u = run && (cgroup ? cgroupUsage(cgroup) : usage.get(run.pid));
       if (!run || !u) {
         last.delete(rec.id);
         return zero(rec, input);
@@ -146,8 +155,8 @@ export async function* watchStats(
         name: rec.name,
         cpuPercent: wall > 0 && cpuDelta > 0 ? (cpuDelta / wall) * 100 : 0,
         memory: u.memoryBytes,
-        memoryLimit: limit,
-        memoryPercent: limit ? (u.memoryBytes / limit) * 100 : 0,
+        memoryLimit: cap(u),
+        memoryPercent: cap(u) ? (u.memoryBytes / cap(u)) * 100 : 0,
         netRx: net.rxBytes,
         netTx: net.txBytes,
         blockRead: u.blockRead,
@@ -155,7 +164,7 @@ export async function* watchStats(
         pids: u.pids,
       };
     });
-    yield note ? { entries, note } : { entries };
+    yield note && fromProc ? { entries, note } : { entries };
     if (!opts.stream) return;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
   }
