@@ -6,6 +6,8 @@
 import { accessSync, constants, statfsSync, statSync, existsSync, closeSync } from 'node:fs';
 import { cpus, release, totalmem, userInfo, arch } from 'node:os';
 import { join } from 'node:path';
+import { cgroupHost, noDelegationReason } from '../host/cgroups.ts';
+import { delegatedRoot } from '../runtime/cgroups/tree.ts';
 import type { StatePaths } from '../config/paths.ts';
 import { VERSION } from '../version.ts';
 import { userSubids } from '../userns/idmap.ts';
@@ -127,6 +129,17 @@ function cgroupInfo(): { version: string; path: string; controllers: string } {
   };
 }
 
+/** Where containers' limits and stats come from here, in one line. */
+function limitsInfo(): string {
+  const reason = noDelegationReason(cgroupHost());
+  const root = reason ? undefined : delegatedRoot();
+  if (!root) {
+    return `no cgroup of their own (${reason ?? 'no cgroup is delegated to you'}): limits refused unless --ignore-limits, stats from /proc`;
+  }
+  const has = readTextOr(join(root, 'cgroup.controllers')).trim() || 'no controllers';
+  return `a cgroup per container under ${join(root, 'tsctr')} (${has})`;
+}
+
 export async function systemInfo(paths: StatePaths) {
   const user = userInfo();
   const { subuids: subuid, subgids: subgid } = userSubids();
@@ -156,6 +169,7 @@ export async function systemInfo(paths: StatePaths) {
     CgroupVersion: cg.version,
     CgroupPath: cg.path,
     CgroupControllers: cg.controllers,
+    CgroupLimits: limitsInfo(),
     KernelVersion: kernel,
     OperatingSystem:
       /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readTextOr('/etc/os-release'))?.[1] ?? 'Linux',
@@ -245,6 +259,7 @@ export function formatInfo(i: SystemInfo): string {
     ` Cgroup Version: ${i.CgroupVersion}`,
     `  Own cgroup: ${i.CgroupPath}`,
     `  Controllers: ${i.CgroupControllers}`,
+    `  Limits and stats: ${i.CgroupLimits}`,
     ` Kernel Version: ${i.KernelVersion}`,
     ` Operating System: ${i.OperatingSystem}`,
     ` OSType: ${i.OSType}`,

@@ -35,6 +35,9 @@ describe('limit flags where no cgroup is delegated', () => {
         'Hint: boot the host with cgroup v2 alone (systemd.unified_cgroup_hierarchy=1 on the kernel command line, the default since systemd 247), or run without them: add --ignore-limits, or set "ignore-limits": true in ~/.config/tsctr/config.json\n',
     );
     expect(tsctr(sb, ['ps', '-aq']).stdout).toBe('');
+    expect(tsctr(sb, ['info']).stdout).toContain(
+      '  Limits and stats: no cgroup of their own (this host mounts cgroup v1 and v2 together, with no v2 controllers): limits refused unless --ignore-limits, stats from /proc\n',
+    );
     for (const flags of [
       ['--pids-limit', '20'],
       ['-c', '512'],

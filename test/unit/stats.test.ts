@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cgroupUsage } from '../../src/runtime/stats/cgroup.ts';
 import { redraw, renderStats, statsRow } from '../../src/cli/stats-view.ts';
 import { binarySize } from '../../src/format/index.ts';
 import type { StatsEntry } from '../../src/runtime/stats/index.ts';
@@ -59,5 +63,32 @@ describe("stats' rows", () => {
 
   it('redraws a frame over the last one', () => {
     expect(redraw('A\nB\n')).toBe('\x1b[HA\x1b[K\nB\x1b[K\n\x1b[J');
+  });
+});
+
+describe('stats from a cgroup v2 directory', () => {
+  it("reads docker's figures: usage without inactive file pages, io over all devices", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsctr-cg-'));
+    const files: Record<string, string> = {
+      'cpu.stat': 'usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n',
+      'memory.current': '10485760\n',
+      'memory.stat': 'anon 6291456\nfile 4194304\nactive_file 1048576\ninactive_file 3145728\n',
+      'memory.max': '33554432\n',
+      'io.stat':
+        '254:0 rbytes=1000 wbytes=2000 rios=1 wios=2 dbytes=0 dios=0\n8:0 rbytes=24 wbytes=48 rios=1 wios=1 dbytes=0 dios=0\n',
+      'pids.current': '7\n',
+    };
+    for (const [f, v] of Object.entries(files)) writeFileSync(join(dir, f), v);
+    expect(cgroupUsage(dir)).toEqual({
+      cpuNs: 2_500_000_000,
+      memoryBytes: 10485760 - 3145728,
+      memoryMax: 33554432,
+      blockRead: 1024,
+      blockWrite: 2048,
+      pids: 7,
+      processes: 0,
+    });
+    writeFileSync(join(dir, 'memory.max'), 'max\n');
+    expect(cgroupUsage(dir).memoryMax).toBeUndefined();
   });
 });
