@@ -52,6 +52,8 @@ describe('limits in a delegated cgroup v2', () => {
       '--memory-swap',
       '32m',
       image,
+      // dd itself is the container's first process: the OOM killer's SIGKILL is its end.
+      'busybox',
       'dd',
       'if=/dev/zero',
       'of=/dev/null',
@@ -101,7 +103,8 @@ describe('limits in a delegated cgroup v2', () => {
         image,
         'sh',
         '-c',
-        'while :; do sleep 100 & done',
+        // The bomb is a subshell: when it can fork no more, the container goes on as sleep.
+        '(while :; do sleep 100 & done) 2>/dev/null; exec sleep 1000',
       ]).code,
     ).toBe(0);
     await sleep(2000);
