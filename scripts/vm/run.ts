@@ -123,6 +123,7 @@ function initramfs(k: { version: string; dir: string }): string {
   writeFileSync(join(tree, 'modules.order'), `${order.join('\n')}\n`);
   writeFileSync(join(tree, 'modules.dir'), join(k.dir, 'lib/modules'));
   writeFileSync(join(tree, 'stage2'), join(ROOT, 'scripts/vm/stage2.sh'));
+  writeFileSync(join(tree, 'checkout'), ROOT);
   const files = sh('busybox', ['find', '.'], tree);
   const cpio = execFileSync('busybox', ['cpio', '-o', '-H', 'newc'], {
     cwd: tree,
@@ -161,8 +162,8 @@ async function main(): Promise<number> {
   const run = join(CACHE, `run-${process.pid}`);
   mkdirSync(run, { recursive: true });
   const quote = (a: string) => `'${a.replaceAll("'", `'\\''`)}'`;
-  const env = ['CI', 'TSCTR_BIN', 'TSCTR_TEST_USER']
-    .filter((v) => process.env[v] !== undefined)
+  const env = Object.keys(process.env)
+    .filter((v) => ['CI', 'TSCTR_BIN', 'TSCTR_TEST_USER'].includes(v) || v.startsWith('BENCH_'))
     .map((v) => `export ${v}=${quote(process.env[v]!)}`);
   writeFileSync(
     join(run, 'cmd'),

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -188,6 +188,7 @@ describe('limits on a host that cannot apply them', () => {
     expect(() => configIgnoresLimits(env)).toThrow('"ignore-limits" in');
     writeFileSync(join(dir, 'cfg/tsctr/config.json'), '{"registry-mirrors": []}');
     expect(configIgnoresLimits(env)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

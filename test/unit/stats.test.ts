@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,5 +90,6 @@ describe('stats from a cgroup v2 directory', () => {
     });
     writeFileSync(join(dir, 'memory.max'), 'max\n');
     expect(cgroupUsage(dir).memoryMax).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
