@@ -5,9 +5,65 @@
 import type { StatePaths } from '../config/paths.ts';
 import { imageForContainer } from '../images/for-container.ts';
 import type { CreateOptions } from '../runtime/create.ts';
+import type { LimitFlags } from '../runtime/limits/parse.ts';
 import { Flags } from './flags.ts';
 import { pullPrinter } from './pull-progress.ts';
 import { intFlag } from './parse.ts';
+
+/** The resource limits `create`, `run` and `update` share (docker's). */
+export const limitFlags = {
+  memory: Flags.string({ char: 'm', description: 'Memory limit (e.g. 512m, 1g)' }),
+  'memory-reservation': Flags.string({ description: 'Memory soft limit' }),
+  'memory-swap': Flags.string({
+    description: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
+  }),
+  cpus: Flags.string({ description: 'Number of CPUs (e.g. 0.5)' }),
+  'cpu-shares': Flags.string({ char: 'c', description: 'CPU shares (relative weight)' }),
+  'cpu-period': Flags.string({
+    description: 'Limit CPU CFS (Completely Fair Scheduler) period',
+  }),
+  'cpu-quota': Flags.string({ description: 'Limit CPU CFS (Completely Fair Scheduler) quota' }),
+  'cpuset-cpus': Flags.string({ description: 'CPUs in which to allow execution (0-3, 0,1)' }),
+  'cpuset-mems': Flags.string({ description: 'MEMs in which to allow execution (0-3, 0,1)' }),
+  'pids-limit': Flags.string({
+    description: 'Tune container pids limit (set -1 for unlimited)',
+  }),
+  'blkio-weight': Flags.string({
+    description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)',
+  }),
+};
+
+/** The limit flags' values, as the domain takes them. */
+export function limitValues(
+  flags: Pick<
+    CreateFlagValues,
+    | 'memory'
+    | 'memory-reservation'
+    | 'memory-swap'
+    | 'cpus'
+    | 'cpu-shares'
+    | 'cpu-period'
+    | 'cpu-quota'
+    | 'cpuset-cpus'
+    | 'cpuset-mems'
+    | 'pids-limit'
+    | 'blkio-weight'
+  >,
+): LimitFlags {
+  return {
+    memory: flags.memory,
+    memoryReservation: flags['memory-reservation'],
+    memorySwap: flags['memory-swap'],
+    cpus: flags.cpus,
+    cpuShares: flags['cpu-shares'],
+    cpuPeriod: flags['cpu-period'],
+    cpuQuota: flags['cpu-quota'],
+    cpusetCpus: flags['cpuset-cpus'],
+    cpusetMems: flags['cpuset-mems'],
+    pidsLimit: flags['pids-limit'],
+    blkioWeight: flags['blkio-weight'],
+  };
+}
 
 export const createFlags = {
   'cap-add': Flags.strings({ description: 'Add Linux capabilities' }),
@@ -59,25 +115,7 @@ export const createFlags = {
   pull: Flags.string({
     description: 'Pull image before running ("always", "missing", "never") (default "missing")',
   }),
-  memory: Flags.string({ char: 'm', description: 'Memory limit (e.g. 512m, 1g)' }),
-  'memory-reservation': Flags.string({ description: 'Memory soft limit' }),
-  'memory-swap': Flags.string({
-    description: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
-  }),
-  cpus: Flags.string({ description: 'Number of CPUs (e.g. 0.5)' }),
-  'cpu-shares': Flags.string({ char: 'c', description: 'CPU shares (relative weight)' }),
-  'cpu-period': Flags.string({
-    description: 'Limit CPU CFS (Completely Fair Scheduler) period',
-  }),
-  'cpu-quota': Flags.string({ description: 'Limit CPU CFS (Completely Fair Scheduler) quota' }),
-  'cpuset-cpus': Flags.string({ description: 'CPUs in which to allow execution (0-3, 0,1)' }),
-  'cpuset-mems': Flags.string({ description: 'MEMs in which to allow execution (0-3, 0,1)' }),
-  'pids-limit': Flags.string({
-    description: 'Tune container pids limit (set -1 for unlimited)',
-  }),
-  'blkio-weight': Flags.string({
-    description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)',
-  }),
+  ...limitFlags,
   'device-read-bps': Flags.strings({
     description: 'Limit read rate (bytes per second) from a device (e.g. /dev/sda:1mb)',
   }),
@@ -253,17 +291,7 @@ export function createOptions(opts: {
     stopSignal: flags['stop-signal'],
     ulimits: flags.ulimit,
     limits: {
-      memory: flags.memory,
-      memoryReservation: flags['memory-reservation'],
-      memorySwap: flags['memory-swap'],
-      cpus: flags.cpus,
-      cpuShares: flags['cpu-shares'],
-      cpuPeriod: flags['cpu-period'],
-      cpuQuota: flags['cpu-quota'],
-      cpusetCpus: flags['cpuset-cpus'],
-      cpusetMems: flags['cpuset-mems'],
-      pidsLimit: flags['pids-limit'],
-      blkioWeight: flags['blkio-weight'],
+      ...limitValues(flags),
       deviceReadBps: flags['device-read-bps'],
       deviceWriteBps: flags['device-write-bps'],
       deviceReadIops: flags['device-read-iops'],

@@ -81,6 +81,20 @@ function fetchFrom(net: string, url: string, ...flags: string[]) {
   ]);
 }
 
+/**
+ * `body` served on the host's loopback while `use` runs with its port. `use` must not block
+ * this process (tsctrAwait, not tsctr): the server lives in it.
+ */
+async function withHostServer<T>(body: string, use: (port: number) => Promise<T>): Promise<T> {
+  const server: Server = createHttpServer((_, res) => res.end(body));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    return await use((server.address() as { port: number }).port);
+  } finally {
+    server.close();
+  }
+}
+
 const hostnameOf = (name: string) =>
   tsctr(sb, ['inspect', '--format', '{{.Config.Hostname}}', name]).stdout.trim();
 
@@ -113,22 +127,16 @@ describe('a user network', () => {
     expect(ps.stdout).toBe('web appnet\n');
     expect(tsctr(sb, ['ps', '-q', '--filter', 'network=none']).stdout).toBe('');
     // The container's own name, and a service on the host's loopback through the keeper's NAT.
-    const server: Server = createHttpServer((_, res) => res.end('from the host\n'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    try {
-      // Not tsctr(): the server lives in this process, which must not block.
-      const r = await tsctrAwait(sb, [
+    const r = await withHostServer('from the host\n', (port) =>
+      tsctrAwait(sb, [
         'exec',
         'web',
         'sh',
         '-c',
         `wget -qO- http://site/hostname && wget -qO- http://host.containers.internal:${port}/ && cat /etc/resolv.conf`,
-      ]);
-      expect(r.stdout).toMatch(new RegExp(`^${web}\nfrom the host\n(.|\n)*nameserver `));
-    } finally {
-      server.close();
-    }
+      ]),
+    );
+    expect(r.stdout).toMatch(new RegExp(`^${web}\nfrom the host\n(.|\n)*nameserver `));
   });
 
   it("counts a container's traffic per interface in inspect, for stats' NET I/O", async () => {
@@ -143,21 +151,16 @@ describe('a user network', () => {
     expect(before.key).toMatch(/^\/proc\/\d+\/ns\/net$/);
     expect(Object.keys(before.stats ?? {})).toEqual(['eth0']);
     const body = 'x'.repeat(1 << 20);
-    const server: Server = createHttpServer((_, res) => res.end(body));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
-    try {
-      const r = await tsctrAwait(sb, [
+    const r = await withHostServer(body, (port) =>
+      tsctrAwait(sb, [
         'exec',
         'web',
         'sh',
         '-c',
         `wget -qO- http://host.containers.internal:${port}/ | wc -c`,
-      ]);
-      expect(r.stdout.trim()).toBe(String(body.length));
-    } finally {
-      server.close();
-    }
+      ]),
+    );
+    expect(r.stdout.trim()).toBe(String(body.length));
     const after = counters('web').stats!.eth0!;
     const was = before.stats!.eth0!;
     // The megabyte and its headers came in; the request and the ACKs went out.
@@ -434,11 +437,8 @@ describe('network commands', () => {
 
 describe("the host's loopback", () => {
   it('is out of reach with TSCTR_HOST_LOOPBACK=deny, on the default network and through pasta', async () => {
-    const server: Server = createHttpServer((_, res) => res.end('from the host\n'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
     const denied = { ...sb, env: { ...sb.env, TSCTR_HOST_LOOPBACK: 'deny' } };
-    try {
+    await withHostServer('from the host\n', async (port) => {
       expect(await waitGone()).toEqual([]); // the keeper starts anew, with the setting
       // nc, not wget: busybox 1.35's wget -T crashes.
       const script = (host: string) =>
@@ -468,8 +468,6 @@ describe("the host's loopback", () => {
       // Allowed (the default), the same container reaches it.
       const allowed = await tsctrAwait(sb, ['run', '--rm', image, 'sh', '-c', script('10.0.2.2')]);
       expect(allowed.stdout).toBe('1\nfrom the host\n');
-    } finally {
-      server.close();
-    }
+    });
   });
 });
