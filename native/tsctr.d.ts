@@ -58,6 +58,12 @@ export interface NativeAddon {
   flock(fd: number, exclusive: boolean, wait: boolean): number;
   /** getxattr(2): the value, or null when the file has no such attribute. */
   getxattr(path: string, name: string): Buffer | null;
+  /**
+   * Each file as a process in `nsPid`'s user namespace reads it (a forked child joins it):
+   * its first 16 KiB, or the errno that kept it. For /proc/PID/io of a container's processes
+   * that run as a subordinate uid, mode 0400 and unreadable from outside.
+   */
+  readInUserns(nsPid: number, paths: string[]): (Buffer | number)[];
   /** waitpid(2) on a child spawned here; null when `block` is false and it still runs. */
   waitpid(pid: number, block: boolean): WaitResult | null;
   constants: {

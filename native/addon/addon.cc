@@ -16,6 +16,7 @@
 
 #include "helpers.h"
 #include "spawn.h"
+#include "userns-read.h"
 
 // libcrypto as the running Node carries it: every Node binary exports OpenSSL's symbols to
 // addons (the pinned one links it statically and exports them; distribution builds link the
@@ -258,7 +259,23 @@ Napi::Value GetXattr(const Napi::CallbackInfo &info) {
     return Napi::Buffer<char>::Copy(env, buf, static_cast<size_t>(n));
 }
 
+// readInUserns(nsPid, paths) → per path a Buffer, or the errno that kept it (a number).
+Napi::Value ReadInUserns(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    pid_t pid = static_cast<pid_t>(info[0].ToNumber().Int32Value());
+    std::vector<tsctr::ReadResult> res = tsctr::read_in_userns(pid, string_array(info[1]));
+    Napi::Array out = Napi::Array::New(env, res.size());
+    for (uint32_t i = 0; i < res.size(); i++) {
+        if (res[i].err)
+            out.Set(i, Napi::Number::New(env, res[i].err));
+        else
+            out.Set(i, Napi::Buffer<char>::Copy(env, res[i].data.data(), res[i].data.size()));
+    }
+    return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    exports.Set("readInUserns", Napi::Function::New(env, ReadInUserns));
     exports.Set("flock", Napi::Function::New(env, Flock));
     exports.Set("getxattr", Napi::Function::New(env, GetXattr));
     exports.Set("pipe", Napi::Function::New(env, Pipe));

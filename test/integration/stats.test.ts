@@ -94,6 +94,22 @@ describe('stats --no-stream from /proc', () => {
     // dd's 40 MiB buffer, filled, held while it blocks writing to a pipe nobody reads.
     run('hog', 'sh', '-c', 'dd if=/dev/zero bs=40M count=1 | sleep 300');
     run('writer', 'sh', '-c', 'dd if=/dev/zero of=/big bs=1M count=8 2>/dev/null; sleep 300');
+    // As a container user other than root: a subordinate uid on the host, whose /proc/PID/io
+    // only the container's user namespace can read.
+    expect(
+      tsctr(sb, [
+        'run',
+        '-d',
+        '--name',
+        'userwriter',
+        '--user',
+        '1000:1000',
+        image,
+        'sh',
+        '-c',
+        'dd if=/dev/zero of=/tmp/big bs=1M count=8 2>/dev/null; sleep 300',
+      ]).code,
+    ).toBe(0);
     run('three', 'sh', '-c', 'sleep 300 & sleep 300 & wait');
     const spin = await until(
       () => row('spin'),
@@ -117,6 +133,11 @@ describe('stats --no-stream from /proc', () => {
       (r) => bytes(r.BlockIO.split(' / ')[1]!) >= 8e6,
     );
     expect(bytes(writer.BlockIO.split(' / ')[1]!)).toBeGreaterThanOrEqual(8e6);
+    const userWriter = await until(
+      () => row('userwriter'),
+      (r) => bytes(r.BlockIO.split(' / ')[1]!) >= 8e6,
+    );
+    expect(bytes(userWriter.BlockIO.split(' / ')[1]!)).toBeGreaterThanOrEqual(8e6);
     const three = await until(
       () => row('three'),
       (r) => r.PIDs === '3',

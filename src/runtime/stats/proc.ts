@@ -12,11 +12,12 @@
  *   processes share count once; the resident set (statm) where smaps_rollup is missing.
  * - Block I/O: read_bytes and write_bytes of /proc/PID/io, what reached or left the block layer.
  *   That file is mode 0400 for its owner: for a process running as a container user other
- *   than root (a subordinate uid on the host) it is unreadable from outside the container's
- *   user namespace and counts nothing.
+ *   than root (a subordinate uid on the host) it is readable only from inside the container's
+ *   user namespace, where a forked reader of the native addon goes for it.
  * - PIDs: the tasks (threads), as the cgroup's pids.current counts them.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { native } from '../../native/loader.ts';
 
 /**
  * USER_HZ: the unit of the times in /proc/PID/stat. The kernel fixes it at 100 on every
@@ -66,16 +67,22 @@ function memoryOf(pid: number): number {
   }
 }
 
-function ioOf(pid: number): { read: number; write: number } {
+/** read_bytes and write_bytes of a /proc/PID/io text. */
+function parseIo(text: string): { read: number; write: number } {
+  const t = `\n${text}`;
+  const field = (k: string) => {
+    const at = t.indexOf(`\n${k}: `);
+    return at < 0 ? 0 : Number.parseInt(t.slice(at + k.length + 3), 10);
+  };
+  return { read: field('read_bytes'), write: field('write_bytes') };
+}
+
+/** /proc/PID/io; 'denied' when it belongs to another uid (mode 0400), undefined when gone. */
+function ioOf(pid: number): { read: number; write: number } | 'denied' | undefined {
   try {
-    const text = `\n${readFileSync(`/proc/${pid}/io`, 'latin1')}`;
-    const field = (k: string) => {
-      const at = text.indexOf(`\n${k}: `);
-      return at < 0 ? 0 : Number.parseInt(text.slice(at + k.length + 3), 10);
-    };
-    return { read: field('read_bytes'), write: field('write_bytes') };
-  } catch {
-    return { read: 0, write: 0 };
+    return parseIo(readFileSync(`/proc/${pid}/io`, 'latin1'));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EACCES' ? 'denied' : undefined;
   }
 }
 
@@ -111,6 +118,7 @@ export function namespaceMembers(inits: readonly number[]): Map<number, number[]
 export function procUsage(inits: readonly number[]): Map<number, ProcUsage> {
   const out = new Map<number, ProcUsage>();
   for (const [init, pids] of namespaceMembers(inits)) {
+    const denied: number[] = [];
     const u: ProcUsage = {
       cpuNs: 0,
       memoryBytes: 0,
@@ -128,9 +136,26 @@ export function procUsage(inits: readonly number[]): Map<number, ProcUsage> {
       u.pids += Number(f[17]);
       u.memoryBytes += memoryOf(pid);
       const io = ioOf(pid);
-      u.blockRead += io.read;
-      u.blockWrite += io.write;
+      if (io === 'denied') denied.push(pid);
+      else if (io) {
+        u.blockRead += io.read;
+        u.blockWrite += io.write;
+      }
       u.processes++;
+    }
+    // Processes of the container's other users: read from inside its user namespace, by one
+    // forked reader for the container (the native addon is loaded only then).
+    if (denied.length) {
+      const files = native().readInUserns(
+        init,
+        denied.map((p) => `/proc/${p}/io`),
+      );
+      for (const f of files) {
+        if (typeof f === 'number') continue;
+        const io = parseIo(f.toString('latin1'));
+        u.blockRead += io.read;
+        u.blockWrite += io.write;
+      }
     }
     out.set(init, u);
   }
