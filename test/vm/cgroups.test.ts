@@ -248,4 +248,20 @@ describe('limits in a delegated cgroup v2', () => {
     expect(small[7]).toBe('2');
     expect(lines[1]!.split(/ {2,}/)[3]).toMatch(/ \/ 128MiB$/);
   });
+
+  it('puts the container and its exec sessions in its cgroup, and its monitor outside', () => {
+    expect(tsctr(sb, ['run', '-d', '--name', 'placed', image, 'sleep', '300']).code).toBe(0);
+    const id = inspect('placed', '{{.Id}}');
+    const own = new RegExp(`^0::/user\\.slice/user-\\d+\\.slice/user@\\d+\\.service/tsctr/${id}$`);
+    // No cgroup namespace: the container sees its cgroup's full path.
+    expect(tsctr(sb, ['exec', 'placed', 'cat', '/proc/1/cgroup']).stdout.trim()).toMatch(own);
+    expect(tsctr(sb, ['exec', 'placed', 'cat', '/proc/self/cgroup']).stdout.trim()).toMatch(own);
+    const pid = inspect('placed', '{{.State.Pid}}');
+    const monitor = readFileSync(`/proc/${pid}/status`, 'latin1').match(/^PPid:\s+(\d+)/m)![1];
+    expect(readFileSync(`/proc/${monitor}/cgroup`, 'latin1').trim()).not.toContain(id);
+    expect(tsctr(sb, ['info']).stdout).toMatch(
+      /  Limits and stats: a cgroup per container under \S+\/user@\d+\.service\/tsctr \(cpuset cpu io memory pids\)\n/,
+    );
+    expect(tsctr(sb, ['rm', '-f', 'placed']).code).toBe(0);
+  });
 });
