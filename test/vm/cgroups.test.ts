@@ -260,7 +260,7 @@ describe('limits in a delegated cgroup v2', () => {
     const monitor = readFileSync(`/proc/${pid}/status`, 'latin1').match(/^PPid:\s+(\d+)/m)![1];
     expect(readFileSync(`/proc/${monitor}/cgroup`, 'latin1').trim()).not.toContain(id);
     expect(tsctr(sb, ['info']).stdout).toMatch(
-      /  Limits and stats: a cgroup per container under \S+\/user@\d+\.service\/tsctr \(cpuset cpu io memory pids\)\n/,
+      / {2}Limits and stats: a cgroup per container under \S+\/user@\d+\.service\/tsctr \(cpuset cpu io memory pids\)\n/,
     );
     expect(tsctr(sb, ['rm', '-f', 'placed']).code).toBe(0);
   });
