@@ -10,7 +10,8 @@ import { TsctrError, fromSystemError } from '../errors.ts';
 import { parseSignal } from './signals.ts';
 import { parseUlimit } from './ulimits.ts';
 import { configIgnoresLimits } from '../config/settings.ts';
-import { NO_RESOURCES, parseLimits, type LimitFlags, type Resources } from './limits/parse.ts';
+import { parseLimits, type LimitFlags } from './limits/parse.ts';
+import { storedResources } from '../storage/resources.ts';
 import { checkLimits } from './limits/policy.ts';
 import { ImageStore, type ImageRecord } from '../storage/store.ts';
 import { FileLock } from '../storage/lock.ts';
@@ -254,15 +255,6 @@ export function parseRestartPolicy(
   return { Name: name!, MaximumRetryCount: Number(count ?? 0) };
 }
 
-/** The resource keys that differ from docker's defaults, as the record keeps them. */
-function resourceKeys(r: Resources): Partial<Resources> {
-  return Object.fromEntries(
-    Object.entries(r).filter(
-      ([k, v]) => JSON.stringify(v) !== JSON.stringify(NO_RESOURCES[k as keyof Resources]),
-    ),
-  );
-}
-
 export async function createContainer(opts: CreateOptions): Promise<ContainerRecord> {
   const store = new ImageStore(opts.paths);
   // Held shared from finding the image until the container's record, which lists its layers,
@@ -450,7 +442,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
       GroupAdd: opts.groupAdd?.length ? opts.groupAdd : null,
       ReadonlyRootfs: !!opts.readOnly,
       Ulimits: ulimits.length ? ulimits : null,
-      ...resourceKeys(limits.resources),
+      ...storedResources(limits.resources),
       ...(shmSize !== undefined ? { ShmSize: shmSize } : {}),
       ...(opts.init ? { Init: true } : {}),
       LogConfig: logConfig,

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { readNetCounters } from '../netns/counters.ts';
-import { oomKilled, recordResources } from './cgroups/index.ts';
+import { oomKilled } from './cgroups/index.ts';
 import { networkPorts } from '../netns/ports.ts';
+import { resourcesOf } from '../storage/resources.ts';
 import { readEndpoint } from './endpoints.ts';
 import { inspectMounts } from './mounts.ts';
 import { isPaused } from './processes.ts';
@@ -139,7 +140,7 @@ export function inspectContainer(
       Dns: c.hostConfig.Dns ?? [],
       DnsOptions: c.hostConfig.DnsOptions ?? [],
       DnsSearch: c.hostConfig.DnsSearch ?? [],
-      ...recordResources(c),
+      ...resourcesOf(c.hostConfig),
     },
     NetworkSettings: networkSettings(paths, c, st.Pid),
     GraphDriver: {

@@ -7,8 +7,13 @@
 import type { StatePaths } from '../config/paths.ts';
 import { TsctrError } from '../errors.ts';
 import { saveContainer } from '../storage/containers.ts';
-import { NO_RESOURCES, type Resources } from '../storage/resources.ts';
-import { cgroupOf, deviceNumber, recordResources } from './cgroups/index.ts';
+import {
+  NO_RESOURCES,
+  resourcesOf,
+  storedResources,
+  type Resources,
+} from '../storage/resources.ts';
+import { cgroupOf, deviceNumber } from './cgroups/index.ts';
 import { cgroupSettings } from './cgroups/settings.ts';
 import { applySettings } from './cgroups/tree.ts';
 import { eachContainer, type ItemOutcome } from './lifecycle.ts';
@@ -44,7 +49,7 @@ export function updateContainers(
   const parsed = parseLimits(flags, true);
   checkLimits(parsed.requested, false);
   return eachContainer(paths, inputs, async (c) => {
-    const old = recordResources(c);
+    const old = resourcesOf(c.hostConfig);
     const next: Resources = { ...old };
     for (const [, keys] of given) {
       for (const k of keys) (next as unknown as Record<string, unknown>)[k] = parsed.resources[k];
@@ -86,11 +91,8 @@ export function updateContainers(
       );
       applySettings(dir, files);
     }
-    for (const k of Object.keys(NO_RESOURCES) as (keyof Resources)[]) {
-      const v = next[k];
-      if (JSON.stringify(v) === JSON.stringify(NO_RESOURCES[k])) delete c.hostConfig[k];
-      else (c.hostConfig as Record<string, unknown>)[k] = v;
-    }
+    for (const k of Object.keys(NO_RESOURCES) as (keyof Resources)[]) delete c.hostConfig[k];
+    Object.assign(c.hostConfig, storedResources(next));
     saveContainer(paths, c);
   });
 }

@@ -46,3 +46,21 @@ export const NO_RESOURCES: Resources = {
   BlkioDeviceWriteIOps: [],
   OomKillDisable: false,
 };
+
+/** Every key of a record's HostConfig, with docker's defaults where it keeps none. */
+export function resourcesOf(hostConfig: Partial<Resources>): Resources {
+  const out = { ...NO_RESOURCES };
+  for (const k of Object.keys(NO_RESOURCES) as (keyof Resources)[]) {
+    if (hostConfig[k] !== undefined) (out as Record<string, unknown>)[k] = hostConfig[k];
+  }
+  return out;
+}
+
+/** The keys a record keeps: those that differ from docker's defaults. */
+export function storedResources(r: Resources): Partial<Resources> {
+  return Object.fromEntries(
+    Object.entries(r).filter(
+      ([k, v]) => JSON.stringify(v) !== JSON.stringify(NO_RESOURCES[k as keyof Resources]),
+    ),
+  );
+}

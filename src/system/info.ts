@@ -3,7 +3,7 @@
  * ranges, the setuid id-map helpers, whether a user namespace can be created, the kernel's
  * overlay support, fuse-overlayfs, pasta/slirp4netns, /dev/net/tun, and the cgroup setup.
  */
-import { accessSync, constants, statfsSync, statSync, existsSync, closeSync } from 'node:fs';
+import { accessSync, constants, statSync, existsSync, closeSync } from 'node:fs';
 import { cpus, release, totalmem, userInfo, arch } from 'node:os';
 import { join } from 'node:path';
 import { cgroupHost, noDelegationReason } from '../host/cgroups.ts';
@@ -17,7 +17,6 @@ import { ImageStore } from '../storage/store.ts';
 import { probeNativeOverlay } from '../storage/overlay-probe.ts';
 import { listContainers, readExit, readState, sameProcess } from '../storage/containers.ts';
 
-const CGROUP2_MAGIC = 0x63677270;
 const PATH_DIRS = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');
 
 function which(name: string): string | undefined {
@@ -98,33 +97,16 @@ function userNamespaceProbe(): string {
 }
 
 function cgroupInfo(): { version: string; path: string; controllers: string } {
-  let v2mount = '';
-  try {
-    if (statfsSync('/sys/fs/cgroup').type === CGROUP2_MAGIC) v2mount = '/sys/fs/cgroup';
-    else if (
-      existsSync('/sys/fs/cgroup/unified') &&
-      statfsSync('/sys/fs/cgroup/unified').type === CGROUP2_MAGIC
-    )
-      v2mount = '/sys/fs/cgroup/unified';
-  } catch {
-    // no cgroup filesystem at all
-  }
-  const version =
-    v2mount === '/sys/fs/cgroup' ? '2' : v2mount ? '1 (hybrid: v2 tree without controllers)' : '1';
-  const own = /^0::(.*)$/m.exec(readTextOr('/proc/self/cgroup'))?.[1] ?? '';
-  const controllers = v2mount ? readTextOr(join(v2mount, own, 'cgroup.controllers')).trim() : '';
-  let writable = false;
-  try {
-    accessSync(join(v2mount, own, 'cgroup.subtree_control'), constants.W_OK);
-    writable = true;
-  } catch {
-    // not delegated
-  }
+  const h = cgroupHost();
+  const version = { '2': '2', hybrid: '1 (hybrid: v2 tree without controllers)', '1': '1' }[
+    h.hierarchy
+  ];
+  const controllers = h.controllers.join(' ') || 'none';
   return {
     version,
-    path: own || '-',
-    controllers: v2mount
-      ? `${controllers || 'none'}${writable ? '' : ' (not delegated to this user: limits unavailable)'}`
+    path: h.own || '-',
+    controllers: h.mount
+      ? `${controllers}${h.writable ? '' : ' (not delegated to this user: limits unavailable)'}`
       : 'none',
   };
 }

@@ -94,8 +94,10 @@ export function sandbox(): Sandbox {
     configHome,
     env,
     cleanup() {
-      // The roots hold files owned by the user's subordinate ids; as root plain rm works.
-      if (process.getuid!() === 0) rmSync(dir, { recursive: true, force: true });
+      // The roots hold files owned by the user's subordinate ids; as root plain rm works. A pull
+      // leaves a detached `sync` that adds synced/ markers after it exits, hence the retries.
+      if (process.getuid!() === 0)
+        rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       else spawnSync('podman', ['unshare', 'rm', '-rf', dir]);
     },
   };

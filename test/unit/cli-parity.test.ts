@@ -220,6 +220,45 @@ const classics: [string[], Outcome][] = [
     },
   ],
   [
+    ['stats', '--no-stream', '-a', '--format', '{{.Name}} {{.CPUPerc}}', 'web', 'db'],
+    {
+      ran: 'stats',
+      parsed: {
+        flags: {
+          all: true,
+          format: '{{.Name}} {{.CPUPerc}}',
+          'no-stream': true,
+          'no-trunc': false,
+        },
+        args: { container: 'web' },
+        argv: ['web', 'db'],
+      },
+    },
+  ],
+  [
+    ['container', 'update', '-m', '256m', '--cpus=1.5', '--pids-limit', '200', 'web'],
+    {
+      ran: 'container:update',
+      parsed: {
+        flags: {
+          memory: '256m',
+          'memory-reservation': undefined,
+          'memory-swap': undefined,
+          cpus: '1.5',
+          'cpu-shares': undefined,
+          'cpu-period': undefined,
+          'cpu-quota': undefined,
+          'cpuset-cpus': undefined,
+          'cpuset-mems': undefined,
+          'pids-limit': '200',
+          'blkio-weight': undefined,
+        },
+        args: { container: 'web' },
+        argv: ['web'],
+      },
+    },
+  ],
+  [
     ['network', 'ls', '-q', '--no-trunc', '-f', 'type=custom'],
     {
       ran: 'network:ls',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { StatePaths } from '../../config/paths.ts';
 import { TsctrError } from '../../errors.ts';
 import { containerDirs, type ContainerRecord } from '../../storage/containers.ts';
-import { NO_RESOURCES, type Resources } from '../../storage/resources.ts';
+import { resourcesOf } from '../../storage/resources.ts';
 import { cgroupSettings } from './settings.ts';
 import {
   applySettings,
@@ -20,14 +20,6 @@ import {
   tsctrParent,
   whyNoControllers,
 } from './tree.ts';
-
-export function recordResources(c: ContainerRecord): Resources {
-  const out = { ...NO_RESOURCES };
-  for (const k of Object.keys(NO_RESOURCES) as (keyof Resources)[]) {
-    if (c.hostConfig[k] !== undefined) (out as Record<string, unknown>)[k] = c.hostConfig[k];
-  }
-  return out;
-}
 
 /** "MAJ:MIN" of a block device, for io.max. */
 export function deviceNumber(path: string): string {
@@ -71,11 +63,16 @@ export function prepareCgroup(paths: StatePaths, c: ContainerRecord): string | u
     return undefined;
   }
   const parent = tsctrParent(root);
-  const settings = cgroupSettings(recordResources(c), deviceNumber).filter((s) =>
+  const settings = cgroupSettings(resourcesOf(c.hostConfig), deviceNumber).filter((s) =>
     parent.controllers.includes(s.controller),
   );
   const dir = containerCgroup(parent.dir, c.id);
-  applySettings(dir, settings);
+  try {
+    applySettings(dir, settings);
+  } catch (err) {
+    removeCgroup(dir); // nothing has joined it yet
+    throw err;
+  }
   writeFileSync(pathFile(paths, c.id), dir);
   return dir;
 }

@@ -115,23 +115,20 @@ export async function* watchStats(
   /** Docker's row order: as first seen, new containers last. */
   let order: string[] = [];
   for (;;) {
-    let targets: { rec: ContainerRecord; input: string }[];
+    let targets: { rec: ContainerRecord; input: string; run: Running | undefined }[];
     if (named.length) {
-      targets = named;
+      targets = named.map((t) => ({ ...t, run: runningInit(paths, t.rec) }));
     } else {
       const recs = listContainers(paths)
-        .filter((r) => opts.all || runningInit(paths, r))
-        .sort((a, b) => (a.created < b.created ? 1 : -1));
-      const known = new Set(recs.map((r) => r.id));
-      order = order.filter((id) => known.has(id));
-      for (const r of recs) if (!order.includes(r.id)) order.push(r.id);
-      const byId = new Map(recs.map((r) => [r.id, r]));
-      targets = order.map((id) => ({ rec: byId.get(id)!, input: id }));
+        .map((rec) => ({ rec, input: rec.id, run: runningInit(paths, rec) }))
+        .filter((t) => opts.all || t.run)
+        .sort((a, b) => (a.rec.created < b.rec.created ? 1 : -1));
+      const byId = new Map(recs.map((t) => [t.rec.id, t]));
+      order = order.filter((id) => byId.has(id));
+      for (const t of recs) if (!order.includes(t.rec.id)) order.push(t.rec.id);
+      targets = order.map((id) => byId.get(id)!);
     }
-    const live = targets.map((t) => {
-      const run = runningInit(paths, t.rec);
-      return { ...t, run, cgroup: run && cgroupOf(paths, t.rec.id) };
-    });
+    const live = targets.map((t) => ({ ...t, cgroup: t.run && cgroupOf(paths, t.rec.id) }));
     const usage = procUsage(live.flatMap((t) => (t.run && !t.cgroup ? [t.run.pid] : [])));
     const fromProc = live.some((t) => t.run && !t.cgroup);
     const now = uptimeSeconds();
