@@ -20,13 +20,14 @@ apt-get update -qq
 # zsh/fish/bash-completion: the shells the completion tests complete in (zsh also drives bash
 # and itself through a pseudo-terminal). qemu-system-x86/kmod/e2fsprogs: the VM tier
 # (scripts/vm/run.ts) boots Debian's kernel with real cgroup v2 (depmod indexes its modules,
-# mkfs.ext4 makes its scratch disk).
+# mkfs.ext4 makes its scratch disk); systemd: the user manager and systemd-run that its
+# systemd test runs.
 apt-get install -y -qq --no-install-recommends \
   uidmap docker-registry busybox-static openssl procps util-linux apache2-utils libcap2-bin \
   xz-utils bzip2 strace zsh fish bash-completion \
   cmake g++ make ninja-build clang-format binutils libseccomp-dev \
   podman runc passt slirp4netns fuse-overlayfs iptables curl \
-  qemu-system-x86 kmod e2fsprogs >/dev/null
+  qemu-system-x86 kmod e2fsprogs systemd >/dev/null
 
 user=${TSCTR_TEST_USER:-tsctr-test}
 if ! id "$user" >/dev/null 2>&1; then

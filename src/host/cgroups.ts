@@ -62,11 +62,21 @@ export function cgroupHost(): CgroupHost {
   return { hierarchy, mount, own, controllers, writable };
 }
 
-/** Why a host gives this user no cgroup of its own, in a few words; undefined when it does. */
-export function noDelegationReason(h: CgroupHost): string | undefined {
+/** Why the host's cgroup hierarchy leaves no room for delegation; undefined on pure v2. */
+export function hierarchyReason(h: CgroupHost): string | undefined {
   if (h.hierarchy === '1') return 'this host has cgroup v1 only';
   if (h.hierarchy === 'hybrid')
     return 'this host mounts cgroup v1 and v2 together, with no v2 controllers';
+  return undefined;
+}
+
+/**
+ * Why the caller's own cgroup is no delegated one, in a few words; undefined when it is. On a
+ * systemd host tsctr gets a delegated scope all the same (src/runtime/cgroups/systemd.ts).
+ */
+export function noDelegationReason(h: CgroupHost): string | undefined {
+  const why = hierarchyReason(h);
+  if (why) return why;
   if (!h.controllers.length) return 'your cgroup has no controllers';
   if (!h.writable) return `your cgroup (${h.own}) is not delegated to you`;
   return undefined;

@@ -167,6 +167,59 @@ export async function* filterThrough(
   }
 }
 
+/** A program left running past tsctr's exit: see startDetached. */
+export interface Detached {
+  pid: number;
+  /** Settles when the program ends, with how it ended; never rejects. */
+  ended: Promise<Failure>;
+  /** Lets it run on alone: tsctr stops reading its stderr and no longer waits for it. */
+  leave(): void;
+}
+
+/**
+ * Starts `p` in a session of its own, with / as its directory and stdin and stdout on
+ * /dev/null, to outlive tsctr (systemd-run's scope holder, src/runtime/cgroups/systemd.ts).
+ * Its stderr is read until leave(), for the message if it ends first.
+ */
+export async function startDetached(p: Program): Promise<Detached> {
+  const { execa } = await import('execa');
+  const sub = execa(p.file, p.args, {
+    ...environment(p.env),
+    cwd: '/',
+    detached: true,
+    cleanup: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+  });
+  let stderr = '';
+  sub.stderr?.setEncoding('utf8');
+  sub.stderr?.on('data', (chunk: string) => {
+    if (stderr.length < 65536) stderr += chunk;
+  });
+  sub.stderr?.on('error', () => undefined);
+  const ended = sub.then(
+    (r) => failureOf(p, { ...r, stderr } as Result, undefined),
+    (err: unknown) => failureOf(p, { ...(err as Result), stderr } as Result, undefined),
+  );
+  await new Promise<void>((resolve) => {
+    if (sub.pid !== undefined) resolve();
+    sub.once('spawn', () => resolve());
+    sub.once('error', () => resolve());
+  });
+  if (sub.pid === undefined) throw programError(p, await ended);
+  return {
+    pid: sub.pid,
+    ended,
+    leave() {
+      sub.stderr?.destroy();
+      sub.unref();
+    },
+  };
+}
+
 /** The standard wording of a failure. */
 export function programError(p: Program, f: Failure): TsctrError {
   const name = p.file.slice(p.file.lastIndexOf('/') + 1);

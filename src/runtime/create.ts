@@ -297,7 +297,7 @@ async function create(opts: CreateOptions, store: ImageStore): Promise<Container
   const limits = parseLimits(opts.limits ?? {});
   // The config file is read only when there are limits to decide about.
   const ignored = limits.requested.length
-    ? checkLimits(limits.requested, !!opts.ignoreLimits || configIgnoresLimits())
+    ? await checkLimits(limits.requested, !!opts.ignoreLimits || configIgnoresLimits())
     : undefined;
   for (const w of [...limits.warnings, ...(ignored ? [ignored] : [])]) opts.onNotice?.(w);
   const image = await opts.findImage();

@@ -441,7 +441,7 @@ export async function startContainer(
     const attach = mode.detach
       ? undefined
       : { stdin: !!mode.io.stdin, terminalSize: mode.io.terminal?.size() };
-    const cgroup = prepareCgroup(paths, c);
+    const cgroup = await prepareCgroup(paths, c);
     writeFileSync(specFile, encodeSpec({ ...specFor(paths, c, attach, shared, users), cgroup }));
     // A monitor that joins another user namespace is started in ours (it joins it itself).
     const userns = shared || users ? { joinsUserns: true as const } : { idmap: currentIdMap() };

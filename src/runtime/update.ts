@@ -35,7 +35,7 @@ const KEYS: [keyof LimitFlags, (keyof Resources)[]][] = [
   ['blkioWeight', ['BlkioWeight']],
 ];
 
-export function updateContainers(
+export async function updateContainers(
   paths: StatePaths,
   inputs: readonly string[],
   flags: LimitFlags,
@@ -47,7 +47,7 @@ export function updateContainers(
     });
   }
   const parsed = parseLimits(flags, true);
-  checkLimits(parsed.requested, false);
+  await checkLimits(parsed.requested, false);
   return eachContainer(paths, inputs, async (c) => {
     const old = resourcesOf(c.hostConfig);
     const next: Resources = { ...old };

@@ -6,8 +6,9 @@
 import { accessSync, constants, statSync, existsSync, closeSync } from 'node:fs';
 import { cpus, release, totalmem, userInfo, arch } from 'node:os';
 import { join } from 'node:path';
-import { cgroupHost, noDelegationReason } from '../host/cgroups.ts';
-import { delegatedRoot } from '../runtime/cgroups/tree.ts';
+import { cgroupHost, hierarchyReason, noDelegationReason } from '../host/cgroups.ts';
+import { knownScope, SCOPE_UNIT, systemdUserManager } from '../runtime/cgroups/systemd.ts';
+import { writableAncestor } from '../runtime/cgroups/tree.ts';
 import type { StatePaths } from '../config/paths.ts';
 import { VERSION } from '../version.ts';
 import { userSubids } from '../userns/idmap.ts';
@@ -113,8 +114,19 @@ function cgroupInfo(): { version: string; path: string; controllers: string } {
 
 /** Where containers' limits and stats come from here, in one line. */
 function limitsInfo(): string {
-  const reason = noDelegationReason(cgroupHost());
-  const root = reason ? undefined : delegatedRoot();
+  const host = cgroupHost();
+  // info makes nothing: a scope systemd has not given yet is described, not asked for.
+  const manager = hierarchyReason(host) ? undefined : systemdUserManager();
+  if (manager) {
+    const scope = knownScope(manager);
+    if (!scope) {
+      return `a cgroup per container in systemd's ${SCOPE_UNIT} (Delegate=yes), made when the first container starts`;
+    }
+    const has = readTextOr(join(scope, 'cgroup.controllers')).trim() || 'no controllers';
+    return `a cgroup per container under ${join(scope, 'tsctr')}, systemd's ${SCOPE_UNIT} (${has})`;
+  }
+  const reason = noDelegationReason(host);
+  const root = reason ? undefined : writableAncestor(host);
   if (!root) {
     return `no cgroup of their own (${reason ?? 'no cgroup is delegated to you'}): limits refused unless --ignore-limits, stats from /proc`;
   }

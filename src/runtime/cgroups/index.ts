@@ -15,7 +15,7 @@ import { cgroupSettings } from './settings.ts';
 import {
   applySettings,
   containerCgroup,
-  delegatedRoot,
+  delegation,
   removeCgroup,
   tsctrParent,
   whyNoControllers,
@@ -43,11 +43,13 @@ export function deviceNumber(path: string): string {
 const pathFile = (paths: StatePaths, id: string) => join(containerDirs(paths, id).run, 'cgroup');
 
 /** The controllers a container's cgroup gets here, or why there are none. */
-export function containerControllers(): { controllers: string[] } | { none: string } {
-  const root = delegatedRoot();
-  if (!root) return { none: '' };
-  const { controllers } = tsctrParent(root);
-  return controllers.length ? { controllers } : { none: whyNoControllers(root) };
+export async function containerControllers(): Promise<
+  { controllers: string[] } | { none: string }
+> {
+  const d = await delegation();
+  if ('none' in d) return d;
+  const { controllers } = tsctrParent(d.root);
+  return controllers.length ? { controllers } : { none: whyNoControllers(d.root) };
 }
 
 /**
@@ -56,13 +58,16 @@ export function containerControllers(): { controllers: string[] } | { none: stri
  * by the user's choice, at create). Limits whose controller is missing were likewise settled at
  * create; the default pids limit just does not apply then.
  */
-export function prepareCgroup(paths: StatePaths, c: ContainerRecord): string | undefined {
-  const root = delegatedRoot();
-  if (!root) {
+export async function prepareCgroup(
+  paths: StatePaths,
+  c: ContainerRecord,
+): Promise<string | undefined> {
+  const d = await delegation();
+  if ('none' in d) {
     rmSync(pathFile(paths, c.id), { force: true });
     return undefined;
   }
-  const parent = tsctrParent(root);
+  const parent = tsctrParent(d.root);
   const settings = cgroupSettings(resourcesOf(c.hostConfig), deviceNumber).filter((s) =>
     parent.controllers.includes(s.controller),
   );

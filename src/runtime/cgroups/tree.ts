@@ -1,8 +1,8 @@
 /**
- * The cgroups tsctr makes in the subtree delegated to the user. Without systemd's help that is
- * the highest ancestor of the caller's own cgroup that the user may write (its directory and
- * cgroup.procs): systemd's user@UID.service with Delegate=yes, or what an administrator
- * chowned. Below it tsctr keeps one parent, `tsctr`, with every controller it can have enabled
+ * The cgroups tsctr makes in the subtree delegated to the user. Where a systemd user manager
+ * runs, that is a scope it delegates (./systemd.ts); without one, the highest ancestor of the
+ * caller's own cgroup that the user may write (its directory and cgroup.procs): what an
+ * administrator chowned, or an init that delegates as systemd does. Below it tsctr keeps one parent, `tsctr`, with every controller it can have enabled
  * for its children, and one leaf per container, `tsctr/<id>`, made at each start (so its
  * counters, memory.events' oom_kill among them, begin at zero) and removed with the container.
  * The monitor stays where the CLI that started it was, outside the container's cgroup. cgroup
@@ -12,7 +12,13 @@
 import { accessSync, constants, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TsctrError, fromSystemError } from '../../errors.ts';
-import { cgroupHost, type CgroupHost } from '../../host/cgroups.ts';
+import {
+  cgroupHost,
+  hierarchyReason,
+  noDelegationReason,
+  type CgroupHost,
+} from '../../host/cgroups.ts';
+import { systemdScope, systemdUserManager } from './systemd.ts';
 
 export const TSCTR_PARENT = 'tsctr';
 const WANTED = ['cpuset', 'cpu', 'io', 'memory', 'pids'];
@@ -36,8 +42,30 @@ function read(path: string): string {
 
 const words = (s: string) => s.trim().split(/\s+/).filter(Boolean);
 
-/** The delegated subtree's top, as an absolute path; undefined where the user has none. */
-export function delegatedRoot(host: CgroupHost = cgroupHost()): string | undefined {
+/** Where containers' cgroups go, and who delegated it; or why there is nowhere. */
+export type Delegation = { root: string; by: 'systemd' | 'owner' } | { none: string };
+
+/**
+ * The delegated subtree's top, as an absolute path: systemd's scope where a user manager runs,
+ * else the caller's highest writable ancestor.
+ */
+export async function delegation(host: CgroupHost = cgroupHost()): Promise<Delegation> {
+  const why = hierarchyReason(host);
+  if (why) return { none: why };
+  const manager = systemdUserManager();
+  let refused: string | undefined;
+  if (manager) {
+    const scope = await systemdScope(host, manager);
+    if ('dir' in scope) return { root: scope.dir, by: 'systemd' };
+    refused = scope.failed;
+  }
+  const root = writableAncestor(host);
+  if (root) return { root, by: 'owner' };
+  return { none: refused ?? noDelegationReason(host) ?? 'no cgroup is delegated to you' };
+}
+
+/** The highest ancestor of the caller's cgroup that the user may write; undefined if none. */
+export function writableAncestor(host: CgroupHost = cgroupHost()): string | undefined {
   if (host.hierarchy !== '2' || !host.own) return undefined;
   let dir = join(host.mount, host.own);
   if (!writable(dir) || !writable(join(dir, 'cgroup.procs'))) return undefined;

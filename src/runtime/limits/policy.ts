@@ -7,7 +7,7 @@
  * after one warning.
  */
 import { TsctrError } from '../../errors.ts';
-import { cgroupHost, noDelegationReason, type CgroupHost } from '../../host/cgroups.ts';
+import { cgroupHost, hierarchyReason, type CgroupHost } from '../../host/cgroups.ts';
 import { containerControllers } from '../cgroups/index.ts';
 import type { Requested } from './parse.ts';
 
@@ -34,16 +34,16 @@ const flagsOf = (r: readonly Requested[]) => [...new Set(r.map((x) => x.flag))].
  * Checks `requested` against the host. Returns the warning to print when the user opted out
  * of limits that cannot be applied; throws (exit 125) when they did not.
  */
-export function checkLimits(
+export async function checkLimits(
   requested: readonly Requested[],
   ignore: boolean,
   host: CgroupHost = cgroupHost(),
-  available: () => { controllers: string[] } | { none: string } = containerControllers,
-): string | undefined {
+  available: () => Promise<{ controllers: string[] } | { none: string }> = containerControllers,
+): Promise<string | undefined> {
   if (!requested.length) return undefined;
-  let why = noDelegationReason(host);
+  let why = hierarchyReason(host);
   if (!why) {
-    const have = available();
+    const have = await available();
     if ('none' in have) {
       why = have.none || 'no cgroup of yours is delegated to you';
     } else {
