@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -17,6 +18,7 @@ namespace {
 
 constexpr size_t kHighWater = 1 << 20;
 constexpr uint32_t kMaxFrame = 1 << 20;
+constexpr long kDrainMs = 1000;
 
 enum : unsigned char {
     kStdout = 1,
@@ -133,6 +135,39 @@ bool pump_output(Io &io, int &fd, int stream) {
     for (Client &c : io.clients)
         frame(c.tx, stream == 2 ? kStderr : kStdout, buf, static_cast<size_t>(n));
     return true;
+}
+
+// Reads and discards what clients still send until each has closed its end (it has read the
+// exit and EOF), for at most a second: a stopped client must not hold the monitor up.
+void drain_until_closed(const std::vector<Client> &clients) {
+    std::vector<pollfd> p;
+    for (const Client &c : clients)
+        p.push_back({c.fd, POLLIN, 0});
+    timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        bool open = false;
+        for (const pollfd &q : p)
+            open = open || q.fd >= 0;
+        if (!open)
+            return;
+        timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (spent >= kDrainMs)
+            return;
+        int n = poll(p.data(), p.size(), static_cast<int>(kDrainMs - spent));
+        if (n < 0 && errno != EINTR)
+            return;
+        for (pollfd &q : p) {
+            if (q.fd < 0 || !(q.revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buf[4096];
+            ssize_t r = recv(q.fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+                q.fd = -1; // closed (or broken): done with this one
+        }
+    }
 }
 
 } // namespace
@@ -265,8 +300,14 @@ void io_finish(Io &io, int code, int sig) {
                 break;
             c.tx.erase(0, static_cast<size_t>(n));
         }
-        close(c.fd);
+        // Half-closed, not closed: a client may still be writing (its stdin's end can race the
+        // exit), and a write to a closed peer fails with EPIPE, on which Node drops the socket
+        // with the exit frame still unread in its receive queue.
+        shutdown(c.fd, SHUT_WR);
     }
+    drain_until_closed(io.clients);
+    for (Client &c : io.clients)
+        close(c.fd);
     io.clients.clear();
     if (io.listen_fd >= 0)
         close(io.listen_fd);
