@@ -6,6 +6,7 @@ import { configIgnoresLimits } from '../../src/config/settings.ts';
 import type { CgroupHost } from '../../src/host/cgroups.ts';
 import { parseLimits, ramInBytes } from '../../src/runtime/limits/parse.ts';
 import { checkLimits } from '../../src/runtime/limits/policy.ts';
+import { knownScope } from '../../src/runtime/cgroups/systemd.ts';
 import {
   blkioToIoWeight,
   cgroupSettings,
@@ -237,5 +238,25 @@ describe('cgroup v2 files for the limits', () => {
         .filter((s) => s.file !== 'pids.max')
         .map((s) => `${s.file}=${s.value}`),
     ).toEqual([`memory.max=${2 ** 30}`, 'memory.swap.max=max', 'cpu.max=25000 50000']);
+  });
+});
+
+describe("systemd's scope, once made", () => {
+  it('is found from its record while it has processes, and not after systemd removed it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsctr-scope-'));
+    const runtime = join(dir, 'run');
+    const scope = join(dir, 'cg/app.slice/tsctr.scope');
+    mkdirSync(join(runtime, 'tsctr'), { recursive: true });
+    mkdirSync(scope, { recursive: true });
+    expect(knownScope(runtime)).toBeUndefined();
+    writeFileSync(join(runtime, 'tsctr/cgroup-scope'), `${scope}\n`);
+    writeFileSync(join(scope, 'cgroup.events'), 'populated 1\nfrozen 0\n');
+    expect(knownScope(runtime)).toBe(scope);
+    // Emptied (holder killed, no containers): systemd stops the scope, so a new one is made.
+    writeFileSync(join(scope, 'cgroup.events'), 'populated 0\nfrozen 0\n');
+    expect(knownScope(runtime)).toBeUndefined();
+    rmSync(scope, { recursive: true });
+    expect(knownScope(runtime)).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
