@@ -4,7 +4,7 @@
  * process in it. procfs shows the reader the namespace of the pid it names, so no setns is
  * needed, and the file is readable by the user who owns the container's user namespace.
  */
-import { readFileSync } from 'node:fs';
+import { readSmall } from '../userns/read-text.ts';
 
 /** One interface's counters, with the keys of docker's stats API (`networks.eth0.rx_bytes`). */
 export interface InterfaceCounters {
@@ -64,9 +64,6 @@ export function netTotals(ifaces: Record<string, InterfaceCounters>): NetCounter
 
 /** The interfaces of `pid`'s network namespace; undefined once the process is gone. */
 export function readNetCounters(pid: number): Record<string, InterfaceCounters> | undefined {
-  try {
-    return parseNetDev(readFileSync(`/proc/${pid}/net/dev`, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  const text = readSmall(`/proc/${pid}/net/dev`, 'utf8');
+  return text === undefined ? undefined : parseNetDev(text);
 }

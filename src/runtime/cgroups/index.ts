@@ -11,6 +11,7 @@ import type { StatePaths } from '../../config/paths.ts';
 import { TsctrError } from '../../errors.ts';
 import { containerDirs, type ContainerRecord } from '../../storage/containers.ts';
 import { resourcesOf } from '../../storage/resources.ts';
+import { readSmall } from '../../userns/read-text.ts';
 import { cgroupSettings } from './settings.ts';
 import {
   applySettings,
@@ -40,7 +41,7 @@ export function deviceNumber(path: string): string {
   return `${major}:${minor}`;
 }
 
-const pathFile = (paths: StatePaths, id: string) => join(containerDirs(paths, id).run, 'cgroup');
+const pathFile = (paths: StatePaths, id: string) => `${containerDirs(paths, id).run}/cgroup`;
 
 /** The controllers a container's cgroup gets here, or why there are none. */
 export async function containerControllers(): Promise<
@@ -84,13 +85,8 @@ export async function prepareCgroup(
 
 /** The container's cgroup while it has one. */
 export function cgroupOf(paths: StatePaths, id: string): string | undefined {
-  try {
-    const dir = readFileSync(pathFile(paths, id), 'utf8');
-    statSync(dir);
-    return dir;
-  } catch {
-    return undefined;
-  }
+  const dir = readSmall(pathFile(paths, id), 'utf8');
+  return dir && statSync(dir, { throwIfNoEntry: false }) ? dir : undefined;
 }
 
 /** Whether the kernel's OOM killer killed a process of the container's current run. */
