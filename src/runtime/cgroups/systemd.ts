@@ -14,23 +14,16 @@
  * login ends, when systemd removes it. Which scope is tsctr's is kept in
  * $XDG_RUNTIME_DIR/tsctr/cgroup-scope, a directory that lives exactly as long as the manager.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupHost } from '../../host/cgroups.ts';
 import { lastLines, programError, runProgram, startDetached } from '../../host/exec.ts';
 import { FileLock } from '../../storage/lock.ts';
+import { readTextOr as read } from '../../userns/read-text.ts';
 
 export const SCOPE_UNIT = 'tsctr.scope';
 /** TCG in the VM tier takes 1.5 s; a loaded laptop far less. */
 const READY_WITHIN_MS = 20_000;
-
-function read(path: string): string {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return '';
-  }
-}
 
 /**
  * The user's runtime directory when a systemd user manager serves it: systemd booted the host
@@ -123,7 +116,11 @@ async function startScope(host: CgroupHost): Promise<{ dir: string } | { failed:
       return { failed: programError(program, end).message };
     }
     if (Date.now() > deadline) {
-      process.kill(holder.pid, 'SIGKILL');
+      try {
+        process.kill(holder.pid, 'SIGKILL');
+      } catch {
+        // Ended just now: nothing left to stop.
+      }
       return {
         failed: `systemd-run --user --scope did not start its scope within ${READY_WITHIN_MS / 1000} s`,
       };

@@ -2,9 +2,10 @@
  * The cgroups tsctr makes in the subtree delegated to the user. Where a systemd user manager
  * runs, that is a scope it delegates (./systemd.ts); without one, the highest ancestor of the
  * caller's own cgroup that the user may write (its directory and cgroup.procs): what an
- * administrator chowned, or an init that delegates as systemd does. Below it tsctr keeps one parent, `tsctr`, with every controller it can have enabled
- * for its children, and one leaf per container, `tsctr/<id>`, made at each start (so its
- * counters, memory.events' oom_kill among them, begin at zero) and removed with the container.
+ * administrator chowned, or an init that delegates as systemd does. Below it tsctr keeps one
+ * parent, `tsctr`, with every controller it can have enabled for its children, and one leaf per
+ * container, `tsctr/<id>`, made at each start (so its counters, memory.events' oom_kill among
+ * them, begin at zero) and removed with the container.
  * The monitor stays where the CLI that started it was, outside the container's cgroup. cgroup
  * v2 allows processes only in leaves (or the root): a delegated cgroup that holds processes
  * itself cannot pass controllers down, which is said in words.
