@@ -18,12 +18,13 @@ import { cgroupHost, noDelegationReason } from '../../host/cgroups.ts';
 import { netTotals, readNetCounters } from '../../netns/counters.ts';
 import {
   listContainers,
-  readInit,
+  readExit,
+  readState,
   sameProcess,
   type ContainerRecord,
 } from '../../storage/containers.ts';
 import { lookupContainer, noSuchContainer } from '../inspect.ts';
-import { recordedCgroup } from '../cgroups/index.ts';
+import { cgroupOf } from '../cgroups/index.ts';
 import { cgroupUsage, type CgroupUsage } from './cgroup.ts';
 import { hostMemory, procUsage, uptimeSeconds, USER_HZ, type ProcUsage } from './proc.ts';
 
@@ -67,13 +68,9 @@ interface Running {
   startedAt: number;
 }
 
-/**
- * The container's init while it runs. No look at the exit file first: the monitor writes it only
- * once it has reaped the init, whose pid then names no process or another one (another start
- * time), and the RUNNING line of a run that has ended is never the live process.
- */
 function runningInit(paths: StatePaths, rec: ContainerRecord): Running | undefined {
-  const st = readInit(paths, rec.id);
+  if (readExit(paths, rec.id)) return undefined;
+  const st = readState(paths, rec.id);
   if (!st || !sameProcess(st.pid, st.pidStart)) return undefined;
   return { rec, pid: st.pid, startedAt: Number(st.pidStart ?? 0) / USER_HZ };
 }
@@ -107,13 +104,8 @@ export async function* watchStats(
     if (!rec) throw noSuchContainer(input);
     return { rec, input };
   });
-  // Asked only when a container has no cgroup to read, which on a delegated host is never.
-  let note: string | undefined | null = null;
-  const noteOnProc = () => {
-    if (note !== null) return note;
-    const reason = noDelegationReason(cgroupHost());
-    return (note = reason && `stats from /proc for each container's processes: ${reason}`);
-  };
+  const reason = noDelegationReason(cgroupHost());
+  const note = reason ? `stats from /proc for each container's processes: ${reason}` : undefined;
   const limit = hostMemory();
   /** docker's limit: the cgroup's, capped at the host's RAM. */
   const cap = (u: ProcUsage | CgroupUsage) =>
@@ -136,16 +128,12 @@ export async function* watchStats(
       for (const t of recs) if (!order.includes(t.rec.id)) order.push(t.rec.id);
       targets = order.map((id) => byId.get(id)!);
     }
-    // A recorded cgroup that is gone reads as no usage, and the container goes to /proc.
-    const live = targets.map((t) => {
-      const dir = t.run && recordedCgroup(paths, t.rec.id);
-      return { ...t, cgroup: dir ? cgroupUsage(dir) : undefined };
-    });
+    const live = targets.map((t) => ({ ...t, cgroup: t.run && cgroupOf(paths, t.rec.id) }));
     const usage = procUsage(live.flatMap((t) => (t.run && !t.cgroup ? [t.run.pid] : [])));
     const fromProc = live.some((t) => t.run && !t.cgroup);
     const now = uptimeSeconds();
     const entries = live.map(({ rec, input, run, cgroup }): StatsEntry => {
-      const u = run && (cgroup ?? usage.get(run.pid));
+      const u = run && (cgroup ? cgroupUsage(cgroup) : usage.get(run.pid));
       if (!run || !u) {
         last.delete(rec.id);
         return zero(rec, input);
@@ -173,8 +161,7 @@ export async function* watchStats(
         pids: u.pids,
       };
     });
-    const why = fromProc ? noteOnProc() : undefined;
-    yield why ? { entries, note: why } : { entries };
+    yield note && fromProc ? { entries, note } : { entries };
     if (!opts.stream) return;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
   }
