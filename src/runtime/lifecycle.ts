@@ -61,6 +61,54 @@ async function waitExit(paths: StatePaths, c: ContainerRecord, ms: number): Prom
   }
 }
 
+/**
+ * Between a restart policy's runs (asked when no init runs): its monitor lives and has not
+ * recorded an end, so it may start the next run at any moment.
+ */
+function restarting(paths: StatePaths, c: ContainerRecord): boolean {
+  if (!c.hostConfig.RestartPolicy || readExit(paths, c.id)) return false;
+  const state = readState(paths, c.id);
+  return !!state && sameProcess(state.monitorPid, state.monitorStart);
+}
+
+/**
+ * Ends the container for good, after holdRestarts: `sig` to each init that runs, SIGKILL to any
+ * still running after `graceMs`, until the monitor has recorded the end or is gone (false if
+ * that takes 10 s more). Each new init is signalled too: a monitor that looked for the stop
+ * marker just before it was written starts one more run, and `rm -f` must not remove the
+ * directories of a run that is starting (its files would land in a directory being removed,
+ * and its processes would outlive the container).
+ */
+async function endRuns(
+  paths: StatePaths,
+  c: ContainerRecord,
+  sig: number,
+  graceMs: number,
+): Promise<boolean> {
+  const begin = Date.now();
+  const signalled = new Set<string>();
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    if (readExit(paths, c.id)) return true;
+    const state = readState(paths, c.id);
+    if (!state) return true;
+    const live = sameProcess(state.pid, state.pidStart);
+    if (!live && !sameProcess(state.monitorPid, state.monitorStart)) return true;
+    const elapsed = Date.now() - begin;
+    if (live) {
+      const run = `${state.pid} ${state.pidStart}`;
+      if (!signalled.has(run)) {
+        signalled.add(run);
+        signal(state.pid, sig);
+        resumeIfPaused(paths, c, state.pid);
+      } else if (elapsed >= graceMs && sig !== constants.signals.SIGKILL) {
+        signal(state.pid, constants.signals.SIGKILL);
+      }
+    }
+    if (elapsed >= graceMs + 10_000) return false;
+    await sleep(delay);
+  }
+}
+
 export { parseSignal };
 
 export async function eachContainer<T = void>(
@@ -132,17 +180,14 @@ async function stopOne(
 ): Promise<void> {
   const timeout = seconds ?? c.config.StopTimeout ?? 10;
   holdRestarts(paths, c);
-  const pid = runningPid(paths, c);
-  if (pid === undefined) {
-    // docker: stopping a stopped container succeeds; one between restarts ends now.
-    if (c.hostConfig.RestartPolicy) await waitExit(paths, c, 10_000);
-    return;
-  }
-  signal(pid, parseSignal(c.config.StopSignal ?? 'SIGTERM'));
-  resumeIfPaused(paths, c, pid);
-  if (await waitExit(paths, c, timeout < 0 ? Infinity : timeout * 1000)) return;
-  signal(pid, constants.signals.SIGKILL);
-  await waitExit(paths, c, 10_000);
+  // docker: stopping a stopped container succeeds; one between restarts ends now.
+  if (runningPid(paths, c) === undefined && !c.hostConfig.RestartPolicy) return;
+  await endRuns(
+    paths,
+    c,
+    parseSignal(c.config.StopSignal ?? 'SIGTERM'),
+    timeout < 0 ? Infinity : timeout * 1000,
+  );
 }
 
 /**
@@ -152,7 +197,9 @@ async function stopOne(
 export async function pruneContainers(
   paths: StatePaths,
 ): Promise<{ ids: string[]; reclaimed: number }> {
-  const doomed = listContainers(paths).filter((c) => runningPid(paths, c) === undefined);
+  const doomed = listContainers(paths).filter(
+    (c) => runningPid(paths, c) === undefined && !restarting(paths, c),
+  );
   const reclaimed = doomed.reduce(
     (sum, c) => sum + diskUsage(join(containerDirs(paths, c.id).storage, 'upper')),
     0,
@@ -293,18 +340,18 @@ export function removeContainers(
   volumes = false,
 ): Promise<ItemOutcome[]> {
   return eachContainer(paths, inputs, async (c) => {
-    const pid = runningPid(paths, c);
-    if (force) holdRestarts(paths, c);
-    if (pid !== undefined) {
-      if (!force) {
+    if (force) {
+      holdRestarts(paths, c);
+      await endRuns(paths, c, constants.signals.SIGKILL, 0);
+    } else {
+      const what =
+        runningPid(paths, c) !== undefined ? 'running' : restarting(paths, c) ? 'restarting' : '';
+      if (what) {
         throw new TsctrError(
-          `cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`,
+          `cannot remove container "/${c.name}": container is ${what}: stop the container before removing or force remove`,
           { exitCode: ExitCode.Failed, hint: `tsctr stop ${c.name}, or tsctr rm -f ${c.name}` },
         );
       }
-      signal(pid, constants.signals.SIGKILL);
-      resumeIfPaused(paths, c, pid);
-      await waitExit(paths, c, 10_000);
     }
     const dirs = containerDirs(paths, c.id);
     // The writable layer holds files of the container's other uids, which only the user

@@ -3,7 +3,7 @@
  * adjective_surname (from a shorter list than docker's). Kept apart from the record readers so
  * `ps` does not load the native addon.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { containerDirs, procStart, sameProcess } from '../storage/containers.ts';
 import { join } from 'node:path';
 import type { StatePaths } from '../config/paths.ts';
@@ -242,32 +242,45 @@ export function reserveName(paths: StatePaths, id: string, wanted: string | unde
   }
   // The file names its container, and the process that reserved it: a name whose container has
   // no record and whose reserving CLI is gone (killed between this and writing the record) is
-  // free again.
+  // free again. It is written whole under a name of our own and then linked into place (link(2)
+  // fails with EEXIST like O_EXCL), so a CLI killed mid-write cannot leave an empty claim that no
+  // one could tell from a live one; a name file without a pid is therefore always abandoned.
   const mine = `${id} ${process.pid} ${procStart(process.pid) ?? ''}`;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const name = wanted ?? randomName(attempt > 0);
-    const file = join(paths.root, 'names', name);
-    try {
-      writeFileSync(file, mine, { flag: 'wx', mode: 0o600 });
-      return name;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw fromSystemError('cannot reserve name', err);
-      const [owner = '', pid, start] = readFileSync(file, 'utf8').trim().split(' ');
-      const abandoned =
-        pid !== undefined &&
-        !existsSync(join(containerDirs(paths, owner).storage, 'config.json')) &&
-        !sameProcess(Number(pid), start || undefined);
-      if (abandoned) {
-        rmSync(file, { force: true });
-        continue;
-      }
-      if (wanted !== undefined) {
-        throw new TsctrError(
-          `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
-        );
+  const draft = join(paths.root, 'names', `.${id}.${process.pid}`);
+  writeFileSync(draft, mine, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const name = wanted ?? randomName(attempt > 0);
+      const file = join(paths.root, 'names', name);
+      try {
+        linkSync(draft, file);
+        return name;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw fromSystemError('cannot reserve name', err);
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch {
+          continue; // released meanwhile: try it again
+        }
+        const [owner = '', pid, start] = text.trim().split(' ');
+        const abandoned =
+          !(owner && existsSync(join(containerDirs(paths, owner).storage, 'config.json'))) &&
+          (pid === undefined || !sameProcess(Number(pid), start || undefined));
+        if (abandoned) {
+          rmSync(file, { force: true });
+          continue;
+        }
+        if (wanted !== undefined) {
+          throw new TsctrError(
+            `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+          );
+        }
       }
     }
+  } finally {
+    rmSync(draft, { force: true });
   }
   throw new TsctrError('cannot pick a free container name');
 }

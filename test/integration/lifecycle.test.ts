@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withBusybox } from './busybox.ts';
@@ -382,6 +382,46 @@ describe('restart policies', () => {
     expect(Number(inspect('phoenix', '{{.RestartCount}}'))).toBeGreaterThanOrEqual(1);
     expect(tsctr(sb, ['rm', '-f', 'phoenix'])).toMatchObject({ code: 0, stdout: 'phoenix\n' });
     expect(userProcesses(sb.user, 'sleep 0.2')).toEqual([]);
+  });
+
+  it('rm -f at any moment of a restart loop ends it, with nothing left behind', async () => {
+    // The monitor may be between its look for the stop marker and the next run's start: rm -f
+    // must end that run too, not remove its directory under it (once ENOTEMPTY, exit 125).
+    for (const delay of [0, 40, 90, 130, 180, 240, 300, 380, 470, 560]) {
+      const id = tsctr(sb, [
+        'run',
+        '-d',
+        '--name',
+        'blink',
+        '--restart',
+        'always',
+        image,
+        'sh',
+        '-c',
+        'sleep 0.03',
+      ]).stdout.trim();
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      await sleep(delay);
+      expect(tsctr(sb, ['rm', '-f', 'blink'])).toMatchObject({ code: 0, stdout: 'blink\n' });
+      expect(existsSync(join(sb.runroot, 'containers', id))).toBe(false);
+      expect(userProcesses(sb.user, 'sleep 0.03')).toEqual([]);
+    }
+    expect(tsctr(sb, ['ps', '-a', '--format', '{{.Names}}']).stdout).not.toMatch(/^blink$/m);
+  });
+
+  it('rm without -f refuses a container between restarts, as docker does', async () => {
+    tsctr(sb, ['run', '-d', '--name', 'lazarus', '--restart', 'always', image, 'true']);
+    // Runs of `true` end at once: it is between restarts nearly all the time.
+    let r = tsctr(sb, ['rm', 'lazarus']);
+    for (let i = 0; i < 20 && !r.stderr.includes('is restarting'); i++) {
+      await sleep(20);
+      r = tsctr(sb, ['rm', 'lazarus']);
+    }
+    expect(r.code).toBe(1); // as docker's rm of a running one: the item failed
+    expect(r.stderr).toContain(
+      'cannot remove container "/lazarus": container is restarting: stop the container before removing or force remove',
+    );
+    expect(tsctr(sb, ['rm', '-f', 'lazarus']).code).toBe(0);
   });
 
   it("refuses docker's invalid combinations with 125", () => {

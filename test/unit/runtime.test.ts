@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -255,9 +255,16 @@ describe('container names', () => {
       expect(() => reserveName(paths, 'c'.repeat(64), 'cut')).toThrow(
         `is already in use by container "${'b'.repeat(64)}"`,
       );
-      // A name file of an older tsctr (the id alone) is never reclaimed.
+      // A name file of an older tsctr (the id alone) holds while its container has a record.
       writeFileSync(join(root, 'names', 'old'), 'd'.repeat(64));
+      mkdirSync(join(root, 'containers', 'd'.repeat(64)), { recursive: true });
+      writeFileSync(join(root, 'containers', 'd'.repeat(64), 'config.json'), '{}');
       expect(() => reserveName(paths, 'e'.repeat(64), 'old')).toThrow('already in use');
+      // An empty one (a CLI of an older tsctr killed mid-write) names no one: free.
+      writeFileSync(join(root, 'names', 'empty'), '');
+      expect(reserveName(paths, 'f'.repeat(64), 'empty')).toBe('empty');
+      // Every claim is whole, and the draft it was linked from is gone.
+      expect(readdirSync(join(root, 'names')).sort()).toEqual(['cut', 'empty', 'old']);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
