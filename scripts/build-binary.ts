@@ -32,8 +32,9 @@ import { containerDirs, saveContainer } from '../src/storage/containers.ts';
 import { ImageStore } from '../src/storage/store.ts';
 
 // The commands whose compiled code the binary carries (src/cli/hot.ts), run over a store that
-// holds an image and an exited container (trainingStore): in an empty one the code that prints
-// rows would stay out of the cache and be compiled on every run (0.5 ms of `images`).
+// holds an image, an exited container and a running one (trainingStore): in an empty one the
+// code that prints rows would stay out of the cache and be compiled on every run (0.5 ms of
+// `images`).
 const TRAINING = [
   ['--version'],
   ['ps'],
@@ -42,6 +43,8 @@ const TRAINING = [
   ['images'],
   ['images', '-q'],
   ['version'],
+  ['stats', '--no-stream'],
+  ['stats', '--no-stream', '-a'],
 ];
 
 function trainingStore(paths: StatePaths): void {
@@ -79,6 +82,49 @@ function trainingStore(paths: StatePaths): void {
   const run = containerDirs(paths, container).run;
   mkdirSync(run, { recursive: true });
   writeFileSync(join(run, 'exit'), 'EXITED 0 0\n');
+
+  // A running one, for `stats`: its "init" is this build process (alive while the training runs)
+  // and its cgroup a directory of the files stats reads, so that reading and printing its figures
+  // are in the cache too.
+  const running = hex('5');
+  saveContainer(paths, {
+    id: running,
+    name: 'training',
+    image: 'busybox',
+    imageId: id,
+    created: '2024-01-04T00:00:00Z',
+    path: 'sleep',
+    args: ['1000'],
+    config: {
+      Hostname: 'training',
+      User: '',
+      Env: [],
+      Cmd: ['sleep', '1000'],
+      Entrypoint: null,
+      WorkingDir: '/',
+    },
+    hostConfig: { AutoRemove: false, NetworkMode: 'none' },
+  });
+  const runDir = containerDirs(paths, running).run;
+  mkdirSync(runDir, { recursive: true });
+  const stat = readFileSync('/proc/self/stat', 'latin1');
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  writeFileSync(
+    join(runDir, 'monitor-state'),
+    `RUNNING ${process.pid} ${start} 0 ${process.pid} ${start}\n`,
+  );
+  const cgroup = join(paths.runroot, 'training-cgroup');
+  mkdirSync(cgroup);
+  const files = {
+    'memory.current': '1048576\n',
+    'memory.stat': 'anon 524288\ninactive_file 4096\n',
+    'memory.max': 'max\n',
+    'io.stat': '8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n',
+    'cpu.stat': 'usage_usec 1000\nuser_usec 600\nsystem_usec 400\n',
+    'pids.current': '1\n',
+  };
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(cgroup, f), text);
+  writeFileSync(join(runDir, 'cgroup'), cgroup);
 }
 
 const { values: opts } = parseArgs({

@@ -3,9 +3,9 @@
  * front door for well-formed command lines, oclif for everything else, one `Error: …` for any
  * failure, docker's exit codes.
  *
- * This file and the commands it names in HOT are the whole of what `tsctr ps`, `tsctr images`
- * and `tsctr --version` load; in the binary they are its main script, compiled from the code
- * cache the binary carries. Every other command is its own bundle (dist/commands/…), and oclif
+ * This file and the commands it names in HOT are the whole of what `tsctr ps`, `tsctr images`,
+ * `tsctr stats` and `tsctr --version` load; in the binary they are its main script, compiled
+ * from the code cache the binary carries. Every other command is its own bundle (dist/commands/…), and oclif
  * another (dist/oclif.cjs), loaded only when needed.
  */
 import { setApp, requireApp, type App } from './binary/app.ts';
@@ -28,6 +28,7 @@ type Loaded = { default: CommandClass };
 // Bundled into this file (src/cli/hot.ts says why); the build leaves them no file of their own.
 const HOT: Record<string, () => Promise<Loaded>> = {
   'container:ls': () => import('./commands/container/ls.ts'),
+  'container:stats': () => import('./commands/container/stats.ts'),
   'image:ls': () => import('./commands/image/ls.ts'),
   version: () => import('./commands/version.ts'),
 } satisfies Record<HotId, () => Promise<Loaded>>;

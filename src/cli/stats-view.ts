@@ -5,6 +5,7 @@
  * one before without a flicker of a cleared screen.
  */
 import { binarySize, humanSize, renderList } from '../format/index.ts';
+import { formatFloat } from '../format/template/floatfmt.ts';
 import type { StatsEntry } from '../runtime/stats/index.ts';
 
 export const STATS_DEFAULT_FORMAT =
@@ -22,7 +23,8 @@ const headers = {
   PIDs: 'PIDS',
 };
 
-const percent = (v: number) => `${v.toFixed(2)}%`;
+// Go's %.2f: an exact tie rounds to even (0.125 → "0.12"), where toFixed rounds it up.
+const percent = (v: number) => `${formatFloat(v, 'f', 2)}%`;
 
 /** docker's statsContext: the strings a template sees. */
 export function statsRow(e: StatsEntry, noTrunc: boolean) {

@@ -5,7 +5,6 @@
  * that is delegated (writable by the user) with controllers; anything less is said in words.
  */
 import { accessSync, constants, readFileSync, statfsSync } from 'node:fs';
-import { join } from 'node:path';
 
 const CGROUP2_MAGIC = 0x63677270;
 
@@ -46,9 +45,11 @@ export function cgroupHost(): CgroupHost {
       : '';
   const hierarchy = mount === '/sys/fs/cgroup' ? '2' : mount ? 'hybrid' : '1';
   const own = /^0::(.*)$/m.exec(read('/proc/self/cgroup'))?.[1] ?? '';
-  const dir = mount && own ? join(mount, own) : '';
+  // Joined by hand (own is absolute): `stats` asks on every run, and path.join's first call
+  // costs more than the rest of this under emulation.
+  const dir = mount && own ? (own === '/' ? mount : `${mount}${own}`) : '';
   const controllers = dir
-    ? read(join(dir, 'cgroup.controllers')).trim().split(/\s+/).filter(Boolean)
+    ? read(`${dir}/cgroup.controllers`).trim().split(/\s+/).filter(Boolean)
     : [];
   let writable = false;
   if (dir) {

@@ -61,4 +61,19 @@ describe('exactDecimal', () => {
     expect(formatFloat(0.25, 'f', 1)).toBe('0.2');
     expect(formatFloat(0.375, 'f', 2)).toBe('0.38');
   });
+
+  it('rounds near-ties by the exact value: 17 digits decide unless they read as a tie', () => {
+    // 2.675 is 2.67499999999999982236431605997495353221893310546875 in binary.
+    expect(formatFloat(2.675, 'f', 2)).toBe('2.67');
+    expect(formatFloat(1.005, 'f', 2)).toBe('1.00');
+    expect(formatFloat(0.045, 'f', 2)).toBe('0.04');
+    // Exact ties round to even; a digit past the tie rounds up.
+    expect(formatFloat(0.125, 'f', 2)).toBe('0.12');
+    expect(formatFloat(1.5, 'f', 0)).toBe('2');
+    expect(formatFloat(2.5, 'f', 0)).toBe('2');
+    expect(formatFloat(0.1250001, 'f', 2)).toBe('0.13');
+    expect(formatFloat(999999.5, 'g', 6)).toBe('1e+06');
+    // Roundings past the 16th digit take every digit.
+    expect(formatFloat(0.1, 'f', 20)).toBe('0.10000000000000000555');
+  });
 });

@@ -89,7 +89,9 @@ describe('stats from a cgroup v2 directory', () => {
       processes: 0,
     });
     writeFileSync(join(dir, 'memory.max'), 'max\n');
-    expect(cgroupUsage(dir).memoryMax).toBeUndefined();
+    expect(cgroupUsage(dir)?.memoryMax).toBeUndefined();
     rmSync(dir, { recursive: true, force: true });
+    // A cgroup removed meanwhile: no usage, so that the caller reads /proc instead.
+    expect(cgroupUsage(dir)).toBeUndefined();
   });
 });

@@ -57,7 +57,7 @@ function roundDecimal(d: Decimal, nd: number): Decimal {
   const next = d.digits[nd]!;
   const exactHalf = next === '5' && nd + 1 === d.digits.length;
   const up = exactHalf ? nd > 0 && Number(d.digits[nd - 1]) % 2 === 1 : next >= '5';
-  if (!up) return { digits: d.digits.slice(0, nd).replace(/0+$/, ''), dp: d.dp };
+  if (!up) return { digits: stripZeros(d.digits.slice(0, nd)), dp: d.dp };
   let i = nd - 1;
   while (i >= 0 && d.digits[i] === '9') i--;
   if (i < 0) return { digits: '1', dp: d.dp + 1 }; // all nines: 999 → 1000
@@ -65,6 +65,42 @@ function roundDecimal(d: Decimal, nd: number): Decimal {
     digits: d.digits.slice(0, i) + String(Number(d.digits[i]) + 1),
     dp: d.dp,
   };
+}
+
+// Loops, not patterns: a pattern's first runs are interpreted and later ones compiled to
+// machine code, which under emulation (the VM tier) cost more than the formatting itself.
+/** Whether digits from `at` on are a 5 followed by nothing but zeros. */
+function isHalf(digits: string, at: number): boolean {
+  if (digits[at] !== '5') return false;
+  for (let i = at + 1; i < digits.length; i++) if (digits[i] !== '0') return false;
+  return true;
+}
+
+function stripZeros(digits: string): string {
+  let end = digits.length;
+  while (end > 0 && digits[end - 1] === '0') end--;
+  return end === digits.length ? digits : digits.slice(0, end);
+}
+
+/**
+ * x's digits rounded at the digit `at(dp)` gives, ties to even. 17 significant digits, which
+ * V8 gives without big-number arithmetic, decide it unless they put a tie there: beyond the 17th
+ * digit they are off by less than half of it, so only digits that read as a 5 followed by zeros
+ * can hide a value on either side. Those, and roundings further right, take every digit of the
+ * binary value (exactDecimal), which under emulation cost `stats` a tenth of its rendering.
+ */
+function roundedDecimal(x: number, at: (dp: number) => number): Decimal {
+  if (x !== 0) {
+    const [mantissa, exp] = x.toExponential(16).split('e') as [string, string];
+    const digits = mantissa.replace('.', '');
+    const dp = Number(exp) + 1;
+    const nd = at(dp);
+    if (nd < 16 && !isHalf(digits, Math.max(nd, 0))) {
+      return roundDecimal({ digits: stripZeros(digits), dp }, nd);
+    }
+  }
+  const d = exactDecimal(x);
+  return roundDecimal(d, at(d.dp));
 }
 
 function fmtE(d: Decimal, prec: number, letter: 'e' | 'E'): string {
@@ -105,13 +141,10 @@ export function formatFloat(x: number, format: FloatFormat, prec: number): strin
     else if (format === 'f') prec = Math.max(nd - d.dp, 0);
     else prec = nd;
   } else {
-    d = exactDecimal(abs);
-    if (format === 'e' || format === 'E') d = roundDecimal(d, prec + 1);
-    else if (format === 'f') d = roundDecimal(d, d.dp + prec);
-    else {
-      if (prec === 0) prec = 1;
-      d = roundDecimal(d, prec);
-    }
+    if (prec === 0 && format !== 'e' && format !== 'E' && format !== 'f') prec = 1;
+    const at = (dp: number) =>
+      format === 'e' || format === 'E' ? prec + 1 : format === 'f' ? dp + prec : prec;
+    d = roundedDecimal(abs, at);
   }
   let body: string;
   if (format === 'e' || format === 'E') {

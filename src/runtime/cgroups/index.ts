@@ -83,9 +83,14 @@ export async function prepareCgroup(
   return dir;
 }
 
+/** The cgroup recorded for the container, which may be gone (cgroupOf checks). */
+export function recordedCgroup(paths: StatePaths, id: string): string | undefined {
+  return readSmall(pathFile(paths, id), 'utf8') || undefined;
+}
+
 /** The container's cgroup while it has one. */
 export function cgroupOf(paths: StatePaths, id: string): string | undefined {
-  const dir = readSmall(pathFile(paths, id), 'utf8');
+  const dir = recordedCgroup(paths, id);
   return dir && statSync(dir, { throwIfNoEntry: false }) ? dir : undefined;
 }
 

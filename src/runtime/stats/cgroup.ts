@@ -29,8 +29,14 @@ export interface CgroupUsage extends ProcUsage {
   memoryMax: number | undefined;
 }
 
-export function cgroupUsage(dir: string): CgroupUsage {
-  const current = Number(read(dir, 'memory.current').trim() || 0);
+/**
+ * Undefined when the cgroup is gone (its memory.current unreadable): the caller falls back to
+ * /proc, and needs no stat of the directory first.
+ */
+export function cgroupUsage(dir: string): CgroupUsage | undefined {
+  const currentText = readSmall(`${dir}/memory.current`);
+  if (currentText === undefined) return undefined;
+  const current = Number(currentText.trim() || 0);
   const inactive = field(read(dir, 'memory.stat'), INACTIVE_FILE);
   // One line per device: its reads and writes add up.
   const io = read(dir, 'io.stat');

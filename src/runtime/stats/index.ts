@@ -24,7 +24,7 @@ import {
   type ContainerRecord,
 } from '../../storage/containers.ts';
 import { lookupContainer, noSuchContainer } from '../inspect.ts';
-import { cgroupOf } from '../cgroups/index.ts';
+import { recordedCgroup } from '../cgroups/index.ts';
 import { cgroupUsage, type CgroupUsage } from './cgroup.ts';
 import { hostMemory, procUsage, uptimeSeconds, USER_HZ, type ProcUsage } from './proc.ts';
 
@@ -104,8 +104,13 @@ export async function* watchStats(
     if (!rec) throw noSuchContainer(input);
     return { rec, input };
   });
-  const reason = noDelegationReason(cgroupHost());
-  const note = reason ? `stats from /proc for each container's processes: ${reason}` : undefined;
+  // Asked only when a container has no cgroup to read, which on a delegated host is never.
+  let note: string | undefined | null = null;
+  const noteOnProc = () => {
+    if (note !== null) return note;
+    const reason = noDelegationReason(cgroupHost());
+    return (note = reason && `stats from /proc for each container's processes: ${reason}`);
+  };
   const limit = hostMemory();
   /** docker's limit: the cgroup's, capped at the host's RAM. */
   const cap = (u: ProcUsage | CgroupUsage) =>
@@ -128,12 +133,16 @@ export async function* watchStats(
       for (const t of recs) if (!order.includes(t.rec.id)) order.push(t.rec.id);
       targets = order.map((id) => byId.get(id)!);
     }
-    const live = targets.map((t) => ({ ...t, cgroup: t.run && cgroupOf(paths, t.rec.id) }));
+    // A recorded cgroup that is gone reads as no usage, and the container goes to /proc.
+    const live = targets.map((t) => {
+      const dir = t.run && recordedCgroup(paths, t.rec.id);
+      return { ...t, cgroup: dir ? cgroupUsage(dir) : undefined };
+    });
     const usage = procUsage(live.flatMap((t) => (t.run && !t.cgroup ? [t.run.pid] : [])));
     const fromProc = live.some((t) => t.run && !t.cgroup);
     const now = uptimeSeconds();
     const entries = live.map(({ rec, input, run, cgroup }): StatsEntry => {
-      const u = run && (cgroup ? cgroupUsage(cgroup) : usage.get(run.pid));
+      const u = run && (cgroup ?? usage.get(run.pid));
       if (!run || !u) {
         last.delete(rec.id);
         return zero(rec, input);
@@ -161,7 +170,8 @@ export async function* watchStats(
         pids: u.pids,
       };
     });
-    yield note && fromProc ? { entries, note } : { entries };
+    const why = fromProc ? noteOnProc() : undefined;
+    yield why ? { entries, note: why } : { entries };
     if (!opts.stream) return;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
   }
