@@ -56,8 +56,13 @@ export function templateText(format: string): string {
  */
 function asListRow(row: object): object {
   if (!isPlainObject(row)) return row;
-  const fields = Object.entries(row).filter(([, v]) => v !== undefined && typeof v !== 'function');
-  return { ...row, [marshalJSON]: () => goJSON(new Map(fields), { escapeHTML: true }) };
+  // Asked only by {{json .}}: a table's rows never pay for it.
+  const json = () =>
+    goJSON(
+      new Map(Object.entries(row).filter(([, v]) => v !== undefined && typeof v !== 'function')),
+      { escapeHTML: true },
+    );
+  return { ...row, [marshalJSON]: json };
 }
 
 /** Renders a list as the --format flag asks; throws TemplateError for a bad template. */

@@ -197,13 +197,12 @@ export function readState(paths: StatePaths, id: string): ContainerState | undef
   // The monitor records each run itself (native/monitor/main.cc): it knows the pid even when
   // the CLI that started it was killed before writing state.json.
   const file = monitorStatePath(paths, id);
-  let line: string | undefined;
+  let line = readSmall(file)?.trim();
   let since: string | undefined;
-  try {
-    line = readFileSync(file, 'latin1').trim();
-    since = statSync(file).mtime.toISOString();
-  } catch {
-    line = undefined;
+  if (line !== undefined) {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st) since = st.mtime.toISOString();
+    else line = undefined;
   }
   const [word, a, b, count, monitorPid, monitorStart] = line?.split(' ') ?? [];
   if ((word === 'RUNNING' || word === 'RESTARTING') && monitorPid && since) {
@@ -225,6 +224,24 @@ export function readState(paths: StatePaths, id: string): ContainerState | undef
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The running init of a container (pid and start time), as readState has it, without the times
+ * (`stats` asks this of every container on every refresh and needs only the process).
+ */
+export function readInit(
+  paths: StatePaths,
+  id: string,
+): { pid: number; pidStart: string | undefined } | undefined {
+  const line = readSmall(monitorStatePath(paths, id));
+  if (line?.startsWith('RUNNING ')) {
+    const [, pid, start, , monitorPid] = line.trim().split(' ');
+    if (monitorPid) return { pid: Number(pid), pidStart: start };
+  }
+  if (line?.startsWith('RESTARTING ')) return undefined;
+  const st = readState(paths, id);
+  return st && { pid: st.pid, pidStart: st.pidStart };
 }
 
 /** Where the monitor of a container with a restart policy records its runs. */
@@ -273,8 +290,9 @@ export function procStart(pid: number): string | undefined {
  * which on some hosts is never.
  */
 export function sameProcess(pid: number, start: string | undefined): boolean {
-  if (!(pid > 0)) return false; // kill(0) would ask about our own process group
-  const stat = isAlive(pid) ? procStat(pid) : undefined;
+  if (!(pid > 0)) return false; // no process has pid 0 or below
+  // /proc/PID/stat answers for every process, another user's too: no kill(PID, 0) first.
+  const stat = procStat(pid);
   if (!stat) return false;
   if (stat[0] === 'Z' || stat[0] === 'X') return false;
   return start === undefined || stat[19] === start;

@@ -76,4 +76,24 @@ describe('exactDecimal', () => {
     // Roundings past the 16th digit take every digit.
     expect(formatFloat(0.1, 'f', 20)).toBe('0.10000000000000000555');
   });
+
+  it("rounds as V8's toFixed/toPrecision do wherever no exact tie is at stake, and to even where one is", () => {
+    // Ties left of the point: integers (25 at one digit), rounded to even.
+    expect(formatFloat(25, 'g', 1)).toBe('2e+01');
+    expect(formatFloat(35, 'g', 1)).toBe('4e+01');
+    expect(formatFloat(1250, 'e', 1)).toBe('1.2e+03');
+    // Ties right of it: q/2^(s+1), q odd, at s digits after the point.
+    expect(formatFloat(0.625, 'g', 2)).toBe('0.62');
+    expect(formatFloat(9.5, 'g', 1)).toBe('1e+01');
+    expect(formatFloat(0.5, 'f', 0)).toBe('0');
+    // No tie possible: the native rounding, even next to a power of ten.
+    expect(formatFloat(9.9996, 'g', 4)).toBe('10');
+    expect(formatFloat(999.96, 'g', 4)).toBe('1000');
+    expect(formatFloat(0.00099996, 'g', 4)).toBe('0.001');
+    expect(formatFloat(1023.9, 'g', 4)).toBe('1024');
+    expect(formatFloat(12.3456, 'f', 2)).toBe('12.35');
+    expect(formatFloat(0.004, 'f', 2)).toBe('0.00');
+    expect(formatFloat(1.234e20, 'f', 1)).toBe('123400000000000000000.0');
+    expect(formatFloat(1e-7, 'g', 3)).toBe('1e-07');
+  });
 });

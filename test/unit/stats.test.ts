@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cgroupUsage } from '../../src/runtime/stats/cgroup.ts';
+import { cgroupUsage, keyed, summed } from '../../src/runtime/stats/cgroup.ts';
 import { redraw, renderStats, statsRow } from '../../src/cli/stats-view.ts';
 import { binarySize } from '../../src/format/index.ts';
 import type { StatsEntry } from '../../src/runtime/stats/index.ts';
@@ -87,11 +87,28 @@ describe('stats from a cgroup v2 directory', () => {
       blockWrite: 2048,
       pids: 7,
       processes: 0,
+      counted: true,
     });
     writeFileSync(join(dir, 'memory.max'), 'max\n');
     expect(cgroupUsage(dir)?.memoryMax).toBeUndefined();
+    // Without the pids controller the tasks go uncounted, which is not the same as none.
+    rmSync(join(dir, 'pids.current'));
+    expect(cgroupUsage(dir)).toMatchObject({ pids: 0, counted: false });
     rmSync(dir, { recursive: true, force: true });
     // A cgroup removed meanwhile: no usage, so that the caller reads /proc instead.
     expect(cgroupUsage(dir)).toBeUndefined();
+  });
+
+  it('finds a key only where a line starts with it, and a sum only where a word does', () => {
+    const stat = 'total_inactive_file 9\ninactive_file 3145728\nactive_file 1\n';
+    expect(keyed(stat, 'inactive_file')).toBe(3145728);
+    expect(keyed('inactive_file 5', 'inactive_file')).toBe(5);
+    expect(keyed('usage_usec 12\nuser_usec 7\n', 'usage_usec')).toBe(12);
+    expect(keyed('active_file 1\n', 'inactive_file')).toBe(0);
+    expect(keyed('', 'usage_usec')).toBe(0);
+    const io = '8:0 rbytes=10 wbytes=20 xrbytes=500\n8:16 rbytes=1 wbytes=2 dbytes=0\n';
+    expect(summed(io, 'rbytes=')).toBe(11);
+    expect(summed(io, 'wbytes=')).toBe(22);
+    expect(summed('', 'rbytes=')).toBe(0);
   });
 });

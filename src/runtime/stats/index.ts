@@ -18,8 +18,7 @@ import { cgroupHost, noDelegationReason } from '../../host/cgroups.ts';
 import { netTotals, readNetCounters } from '../../netns/counters.ts';
 import {
   listContainers,
-  readExit,
-  readState,
+  readInit,
   sameProcess,
   type ContainerRecord,
 } from '../../storage/containers.ts';
@@ -66,13 +65,28 @@ interface Running {
   pid: number;
   /** The init's start, in seconds since boot. */
   startedAt: number;
+  /** Its cgroup's figures, when it has a cgroup to read. */
+  cgroup?: CgroupUsage;
 }
 
+/**
+ * The container's init while it runs. No look at the exit file first: the monitor writes it only
+ * once it has reaped the init, whose pid then names no process or another one (another start
+ * time), and the RUNNING line of a run that has ended is never the live process.
+ */
 function runningInit(paths: StatePaths, rec: ContainerRecord): Running | undefined {
-  if (readExit(paths, rec.id)) return undefined;
-  const st = readState(paths, rec.id);
-  if (!st || !sameProcess(st.pid, st.pidStart)) return undefined;
-  return { rec, pid: st.pid, startedAt: Number(st.pidStart ?? 0) / USER_HZ };
+  const st = readInit(paths, rec.id);
+  if (!st || !(st.pid > 0)) return undefined;
+  const run = { rec, pid: st.pid, startedAt: Number(st.pidStart ?? 0) / USER_HZ };
+  // The init is pid 1 of its own pid namespace (spec.ts): when it ends the kernel kills the
+  // rest, and its cgroup empties (the monitor is outside it). Tasks in the cgroup are proof of
+  // the run, which spares a read of /proc/PID/stat for each container; a cgroup that is gone,
+  // or counts no tasks (no pids controller), leaves the question to /proc.
+  const dir = recordedCgroup(paths, rec.id);
+  const cgroup = dir ? cgroupUsage(dir) : undefined;
+  if (cgroup?.counted) return cgroup.pids > 0 ? { ...run, cgroup } : undefined;
+  if (!sameProcess(st.pid, st.pidStart)) return undefined;
+  return cgroup ? { ...run, cgroup } : run;
 }
 
 const zero = (rec: ContainerRecord, container: string): StatsEntry => ({
@@ -134,10 +148,7 @@ export async function* watchStats(
       targets = order.map((id) => byId.get(id)!);
     }
     // A recorded cgroup that is gone reads as no usage, and the container goes to /proc.
-    const live = targets.map((t) => {
-      const dir = t.run && recordedCgroup(paths, t.rec.id);
-      return { ...t, cgroup: dir ? cgroupUsage(dir) : undefined };
-    });
+    const live = targets.map((t) => ({ ...t, cgroup: t.run?.cgroup }));
     const usage = procUsage(live.flatMap((t) => (t.run && !t.cgroup ? [t.run.pid] : [])));
     const fromProc = live.some((t) => t.run && !t.cgroup);
     const now = uptimeSeconds();
