@@ -166,8 +166,18 @@ const index: AssetIndex = { version: pkg.version, hash, files };
 
 try {
   writeFileSync(join(work, 'index.json'), JSON.stringify(index));
-  // Each command adds the functions it ran to the cache the previous one left (empty store).
-  const cache = join(work, 'main.cache');
+  // Each command adds the functions it ran to the cache the previous one left: one cache per
+  // every-day command (src/binary/sea-main.ts picks it by the command line's first word), from
+  // that command's lines alone, and one from them all for every other command.
+  const caches = {
+    all: TRAINING,
+    ...Object.fromEntries(
+      ['ps', 'images', 'stats', 'version'].map((word) => [
+        word,
+        TRAINING.filter((a) => a[0] === word || (word === 'version' && a[0] === '--version')),
+      ]),
+    ),
+  };
   const home = join(work, 'home');
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -175,11 +185,16 @@ try {
     XDG_RUNTIME_DIR: join(home, 'run'),
     TSCTR_ROOT: join(home, 'root'),
     TSCTR_RUNROOT: join(home, 'runroot'),
-    TSCTR_SEA_TRAIN: cache,
   };
   trainingStore({ root: env.TSCTR_ROOT, runroot: env.TSCTR_RUNROOT });
-  for (const args of TRAINING) {
-    execFileSync(process.execPath, ['dist/sea-main.cjs', ...args], { env, stdio: 'ignore' });
+  for (const [word, lines] of Object.entries(caches)) {
+    const trainEnv = { ...env, TSCTR_SEA_TRAIN: join(work, `main.cache.${word}`) };
+    for (const args of lines) {
+      execFileSync(process.execPath, ['dist/sea-main.cjs', ...args], {
+        env: trainEnv,
+        stdio: 'ignore',
+      });
+    }
   }
   const config = {
     main: 'dist/sea-main.cjs',
@@ -193,7 +208,10 @@ try {
     assets: Object.fromEntries([
       ['index.json', join(work, 'index.json')],
       ['main.cjs', 'dist/main.cjs'],
-      ['main.cache', join(work, 'main.cache')],
+      ...Object.keys(caches).map((word) => [
+        `main.cache.${word}`,
+        join(work, `main.cache.${word}`),
+      ]),
       ...sources.map(([name, path]) => [name, path]),
     ]),
   };

@@ -7,7 +7,8 @@
  *
  * The build runs this same file under plain Node with TSCTR_SEA_TRAIN naming the cache file: it
  * then reads dist/main.cjs, starts from the cache so far, and writes the cache back at exit, so
- * that each training command adds the functions it compiled.
+ * that each training command adds the functions it compiled; it trains one cache per
+ * every-day command and one over them all (below).
  */
 const sea = process.getBuiltinModule('node:sea');
 const train = sea.isSea() ? undefined : process.env.TSCTR_SEA_TRAIN;
@@ -20,11 +21,21 @@ const bytes = main
   ? fs.readFileSync(main)
   : Buffer.from(sea.getRawAsset('main.cjs') as ArrayBuffer);
 const source = bytes.toString('latin1');
+// One cache per every-day command, trained on that command alone, and one trained on them all
+// for the rest: V8 deserializes all of a cache, and under emulation (the VM tier) `stats`
+// spent about 27 ms there with the cache of all, which is a third larger than its own. The
+// command is the first word: a guess (after a global flag's value it is not), and a wrong one
+// only costs the compilation of what the cache lacks.
+const CACHED = ['ps', 'images', 'stats', 'version'];
+const word = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? process.argv[2];
+const cacheName = `main.cache.${
+  word === '--version' ? 'version' : CACHED.includes(word ?? '') ? word : 'all'
+}`;
 let cachedData: Buffer | undefined;
 try {
   cachedData = train
     ? fs.readFileSync(train)
-    : Buffer.from(sea.getRawAsset('main.cache') as ArrayBuffer);
+    : Buffer.from(sea.getRawAsset(cacheName) as ArrayBuffer);
 } catch {
   // The first training command starts without one.
 }

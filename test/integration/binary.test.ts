@@ -123,10 +123,18 @@ describe('the single binary', () => {
     for (const f of written) expect(sha(join(root, f)), f).toBe(sha(source(f)));
   });
 
-  it('runs its main script from the code cache the build trained', () => {
-    const r = asUser(bin, ['ps'], { TSCTR_SEA_DEBUG: '1' });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe('cache rejected: false\n');
+  it('runs its main script from the code cache the build trained for the command', () => {
+    for (const args of [
+      ['ps'],
+      ['stats', '--no-stream'],
+      ['images'],
+      ['--version'],
+      ['volume', 'ls'],
+    ]) {
+      const r = asUser(bin, args, { TSCTR_SEA_DEBUG: '1' });
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stderr.split('\n')[0], args.join(' ')).toBe('cache rejected: false');
+    }
   });
 
   it('survives eight first runs at once, leaving one complete copy', async () => {
