@@ -13,7 +13,7 @@ let scratch: Buffer | undefined;
 
 /**
  * A small kernel file (/proc, a cgroup's) in one read into a reused buffer, or undefined when
- * it cannot be read (no exception, with its stack, for a process that is gone). readFileSync
+ * it cannot be read (a process or cgroup that is gone). readFileSync
  * with 'latin1' also fstats the file and, as such files report no size, reads in chunks that it
  * then concatenates: 160 such reads took 76-123 ms under emulation (the VM tier), against 27-42
  * this way. Its 'utf8' path is one native call and measured the same as this (25-42 ms).

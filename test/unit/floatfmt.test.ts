@@ -62,7 +62,7 @@ describe('exactDecimal', () => {
     expect(formatFloat(0.375, 'f', 2)).toBe('0.38');
   });
 
-  it('rounds near-ties by the exact value: 17 digits decide unless they read as a tie', () => {
+  it('rounds near-ties by the exact value', () => {
     // 2.675 is 2.67499999999999982236431605997495353221893310546875 in binary.
     expect(formatFloat(2.675, 'f', 2)).toBe('2.67');
     expect(formatFloat(1.005, 'f', 2)).toBe('1.00');

@@ -67,15 +67,8 @@ function roundDecimal(d: Decimal, nd: number): Decimal {
   };
 }
 
-// Loops, not patterns: a pattern's first runs are interpreted and later ones compiled to
+// A loop, not a pattern: a pattern's first runs are interpreted and later ones compiled to
 // machine code, which under emulation (the VM tier) cost more than the formatting itself.
-/** Whether digits from `at` on are a 5 followed by nothing but zeros. */
-function isHalf(digits: string, at: number): boolean {
-  if (digits[at] !== '5') return false;
-  for (let i = at + 1; i < digits.length; i++) if (digits[i] !== '0') return false;
-  return true;
-}
-
 function stripZeros(digits: string): string {
   let end = digits.length;
   while (end > 0 && digits[end - 1] === '0') end--;
@@ -83,34 +76,19 @@ function stripZeros(digits: string): string {
 }
 
 /**
- * x's digits rounded at the digit `at(dp)` gives, ties to even. 17 significant digits, which
- * V8 gives without big-number arithmetic, decide it unless they put a tie there: beyond the 17th
- * digit they are off by less than half of it, so only digits that read as a 5 followed by zeros
- * can hide a value on either side. Those, and roundings further right, take every digit of the
- * binary value (exactDecimal), which under emulation cost `stats` a tenth of its rendering.
- */
-function roundedDecimal(x: number, at: (dp: number) => number): Decimal {
-  if (x !== 0) {
-    const [mantissa, exp] = x.toExponential(16).split('e') as [string, string];
-    const digits = mantissa.replace('.', '');
-    const dp = Number(exp) + 1;
-    const nd = at(dp);
-    if (nd < 16 && !isHalf(digits, Math.max(nd, 0))) {
-      return roundDecimal({ digits: stripZeros(digits), dp }, nd);
-    }
-  }
-  const d = exactDecimal(x);
-  return roundDecimal(d, at(d.dp));
-}
-
-/**
  * Whether x·10^s ends in exactly one half, the only case where V8's toFixed, toPrecision and
  * toExponential (which round the exact binary value, as Go does) round otherwise than Go: away
- * from zero, where Go rounds to even. For s ≥ 0 that needs x = q/2^(s+1) with q odd, for s < 0
- * an integer x; a multiplication by a power of two, which is exact, tells.
+ * from zero, where Go rounds to even. For s ≥ 0 that needs x = q/2^(s+1) with q odd, which a
+ * multiplication by a power of two (exact) tells; for s < 0 an integer whose remainder by 10^-s
+ * is half of it.
  */
 function tieAt(x: number, s: number): boolean {
-  if (s < 0) return Number.isInteger(x);
+  if (s < 0) {
+    if (!Number.isInteger(x)) return false;
+    // A safe integer's remainder is exact: a tie leaves half of 10^-s.
+    const unit = 10 ** -s;
+    return x <= Number.MAX_SAFE_INTEGER && -s <= 22 ? x % unit === unit / 2 : true;
+  }
   const t = x * 2 ** (s + 1);
   return Number.isInteger(t) && t % 2 === 1;
 }
@@ -131,8 +109,8 @@ function parseDecimal(text: string): Decimal {
 
 /**
  * x (positive, finite) rounded by V8 when no tie can be at stake, else undefined. Under
- * emulation each toExponential(16) of roundedDecimal cost `stats` about 0.1 ms, and a frame
- * formats 160 numbers; a tie is ruled out in three multiplications at most.
+ * emulation a toExponential(16) cost `stats` about 0.1 ms, and a frame formats 160 numbers; a
+ * tie is ruled out in three multiplications at most.
  */
 function nativeRounded(x: number, format: FloatFormat, prec: number): Decimal | undefined {
   if (!(x > 0 && x < 1e21) || prec >= 100) return undefined;
@@ -207,7 +185,13 @@ export function formatFloat(x: number, format: FloatFormat, prec: number): strin
     if (direct !== undefined) return neg ? `-${direct}` : direct;
     const at = (dp: number) =>
       format === 'e' || format === 'E' ? prec + 1 : format === 'f' ? dp + prec : prec;
-    d = nativeRounded(abs, format, prec) ?? roundedDecimal(abs, at);
+    const native = nativeRounded(abs, format, prec);
+    if (native) d = native;
+    else {
+      // Where a tie may be at stake, every digit of the binary value decides.
+      const exact = exactDecimal(abs);
+      d = roundDecimal(exact, at(exact.dp));
+    }
   }
   let body: string;
   if (format === 'e' || format === 'E') {

@@ -147,13 +147,12 @@ export async function* watchStats(
       for (const t of recs) if (!order.includes(t.rec.id)) order.push(t.rec.id);
       targets = order.map((id) => byId.get(id)!);
     }
-    // A recorded cgroup that is gone reads as no usage, and the container goes to /proc.
-    const live = targets.map((t) => ({ ...t, cgroup: t.run?.cgroup }));
-    const usage = procUsage(live.flatMap((t) => (t.run && !t.cgroup ? [t.run.pid] : [])));
-    const fromProc = live.some((t) => t.run && !t.cgroup);
+    // A container without cgroup figures (none, or gone) is read from /proc.
+    const usage = procUsage(targets.flatMap((t) => (t.run && !t.run.cgroup ? [t.run.pid] : [])));
+    const fromProc = targets.some((t) => t.run && !t.run.cgroup);
     const now = uptimeSeconds();
-    const entries = live.map(({ rec, input, run, cgroup }): StatsEntry => {
-      const u = run && (cgroup ?? usage.get(run.pid));
+    const entries = targets.map(({ rec, input, run }): StatsEntry => {
+      const u = run && (run.cgroup ?? usage.get(run.pid));
       if (!run || !u) {
         last.delete(rec.id);
         return zero(rec, input);
