@@ -216,10 +216,10 @@ Run run_once(const tsctr::Spec &spec, tsctr::Io &io, int restarts = 0) {
     r.started = true;
     // Recorded here, not only by the CLI: a CLI killed right after the start must not leave a
     // running container that nothing knows the pid of.
-    write_state(spec.state_file, "RUNNING " + std::to_string(pid) + " " +
-                                     proc_start(static_cast<pid_t>(pid)) + " " +
-                                     std::to_string(restarts) + " " + std::to_string(getpid()) +
-                                     " " + proc_start(getpid()));
+    write_state(spec.state_file,
+                "RUNNING " + std::to_string(pid) + " " + proc_start(static_cast<pid_t>(pid)) + " " +
+                    std::to_string(restarts) + " " + std::to_string(getpid()) + " " +
+                    proc_start(getpid()) + " " + (spec.cgroup.empty() ? "-" : spec.cgroup));
     if (restarts == 0) {
         status("STARTED " + std::to_string(pid));
         tsctr::shed_setup_memory();

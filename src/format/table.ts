@@ -45,9 +45,13 @@ function chooseFormat(opts: ListOptions): string {
 /** Docker's Format.templateString: the template text of a format flag. */
 export function templateText(format: string): string {
   if (format === JSON_FORMAT) return '{{json .}}';
-  let text = format.startsWith(TABLE) ? format.slice(TABLE.length) : format;
-  text = text.replace(/^ +| +$/g, ''); // spaces only: a leading tab or newline is kept
-  return text.replaceAll('\\t', '\t').replaceAll('\\n', '\n');
+  const text = format.startsWith(TABLE) ? format.slice(TABLE.length) : format;
+  // Spaces only: a leading tab or newline is kept.
+  let from = 0;
+  let to = text.length;
+  while (from < to && text.charCodeAt(from) === 32) from++;
+  while (to > from && text.charCodeAt(to - 1) === 32) to--;
+  return text.slice(from, to).replaceAll('\\t', '\t').replaceAll('\\n', '\n');
 }
 
 /**

@@ -71,6 +71,15 @@ function isZeroWidth(c: string): boolean {
 
 /** Columns `s` takes in a terminal. */
 export function displayWidth(s: string): number {
+  // Table cells are nearly always printable ASCII, a column a character: a scan of char codes
+  // answers without iterating code points (a tenth of a `stats` frame's layout under emulation).
+  let ascii = 0;
+  while (ascii < s.length) {
+    const c = s.charCodeAt(ascii);
+    if (c < 0x20 || c >= 0x7f) break;
+    ascii++;
+  }
+  if (ascii === s.length) return ascii;
   let width = 0;
   for (const c of s) {
     const cp = c.codePointAt(0)!;

@@ -106,7 +106,10 @@ export interface ContainerSpec {
   rlimits?: string[] | undefined;
   /** --read-only: the rootfs is remounted read-only once everything is mounted in it. */
   readonlyRootfs?: boolean | undefined;
-  /** Where the monitor records each start: `RUNNING pid start restarts monitor-pid start`. */
+  /**
+   * Where the monitor records each start: `RUNNING pid start restarts monitor-pid start cgroup`,
+   * the last the rest of the line (`-` for none).
+   */
   stateFile?: string | undefined;
   /** --restart, applied by the monitor; it stops restarting once stopFile exists. */
   restart?: { policy: string; max: number; stopFile: string } | undefined;

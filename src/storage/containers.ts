@@ -226,18 +226,32 @@ export function readState(paths: StatePaths, id: string): ContainerState | undef
   }
 }
 
+/** A container's init as the monitor recorded its start. */
+export interface InitRecord {
+  pid: number;
+  pidStart: string | undefined;
+  /**
+   * The cgroup the run was cloned into, null for none; undefined where the record does not say
+   * (a monitor of an earlier version, or the CLI's state.json).
+   */
+  cgroup?: string | null;
+}
+
 /**
  * The running init of a container (pid and start time), as readState has it, without the times
  * (`stats` asks this of every container on every refresh and needs only the process).
  */
-export function readInit(
-  paths: StatePaths,
-  id: string,
-): { pid: number; pidStart: string | undefined } | undefined {
+export function readInit(paths: StatePaths, id: string): InitRecord | undefined {
   const line = readSmall(monitorStatePath(paths, id));
   if (line?.startsWith('RUNNING ')) {
-    const [, pid, start, , monitorPid] = line.trim().split(' ');
-    if (monitorPid) return { pid: Number(pid), pidStart: start };
+    const [, pid, start, , monitorPid, , ...cgroup] = line.trim().split(' ');
+    if (monitorPid) {
+      const init: InitRecord = { pid: Number(pid), pidStart: start };
+      // The rest of the line: a path with spaces would have been split.
+      const dir = cgroup.join(' ');
+      if (dir) init.cgroup = dir === '-' ? null : dir;
+      return init;
+    }
   }
   if (line?.startsWith('RESTARTING ')) return undefined;
   const st = readState(paths, id);

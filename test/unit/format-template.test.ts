@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TsctrError } from '../../src/errors.ts';
-import { compileTemplate, TemplateError } from '../../src/format/template/index.ts';
+import { compileTemplate, simpleParts, TemplateError } from '../../src/format/template/index.ts';
 
 /** Data shaped like docker's: capitalised struct fields, lower-case map keys. */
 const data = {
@@ -526,5 +526,29 @@ describe('compiled templates', () => {
     const funcs = { upper: { params: ['string' as const], fn: (s: string) => `<${s}>` } };
     expect(t.execute({ Name: 'x' }, { funcs })).toBe('<x>');
     expect(t.execute({ Name: 'x' })).toBe('X');
+  });
+
+  it('take text and plain fields without the engine, anything else with it', () => {
+    expect(simpleParts('table {{.ID}}\t{{.Name_2}}}')).toEqual([
+      'table ',
+      'ID',
+      '\t',
+      'Name_2',
+      '}',
+    ]);
+    expect(simpleParts('a { b } {.c}')).toEqual(['a { b } {.c}']);
+    for (const text of [
+      '{{.}}',
+      '{{.A.B}}',
+      '{{.A }}',
+      '{{{.A}}',
+      '{{.A}}{{',
+      '{{.2A}}',
+      '{{json .}}',
+    ])
+      expect(simpleParts(text)).toBeUndefined();
+    // Either way, the same output.
+    expect(compileTemplate('{{.A}}-{{.B}}').execute({ A: 'x', B: 3 })).toBe('x-3');
+    expect(compileTemplate('{{.A}}-{{.B}}').execute({ A: 'x', B: [1] })).toBe('x-[1]');
   });
 });

@@ -9,7 +9,7 @@ import {
   hostNames,
 } from '../../src/netns/dns.ts';
 import { isNetworkMode, planNetwork } from '../../src/netns/index.ts';
-import { netTotals, parseNetDev } from '../../src/netns/counters.ts';
+import { netBytes, parseNetDev } from '../../src/netns/counters.ts';
 import {
   HOST_PROXY_PORT,
   joinLine,
@@ -449,8 +449,14 @@ describe("a container's network counters", () => {
       tx_errors: 0,
       tx_dropped: 0,
     });
-    expect(netTotals(ifaces)).toEqual({ rxBytes: 1502500, txBytes: 65000 });
-    expect(netTotals(parseNetDev(''))).toEqual({ rxBytes: 0, txBytes: 0 });
+    expect(netBytes(dev)).toEqual({ rxBytes: 1502500, txBytes: 65000 });
+    expect(netBytes('')).toEqual({ rxBytes: 0, txBytes: 0 });
+    // Counters wide enough to meet the colon, and a last line without its newline.
+    const wide = `${dev.split('\n').slice(0, 2).join('\n')}
+tap0:123456789012 3 0 0 0 0 0 0 987654321098 4 0 0 0 0 0 0
+    lo: 5 1 0 0 0 0 0 0 5 1 0 0 0 0 0 0`;
+    expect(parseNetDev(wide).tap0?.rx_bytes).toBe(123456789012);
+    expect(netBytes(wide)).toEqual({ rxBytes: 123456789012, txBytes: 987654321098 });
   });
 });
 

@@ -73,7 +73,6 @@ describe('stats from a cgroup v2 directory', () => {
       'cpu.stat': 'usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n',
       'memory.current': '10485760\n',
       'memory.stat': 'anon 6291456\nfile 4194304\nactive_file 1048576\ninactive_file 3145728\n',
-      'memory.max': '33554432\n',
       'io.stat':
         '254:0 rbytes=1000 wbytes=2000 rios=1 wios=2 dbytes=0 dios=0\n8:0 rbytes=24 wbytes=48 rios=1 wios=1 dbytes=0 dios=0\n',
       'pids.current': '7\n',
@@ -82,15 +81,12 @@ describe('stats from a cgroup v2 directory', () => {
     expect(cgroupUsage(dir)).toEqual({
       cpuNs: 2_500_000_000,
       memoryBytes: 10485760 - 3145728,
-      memoryMax: 33554432,
       blockRead: 1024,
       blockWrite: 2048,
       pids: 7,
       processes: 0,
       counted: true,
     });
-    writeFileSync(join(dir, 'memory.max'), 'max\n');
-    expect(cgroupUsage(dir)?.memoryMax).toBeUndefined();
     // Without the pids controller the tasks go uncounted, which is not the same as none.
     rmSync(join(dir, 'pids.current'));
     expect(cgroupUsage(dir)).toMatchObject({ pids: 0, counted: false });

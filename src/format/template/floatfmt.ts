@@ -181,11 +181,12 @@ export function formatFloat(x: number, format: FloatFormat, prec: number): strin
     else prec = nd;
   } else {
     if (prec === 0 && format !== 'e' && format !== 'E' && format !== 'f') prec = 1;
-    const direct = nativeText(abs, format, prec);
+    // Zero has no digits to round (and `stats` prints many).
+    const direct = abs === 0 ? undefined : nativeText(abs, format, prec);
     if (direct !== undefined) return neg ? `-${direct}` : direct;
     const at = (dp: number) =>
       format === 'e' || format === 'E' ? prec + 1 : format === 'f' ? dp + prec : prec;
-    const native = nativeRounded(abs, format, prec);
+    const native = abs === 0 ? { digits: '', dp: 0 } : nativeRounded(abs, format, prec);
     if (native) d = native;
     else {
       // Where a tie may be at stake, every digit of the binary value decides.

@@ -54,8 +54,32 @@ export interface Template {
   execute(data: unknown, options?: ExecuteOptions): string;
 }
 
-// Literal text and plain `{{.Field}}` actions: every default table of ps/images/… is this.
-const SIMPLE = /^(?:[^{]|\{(?!\{))*(?:\{\{\.([A-Za-z_]\w*)\}\}(?:[^{]|\{(?!\{))*)*$/;
+const isIdentChar = (c: number, first: boolean) =>
+  (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (!first && c >= 48 && c <= 57);
+
+/**
+ * Literal text and plain `{{.Field}}` actions (every default table of ps/images/… is this) as
+ * [text, field, text, field, …, text]; undefined for anything else. A scan, not a pattern:
+ * under emulation a pattern's compilation cost a `stats` more than the whole scan.
+ */
+export function simpleParts(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf('{{', from);
+    if (open < 0) {
+      parts.push(text.slice(from));
+      return parts;
+    }
+    const close = text.indexOf('}}', open + 3);
+    if (close < 0 || text.charCodeAt(open + 2) !== 46 || close === open + 3) return undefined;
+    for (let i = open + 3; i < close; i++) {
+      if (!isIdentChar(text.charCodeAt(i), i === open + 3)) return undefined;
+    }
+    parts.push(text.slice(from, open), text.slice(open + 3, close));
+    from = close + 2;
+  }
+}
 
 /**
  * A template of only literal text and `{{.Field}}` substitutes string and number fields
@@ -65,8 +89,8 @@ const SIMPLE = /^(?:[^{]|\{(?!\{))*(?:\{\{\.([A-Za-z_]\w*)\}\}(?:[^{]|\{(?!\{))*
  * the output is the same.
  */
 function simpleTemplate(text: string): Template | undefined {
-  if (!SIMPLE.test(text)) return undefined;
-  const parts = text.split(/\{\{\.([A-Za-z_]\w*)\}\}/);
+  const parts = simpleParts(text);
+  if (!parts) return undefined;
   let full: Template | undefined;
   return {
     execute(data, options) {

@@ -1,8 +1,8 @@
 /**
  * A container's resource use from its cgroup v2 files, as docker and podman read them: CPU
  * from cpu.stat's usage_usec, memory as memory.current less memory.stat's inactive_file (the
- * docker CLI's "usage without cache"), its limit memory.max capped at the host's RAM, block I/O
- * summed over io.stat's devices, tasks from pids.current.
+ * docker CLI's "usage without cache"), block I/O summed over io.stat's devices, tasks from
+ * pids.current. The limit is the record's (./index.ts).
  */
 import { readSmall } from '../../userns/read-text.ts';
 import type { ProcUsage } from './proc.ts';
@@ -36,8 +36,6 @@ export function summed(text: string, key: string): number {
 }
 
 export interface CgroupUsage extends ProcUsage {
-  /** memory.max, or undefined for "max". */
-  memoryMax: number | undefined;
   /** Whether pids.current was there to count the tasks (the pids controller is enabled). */
   counted: boolean;
 }
@@ -53,12 +51,10 @@ export function cgroupUsage(dir: string): CgroupUsage | undefined {
   const inactive = keyed(read(dir, 'memory.stat'), 'inactive_file');
   // One line per device: its reads and writes add up.
   const io = read(dir, 'io.stat');
-  const max = read(dir, 'memory.max').trim();
   const pids = readSmall(`${dir}/pids.current`);
   return {
     cpuNs: keyed(read(dir, 'cpu.stat'), 'usage_usec') * 1000,
     memoryBytes: inactive < current ? current - inactive : current,
-    memoryMax: max && max !== 'max' ? Number(max) : undefined,
     blockRead: summed(io, 'rbytes='),
     blockWrite: summed(io, 'wbytes='),
     pids: Number(pids?.trim() || 0),

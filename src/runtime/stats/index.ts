@@ -15,7 +15,7 @@
  */
 import type { StatePaths } from '../../config/paths.ts';
 import { cgroupHost, noDelegationReason } from '../../host/cgroups.ts';
-import { netTotals, readNetCounters } from '../../netns/counters.ts';
+import { readNetBytes } from '../../netns/counters.ts';
 import {
   listContainers,
   readInit,
@@ -25,7 +25,7 @@ import {
 import { lookupContainer, noSuchContainer } from '../inspect.ts';
 import { recordedCgroup } from '../cgroups/index.ts';
 import { cgroupUsage, type CgroupUsage } from './cgroup.ts';
-import { hostMemory, procUsage, uptimeSeconds, USER_HZ, type ProcUsage } from './proc.ts';
+import { hostMemory, procUsage, uptimeSeconds, USER_HZ } from './proc.ts';
 
 /** One row: docker's StatsEntry. */
 export interface StatsEntry {
@@ -81,8 +81,9 @@ function runningInit(paths: StatePaths, rec: ContainerRecord): Running | undefin
   // The init is pid 1 of its own pid namespace (spec.ts): when it ends the kernel kills the
   // rest, and its cgroup empties (the monitor is outside it). Tasks in the cgroup are proof of
   // the run, which spares a read of /proc/PID/stat for each container; a cgroup that is gone,
-  // or counts no tasks (no pids controller), leaves the question to /proc.
-  const dir = recordedCgroup(paths, rec.id);
+  // or counts no tasks (no pids controller), leaves the question to /proc. The monitor records
+  // the run's cgroup with its pid; the container's own record of it is older monitors' way.
+  const dir = st.cgroup === undefined ? recordedCgroup(paths, rec.id) : st.cgroup;
   const cgroup = dir ? cgroupUsage(dir) : undefined;
   if (cgroup?.counted) return cgroup.pids > 0 ? { ...run, cgroup } : undefined;
   if (!sameProcess(st.pid, st.pidStart)) return undefined;
@@ -126,9 +127,15 @@ export async function* watchStats(
     return (note = reason && `stats from /proc for each container's processes: ${reason}`);
   };
   const limit = hostMemory();
-  /** docker's limit: the cgroup's, capped at the host's RAM. */
-  const cap = (u: ProcUsage | CgroupUsage) =>
-    'memoryMax' in u && u.memoryMax !== undefined ? Math.min(u.memoryMax, limit) : limit;
+  /**
+   * docker's limit: the cgroup's, capped at the host's RAM. A cgroup's memory.max is what
+   * `--memory` (or `update --memory`, which saves it in the record too) wrote there, so the
+   * record answers without a read of it per container; without a cgroup nothing limits it.
+   */
+  const cap = (rec: ContainerRecord, run: Running) => {
+    const max = run.cgroup ? rec.hostConfig.Memory : 0;
+    return max && max > 0 ? Math.min(max, limit) : limit;
+  };
   /** CPU time and when it was read, per container, for the next frame's difference. */
   const last = new Map<string, { cpuNs: number; at: number }>();
   /** Docker's row order: as first seen, new containers last. */
@@ -161,18 +168,19 @@ export async function* watchStats(
       last.set(rec.id, { cpuNs: u.cpuNs, at: now });
       const wall = (now - prev.at) * 1e9;
       const cpuDelta = u.cpuNs - prev.cpuNs;
-      const net =
-        rec.hostConfig.NetworkMode === 'host'
-          ? { rxBytes: 0, txBytes: 0 }
-          : netTotals(readNetCounters(run.pid) ?? {});
+      const memoryLimit = cap(rec, run);
+      const net = (rec.hostConfig.NetworkMode !== 'host' && readNetBytes(run.pid)) || {
+        rxBytes: 0,
+        txBytes: 0,
+      };
       return {
         container: input,
         id: rec.id,
         name: rec.name,
         cpuPercent: wall > 0 && cpuDelta > 0 ? (cpuDelta / wall) * 100 : 0,
         memory: u.memoryBytes,
-        memoryLimit: cap(u),
-        memoryPercent: cap(u) ? (u.memoryBytes / cap(u)) * 100 : 0,
+        memoryLimit,
+        memoryPercent: memoryLimit ? (u.memoryBytes / memoryLimit) * 100 : 0,
         netRx: net.rxBytes,
         netTx: net.txBytes,
         blockRead: u.blockRead,
