@@ -41,12 +41,19 @@ export class TabWriter {
   }
 
   write(text: string): void {
+    // The next of each terminator, found by indexOf rather than a look at every character.
+    const pos = [text.indexOf('\t'), text.indexOf('\v'), text.indexOf('\n'), text.indexOf('\f')];
+    const terminators = '\t\v\n\f';
     let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i];
-      if (c !== '\t' && c !== '\v' && c !== '\n' && c !== '\f') continue;
+    for (;;) {
+      let k = -1;
+      for (let j = 0; j < 4; j++) if (pos[j]! >= 0 && (k < 0 || pos[j]! < pos[k]!)) k = j;
+      if (k < 0) break;
+      const i = pos[k]!;
+      const c = terminators[k];
       this.cell += text.slice(start, i);
       start = i + 1;
+      pos[k] = text.indexOf(c!, start);
       const ncells = this.terminateCell();
       if (c === '\n' || c === '\f') {
         this.lines.push([]);

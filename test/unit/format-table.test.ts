@@ -207,6 +207,12 @@ describe('TabWriter (outputs checked against Go’s text/tabwriter)', () => {
     ['NAME\tSIZE\nx\t1MB\ny\t200MB\n', 'NAME      SIZE\nx         1MB\ny         200MB\n'],
     ['a\t\tc\n\tb\t\n', 'a                   c\n          b         \n'],
     ['last line\tunterminated', 'last line   unterminated'],
+    // A form feed ends the block's columns; a vertical tab ends a cell as a tab does.
+    ['aaaaaaaaaaaa\tb\fc\td\n', 'aaaaaaaaaaaa   b\nc         d\n'],
+    [
+      'a\vbbbbbbbbbbbbb\vc\nd\ve\vf\n',
+      'a         bbbbbbbbbbbbb   c\nd         e               f\n',
+    ],
   ])('%j', (input, want) => {
     const whole = new TabWriter();
     whole.write(input);

@@ -131,6 +131,9 @@ function nativeText(x: number, format: FloatFormat, prec: number): string | unde
   if (!(x > 0 && x < 1e21) || prec >= 100) return undefined;
   if (format === 'f') return tieAt(x, prec) ? undefined : x.toFixed(prec);
   if (format !== 'g' && format !== 'G') return undefined;
+  // A safe integer (String's digits are then exact) of at most `prec` digits is printed whole:
+  // nothing to round (byte counts).
+  if (Number.isSafeInteger(x) && x < 10 ** prec) return String(x);
   const s = prec - 1 - Math.floor(Math.log10(x));
   if (tieAt(x, s - 1) || tieAt(x, s) || tieAt(x, s + 1)) return undefined;
   const text = x.toPrecision(prec);

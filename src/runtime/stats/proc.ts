@@ -18,6 +18,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { native } from '../../native/loader.ts';
+import { readSmall } from '../../userns/read-text.ts';
 
 /**
  * USER_HZ: the unit of the times in /proc/PID/stat. The kernel fixes it at 100 on every
@@ -164,10 +165,10 @@ export function procUsage(inits: readonly number[]): Map<number, ProcUsage> {
 
 /** Seconds since boot, from /proc/uptime, to age a process by its start time. */
 export function uptimeSeconds(): number {
-  return Number.parseFloat(readFileSync('/proc/uptime', 'latin1'));
+  return Number.parseFloat(readSmall('/proc/uptime') ?? '');
 }
 
 /** MemTotal of /proc/meminfo: docker's memory limit for a container without one. */
 export function hostMemory(): number {
-  return kbLine(`\n${readFileSync('/proc/meminfo', 'latin1')}`, 'MemTotal') ?? 0;
+  return kbLine(`\n${readSmall('/proc/meminfo') ?? ''}`, 'MemTotal') ?? 0;
 }
