@@ -24,32 +24,43 @@ export interface NetCounters {
 }
 
 /**
- * The space-separated numbers of `line` from `from` on. A scan, not split(/\s+/): under
- * emulation a pattern's compilation to machine code costs more than the scan.
+ * The first `count` numbers of `text`, which runs of spaces separate, found with trimStart and
+ * indexOf: under emulation (the VM tier) a loop over the characters, or a pattern's compilation
+ * to machine code, cost `stats` more than reading the file.
  */
-function numbers(line: string, from: number): number[] {
+function numbers(text: string, count: number): number[] {
   const out: number[] = [];
-  let at = from;
-  for (;;) {
-    while (at < line.length && (line.charCodeAt(at) === 32 || line.charCodeAt(at) === 9)) at++;
-    if (at >= line.length) return out;
-    let end = at;
-    while (end < line.length && line.charCodeAt(end) !== 32 && line.charCodeAt(end) !== 9) end++;
-    out.push(Number(line.slice(at, end)));
-    at = end;
+  let rest = text.trimStart();
+  while (rest && out.length < count) {
+    const end = rest.indexOf(' ');
+    out.push(Number(end < 0 ? rest : rest.slice(0, end)));
+    if (end < 0) break;
+    rest = rest.slice(end).trimStart();
   }
+  return out;
+}
+
+/** Each interface of /proc/PID/net/dev but loopback: its name and the text after its colon. */
+function interfaces(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  // Two header lines, then `name: rx bytes packets errs drop fifo frame compressed multicast`
+  // followed by `tx bytes packets errs drop fifo colls carrier compressed`.
+  const lines = text.split('\n');
+  for (let i = 2; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).trim();
+    if (name !== 'lo') out.push([name, line.slice(colon + 1)]);
+  }
+  return out;
 }
 
 /** The interfaces /proc/PID/net/dev lists, loopback left out, by name. */
 export function parseNetDev(text: string): Record<string, InterfaceCounters> {
   const out: Record<string, InterfaceCounters> = {};
-  // Two header lines, then `name: rx bytes packets errs drop fifo frame compressed multicast`
-  // followed by `tx bytes packets errs drop fifo colls carrier compressed`.
-  for (const line of text.split('\n').slice(2)) {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim();
-    if (colon < 0 || name === 'lo') continue;
-    const f = numbers(line, colon + 1);
+  for (const [name, counters] of interfaces(text)) {
+    const f = numbers(counters, 12);
     out[name] = {
       rx_bytes: f[0] ?? 0,
       rx_packets: f[1] ?? 0,
@@ -66,30 +77,17 @@ export function parseNetDev(text: string): Record<string, InterfaceCounters> {
 
 /**
  * Received and sent bytes over all the interfaces but loopback, the sums of parseNetDev's
- * rx_bytes and tx_bytes, found with indexOf and trimStart rather than a look at each character:
- * `stats` wants only these two of the sixteen numbers, for every container on every refresh,
- * and under emulation a loop over the characters of the file cost more than reading it.
+ * rx_bytes and tx_bytes without its records: `stats` wants only these two of the sixteen
+ * numbers, for every container on every refresh.
  */
 export function netBytes(text: string): NetCounters {
   let rxBytes = 0;
   let txBytes = 0;
-  // Two header lines, then one line per interface.
-  const lines = text.split('\n');
-  for (let i = 2; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon < 0 || line.slice(0, colon).trim() === 'lo') continue;
+  for (const [, counters] of interfaces(text)) {
     // Receive bytes is the first number after the colon, transmit bytes the ninth.
-    let rest = line.slice(colon + 1);
-    for (let field = 0; field <= 8; field++) {
-      rest = rest.trimStart();
-      const end = rest.indexOf(' ');
-      const word = end < 0 ? rest : rest.slice(0, end);
-      if (field === 0) rxBytes += Number(word) || 0;
-      else if (field === 8) txBytes += Number(word) || 0;
-      if (end < 0) break;
-      rest = rest.slice(end);
-    }
+    const f = numbers(counters, 9);
+    rxBytes += f[0] || 0;
+    txBytes += f[8] || 0;
   }
   return { rxBytes, txBytes };
 }

@@ -93,6 +93,15 @@ function tieAt(x: number, s: number): boolean {
   return Number.isInteger(t) && t % 2 === 1;
 }
 
+/**
+ * Whether rounding x to `digits` significant digits may meet a tie. The exponent log10 gives
+ * may be one off next to a power of ten: each candidate is ruled out.
+ */
+function tieNear(x: number, digits: number): boolean {
+  const s = digits - 1 - Math.floor(Math.log10(x));
+  return tieAt(x, s - 1) || tieAt(x, s) || tieAt(x, s + 1);
+}
+
 /** A decimal numeral as V8 prints it ("0.0500", "1.234e+21"), as a Decimal. */
 function parseDecimal(text: string): Decimal {
   const e = text.indexOf('e');
@@ -116,10 +125,7 @@ function nativeRounded(x: number, format: FloatFormat, prec: number): Decimal | 
   if (!(x > 0 && x < 1e21) || prec >= 100) return undefined;
   if (format === 'f') return tieAt(x, prec) ? undefined : parseDecimal(x.toFixed(prec));
   const digits = format === 'e' || format === 'E' ? prec + 1 : prec;
-  // The exponent of log10 may be one off next to a power of ten: each candidate is ruled out.
-  const s = digits - 1 - Math.floor(Math.log10(x));
-  if (tieAt(x, s - 1) || tieAt(x, s) || tieAt(x, s + 1)) return undefined;
-  return parseDecimal(x.toPrecision(digits));
+  return tieNear(x, digits) ? undefined : parseDecimal(x.toPrecision(digits));
 }
 
 /**
@@ -134,8 +140,7 @@ function nativeText(x: number, format: FloatFormat, prec: number): string | unde
   // A safe integer (String's digits are then exact) of at most `prec` digits is printed whole:
   // nothing to round (byte counts).
   if (Number.isSafeInteger(x) && x < 10 ** prec) return String(x);
-  const s = prec - 1 - Math.floor(Math.log10(x));
-  if (tieAt(x, s - 1) || tieAt(x, s) || tieAt(x, s + 1)) return undefined;
+  if (tieNear(x, prec)) return undefined;
   const text = x.toPrecision(prec);
   if (text.includes('e') || text.startsWith('0.0000')) return undefined;
   if (!text.includes('.')) return text;
@@ -185,16 +190,19 @@ export function formatFloat(x: number, format: FloatFormat, prec: number): strin
   } else {
     if (prec === 0 && format !== 'e' && format !== 'E' && format !== 'f') prec = 1;
     // Zero has no digits to round (and `stats` prints many).
-    const direct = abs === 0 ? undefined : nativeText(abs, format, prec);
-    if (direct !== undefined) return neg ? `-${direct}` : direct;
-    const at = (dp: number) =>
-      format === 'e' || format === 'E' ? prec + 1 : format === 'f' ? dp + prec : prec;
-    const native = abs === 0 ? { digits: '', dp: 0 } : nativeRounded(abs, format, prec);
-    if (native) d = native;
+    if (abs === 0) d = { digits: '', dp: 0 };
     else {
-      // Where a tie may be at stake, every digit of the binary value decides.
-      const exact = exactDecimal(abs);
-      d = roundDecimal(exact, at(exact.dp));
+      const direct = nativeText(abs, format, prec);
+      if (direct !== undefined) return neg ? `-${direct}` : direct;
+      const native = nativeRounded(abs, format, prec);
+      if (native) d = native;
+      else {
+        // Where a tie may be at stake, every digit of the binary value decides.
+        const exact = exactDecimal(abs);
+        const nd =
+          format === 'e' || format === 'E' ? prec + 1 : format === 'f' ? exact.dp + prec : prec;
+        d = roundDecimal(exact, nd);
+      }
     }
   }
   let body: string;
